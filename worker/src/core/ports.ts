@@ -1,0 +1,80 @@
+// The narrow ports the sync driver (./sync.ts) talks through. The runtime implements
+// RecordSide over jsforce (Salesforce) and Graph (Exchange), and LinkStore over the
+// store in worker/src/store; ./memory-side.ts and ./memory-store.ts are the in-memory
+// twins the model test uses. Records cross these ports already mapped (./maps).
+import type { Change, Fields, Kind, Link, ListingStatus, Side, SideRecord } from './types.ts';
+
+/** One page of a side's change feed for one kind, from a cursor (null = from the start). */
+export interface FeedPage {
+  readonly changes: readonly Change[];
+  /** Where the next read starts; committed only after the changes it covers are settled. */
+  readonly cursor: string;
+  readonly listing: ListingStatus;
+}
+
+/** Current state of one record: the record, gone, or no longer in our scope. */
+export type Current = SideRecord | 'deleted' | 'out-of-scope';
+
+export type WriteFailure = {
+  readonly ok: false;
+  /** stale: version guard failed; not-found: gone; rejected: the side refused the values. */
+  readonly reason: 'stale' | 'not-found' | 'rejected';
+  readonly message: string;
+};
+export type WriteResult = { readonly ok: true; readonly record: SideRecord } | WriteFailure;
+export type DeleteResult = { readonly ok: true } | WriteFailure;
+
+export interface RecordSide {
+  readonly side: Side;
+  changesSince(kind: Kind, cursor: string | null): Promise<FeedPage>;
+  get(kind: Kind, id: string): Promise<Current>;
+  /**
+   * Records on this side that may match the given records of the other side by natural
+   * key or stamp (the runtime may search narrowly; the twin returns all unlinked ones).
+   */
+  candidates(kind: Kind, others: readonly SideRecord[]): Promise<readonly SideRecord[]>;
+  /**
+   * Create, idempotent on `key`: a second call with the same key returns (and patches) the
+   * record the first one made. Salesforce: upsert on SCC_Exchange_Key__c; Exchange: look
+   * up the SalesforceId extended property before creating. The key becomes the stamp.
+   */
+  create(kind: Kind, key: string, fields: Fields): Promise<WriteResult>;
+  /** Patch the given fields only if the record is still at `expectedVersion`. */
+  update(kind: Kind, id: string, expectedVersion: string, patch: Fields): Promise<WriteResult>;
+  delete(kind: Kind, id: string, expectedVersion: string): Promise<DeleteResult>;
+}
+
+export interface SalesforceSide extends RecordSide {
+  readonly side: 'salesforce';
+}
+export interface ExchangeSide extends RecordSide {
+  readonly side: 'exchange';
+}
+
+/** A recorded issue; the runtime turns it into a Sync_Issue__c. `key` dedupes repeats. */
+export interface Issue {
+  readonly key: string;
+  readonly mailbox: string;
+  readonly kind: Kind;
+  readonly issueKind: 'Conflict' | 'Error' | 'Skipped';
+  readonly salesforceId?: string;
+  readonly exchangeId?: string;
+  readonly message: string;
+}
+
+/** What the driver may do inside one store transaction. */
+export interface LinkTx {
+  links(mailbox: string, kind: Kind): Promise<readonly Link[]>;
+  /** Insert or replace the link with this (mailbox, kind, salesforce.id). */
+  putLink(link: Link): Promise<void>;
+  deleteLink(mailbox: string, kind: Kind, salesforceId: string): Promise<void>;
+  cursor(mailbox: string, kind: Kind, side: Side): Promise<string | null>;
+  setCursor(mailbox: string, kind: Kind, side: Side, cursor: string): Promise<void>;
+  /** Idempotent on issue.key. */
+  recordIssue(issue: Issue): Promise<void>;
+}
+
+/** The minimal store the driver needs: everything happens inside a transaction. */
+export interface LinkStore {
+  transaction<T>(fn: (tx: LinkTx) => Promise<T>): Promise<T>;
+}
