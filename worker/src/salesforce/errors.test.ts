@@ -58,6 +58,8 @@ describe('thrown errors → kind', () => {
     ['bad soql', new HttpApiError('unexpected token', 'MALFORMED_QUERY'), 'permanent'],
     ['expired query locator', new HttpApiError('invalid query locator', 'INVALID_QUERY_LOCATOR'), 'cursor-expired'],
     ['not an object', 'boom', 'permanent'],
+    ['refresh failed on bad grant', new Error('Unable to refresh session due to: authentication failure'), 'auth'],
+    ['refresh failed on network', new Error('Unable to refresh session due to: request failed, reason: connect ECONNREFUSED'), 'temporary'],
   ];
   it.each(table)('%s', (_name, thrown, kind) => {
     const mapped = toSalesforceError(thrown);

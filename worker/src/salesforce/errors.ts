@@ -129,6 +129,11 @@ export function toSalesforceError(err: unknown): SalesforceError {
   const e = err as ErrorLike;
   const message = typeof e.message === 'string' ? e.message : String(err);
   const status = numberOr(e.statusCode) ?? numberOr(e.status);
+  // jsforce wraps a failed session refresh in a plain Error that loses the OAuth code.
+  if (/^Unable to refresh session/.test(message)) {
+    const network = /ECONN|ETIMEDOUT|fetch failed|socket|timed? ?out|ERROR_HTTP_5/i.test(message);
+    return new SalesforceError(network ? 'temporary' : 'auth', 'REFRESH_FAILED', message);
+  }
   const code = errorCodeOf(e, message);
   const fields = Array.isArray(e.fields) ? e.fields.map(String) : fieldsOfData(e.data);
   const kind = kindOfCode(code, status);

@@ -1,0 +1,328 @@
+// Record reads and writes against the Salesforce REST API (raw Salesforce field names).
+// Contract:
+// - Reads stream page by page (`/query`, `/queryAll`, then each `nextRecordsUrl`); nothing
+//   loads a whole result set. The SOQL builders below are pure and take the clock as input.
+// - Reconciliation reads by SystemModstamp watermark (`SystemModstamp > X ORDER BY
+//   SystemModstamp, Id`); deletes come from `queryAll` with `IsDeleted = true`.
+// - Writes go through `/composite/sobjects` in chunks of 200 with `allOrNone: false`; every
+//   input record gets one outcome, in input order: success, or a SalesforceError of the
+//   project vocabulary. A whole-chunk failure (5xx, timeout) is that error for each record.
+// - Field limits come from describe, cached per object for the life of this object.
+import type { SalesforceConnection } from './connection.ts';
+import { SalesforceError, fromRecordErrors, toSalesforceError } from './errors.ts';
+
+export const CHUNK_SIZE = 200;
+export const EXCHANGE_KEY_FIELD = 'SCC_Exchange_Key__c';
+export const RECENT_TASK_DAYS = 14;
+
+export type SfValue = string | number | boolean | null;
+/** A record as Salesforce returns it (the `attributes` member dropped). */
+export type SfRecord = { Id: string } & Record<string, SfValue | object>;
+/** A record to write: raw API field names; `Id` for update, the external id field for upsert. */
+export type SfInput = Record<string, SfValue>;
+
+export type WriteOutcome =
+  | { ok: true; id: string; created: boolean }
+  | { ok: false; id?: string; error: SalesforceError };
+
+export interface FieldLimit {
+  name: string;
+  type: string;
+  /** Max characters for text fields; 0 when not a text field. */
+  length: number;
+  createable: boolean;
+  updateable: boolean;
+  nillable: boolean;
+  picklistValues: string[];
+}
+
+export type ContactScope = 'My Contacts' | 'All Contacts';
+
+// ---------- SOQL builders (pure) ----------
+
+/** Quote a value for a SOQL string literal. */
+export function soqlString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** SOQL dateTime literal, truncated to the second: truncating down re-reads at most one second
+ *  of records (harmless, the engine skips unchanged ones) and never skips one. */
+export function soqlDateTime(iso: string | Date): string {
+  const d = typeof iso === 'string' ? new Date(normaliseStamp(iso)) : iso;
+  if (Number.isNaN(d.getTime())) throw new SalesforceError('permanent', 'INVALID_WATERMARK', `Not a date-time: ${String(iso)}`);
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function soqlDate(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** Salesforce returns "2026-11-27T22:00:00.000+0000"; Date parses only "+00:00". */
+function normaliseStamp(s: string): string {
+  return s.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+}
+
+function assertId(id: string): string {
+  if (!/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(id)) {
+    throw new SalesforceError('permanent', 'MALFORMED_ID', `Not a Salesforce Id: ${id}`);
+  }
+  return id;
+}
+
+function assertFieldNames(fields: readonly string[]): string {
+  for (const f of fields) {
+    if (!/^[A-Za-z][A-Za-z0-9_.]*$/.test(f)) throw new SalesforceError('permanent', 'INVALID_FIELD', `Not a field name: ${f}`);
+  }
+  return [...new Set(['Id', 'SystemModstamp', ...fields])].join(', ');
+}
+
+function watermarkClause(since: string | null | undefined): string[] {
+  return since ? [`SystemModstamp > ${soqlDateTime(since)}`] : [];
+}
+
+function select(sobject: string, fields: readonly string[], where: string[], orderBySystemModstamp: boolean): string {
+  const w = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+  const order = orderBySystemModstamp ? ' ORDER BY SystemModstamp, Id' : '';
+  return `SELECT ${assertFieldNames(fields)} FROM ${sobject}${w}${order}`;
+}
+
+/** Contacts in a mailbox's scope: My Contacts = owned by the user, or All Contacts. */
+export function contactsSoql(opts: {
+  fields: readonly string[];
+  scope: ContactScope;
+  ownerId: string;
+  since?: string | null;
+}): string {
+  const where = opts.scope === 'My Contacts' ? [`OwnerId = ${soqlString(assertId(opts.ownerId))}`] : [];
+  return select('Contact', opts.fields, [...where, ...watermarkClause(opts.since)], true);
+}
+
+/** Tasks owned by the user that are open, or due or modified in the last 14 days. */
+export function tasksSoql(opts: { fields: readonly string[]; ownerId: string; now: Date; since?: string | null }): string {
+  const from = new Date(opts.now.getTime() - RECENT_TASK_DAYS * 86_400_000);
+  const scope = `(IsClosed = false OR ActivityDate >= ${soqlDate(from)} OR LastModifiedDate >= ${soqlDateTime(from)})`;
+  return select(
+    'Task',
+    opts.fields,
+    [`OwnerId = ${soqlString(assertId(opts.ownerId))}`, scope, ...watermarkClause(opts.since)],
+    true,
+  );
+}
+
+/** Events owned by the user overlapping a window (the calendar range mirrored to Outlook). */
+export function eventsSoql(opts: {
+  fields: readonly string[];
+  ownerId: string;
+  from: Date;
+  to: Date;
+  since?: string | null;
+}): string {
+  return select(
+    'Event',
+    opts.fields,
+    [
+      `OwnerId = ${soqlString(assertId(opts.ownerId))}`,
+      `EndDateTime >= ${soqlDateTime(opts.from)}`,
+      `StartDateTime <= ${soqlDateTime(opts.to)}`,
+      ...watermarkClause(opts.since),
+    ],
+    true,
+  );
+}
+
+/** Records deleted since the watermark (read with queryAll; the recycle bin keeps them ~15 days). */
+export function deletedSoql(sobject: string, since: string | null, extraFields: readonly string[] = []): string {
+  return select(sobject, ['IsDeleted', ...extraFields], ['IsDeleted = true', ...watermarkClause(since)], true);
+}
+
+/** Split a list into chunks of at most `size`. */
+export function chunks<T>(items: readonly T[], size = CHUNK_SIZE): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+// ---------- I/O ----------
+
+interface QueryResult {
+  totalSize: number;
+  done: boolean;
+  nextRecordsUrl?: string;
+  records: (SfRecord & { attributes?: unknown })[];
+}
+
+interface CompositeResult {
+  id?: string | null;
+  success: boolean;
+  created?: boolean;
+  errors?: { statusCode?: string; errorCode?: string; message?: string; fields?: string[] }[];
+}
+
+export interface SalesforceRecords {
+  /** Stream a SOQL result page by page (queryAll when `all`, to include deleted rows). */
+  pages(soql: string, opts?: { all?: boolean }): AsyncGenerator<SfRecord[]>;
+  /** Fetch specific records by id (GAP events, hint resolution); missing ids are absent. */
+  retrieve(sobject: string, ids: readonly string[], fields: readonly string[], opts?: { all?: boolean }): Promise<SfRecord[]>;
+  fieldLimits(sobject: string): Promise<Map<string, FieldLimit>>;
+  /** Cut text values to their describe length (Salesforce rejects over-long text with STRING_TOO_LONG). */
+  fitToLimits(sobject: string, record: SfInput): Promise<{ record: SfInput; truncated: string[] }>;
+  create(sobject: string, records: readonly SfInput[]): Promise<WriteOutcome[]>;
+  update(sobject: string, records: readonly (SfInput & { Id: string })[]): Promise<WriteOutcome[]>;
+  /** Upsert on an External ID field (default SCC_Exchange_Key__c): idempotent across retries. */
+  upsert(sobject: string, records: readonly SfInput[], externalIdField?: string): Promise<WriteOutcome[]>;
+  destroy(ids: readonly string[]): Promise<WriteOutcome[]>;
+}
+
+export function createRecords(sf: SalesforceConnection): SalesforceRecords {
+  const base = () => `/services/data/v${sf.apiVersion}`;
+  const describeCache = new Map<string, Promise<Map<string, FieldLimit>>>();
+
+  async function request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<T> {
+    try {
+      return (await sf.conn.request<T>({
+        method,
+        url,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      })) as T;
+    } catch (err) {
+      throw toSalesforceError(err);
+    }
+  }
+
+  async function* pages(soql: string, opts: { all?: boolean } = {}): AsyncGenerator<SfRecord[]> {
+    let url: string | undefined = `${base()}/${opts.all ? 'queryAll' : 'query'}?q=${encodeURIComponent(soql)}`;
+    // Bounded by the result: each page either ends the query or names the next one.
+    while (url) {
+      const page: QueryResult = await request<QueryResult>('GET', url);
+      yield page.records.map(stripAttributes);
+      url = page.done ? undefined : page.nextRecordsUrl;
+    }
+  }
+
+  async function retrieve(
+    sobject: string,
+    ids: readonly string[],
+    fields: readonly string[],
+    opts: { all?: boolean } = {},
+  ): Promise<SfRecord[]> {
+    const out: SfRecord[] = [];
+    for (const part of chunks([...new Set(ids)].map(assertId))) {
+      const soql = `SELECT ${assertFieldNames(fields)} FROM ${sobject} WHERE Id IN (${part.map(soqlString).join(', ')})`;
+      for await (const page of pages(soql, opts)) out.push(...page);
+    }
+    return out;
+  }
+
+  function fieldLimits(sobject: string): Promise<Map<string, FieldLimit>> {
+    let cached = describeCache.get(sobject);
+    if (!cached) {
+      cached = request<{ fields: Record<string, unknown>[] }>('GET', `${base()}/sobjects/${sobject}/describe`).then((d) => {
+        const map = new Map<string, FieldLimit>();
+        for (const f of d.fields) {
+          const name = String(f.name);
+          map.set(name, {
+            name,
+            type: String(f.type ?? ''),
+            length: typeof f.length === 'number' ? f.length : 0,
+            createable: f.createable !== false,
+            updateable: f.updateable !== false,
+            nillable: f.nillable !== false,
+            picklistValues: Array.isArray(f.picklistValues)
+              ? (f.picklistValues as { value?: unknown; active?: unknown }[])
+                  .filter((p) => p.active !== false)
+                  .map((p) => String(p.value))
+              : [],
+          });
+        }
+        return map;
+      });
+      // A failed describe is not cached: the next call tries again.
+      cached.catch(() => describeCache.delete(sobject));
+      describeCache.set(sobject, cached);
+    }
+    return cached;
+  }
+
+  async function fitToLimits(sobject: string, record: SfInput): Promise<{ record: SfInput; truncated: string[] }> {
+    const limits = await fieldLimits(sobject);
+    const out: SfInput = { ...record };
+    const truncated: string[] = [];
+    for (const [name, value] of Object.entries(record)) {
+      const limit = limits.get(name);
+      if (typeof value === 'string' && limit && limit.length > 0 && value.length > limit.length) {
+        out[name] = value.slice(0, limit.length);
+        truncated.push(name);
+      }
+    }
+    return { record: out, truncated };
+  }
+
+  async function composite(
+    records: readonly SfInput[],
+    send: (chunk: SfInput[]) => Promise<CompositeResult[]>,
+  ): Promise<WriteOutcome[]> {
+    const out: WriteOutcome[] = [];
+    for (const chunk of chunks(records)) {
+      let results: CompositeResult[];
+      try {
+        results = await send(chunk);
+      } catch (err) {
+        const error = toSalesforceError(err);
+        for (const r of chunk) out.push({ ok: false, id: typeof r.Id === 'string' ? r.Id : undefined, error });
+        continue;
+      }
+      chunk.forEach((r, i) => out.push(toOutcome(results[i], typeof r.Id === 'string' ? r.Id : undefined)));
+    }
+    return out;
+  }
+
+  const withType = (sobject: string) => (r: SfInput) => ({ attributes: { type: sobject }, ...r });
+
+  return {
+    pages,
+    retrieve,
+    fieldLimits,
+    fitToLimits,
+    create: (sobject, records) =>
+      composite(records, (chunk) =>
+        request('POST', `${base()}/composite/sobjects`, { allOrNone: false, records: chunk.map(withType(sobject)) }),
+      ),
+    update: (sobject, records) =>
+      composite(records, (chunk) =>
+        request('PATCH', `${base()}/composite/sobjects`, { allOrNone: false, records: chunk.map(withType(sobject)) }),
+      ),
+    upsert: (sobject, records, externalIdField = EXCHANGE_KEY_FIELD) =>
+      composite(records, (chunk) =>
+        request('PATCH', `${base()}/composite/sobjects/${sobject}/${externalIdField}`, {
+          allOrNone: false,
+          records: chunk.map(withType(sobject)),
+        }),
+      ),
+    destroy: (ids) =>
+      composite(
+        ids.map((Id) => ({ Id })),
+        (chunk) =>
+          request(
+            'DELETE',
+            `${base()}/composite/sobjects?ids=${chunk.map((r) => assertId(String(r.Id))).join(',')}&allOrNone=false`,
+          ),
+      ),
+  };
+}
+
+function toOutcome(result: CompositeResult | undefined, inputId: string | undefined): WriteOutcome {
+  if (!result) {
+    return { ok: false, id: inputId, error: new SalesforceError('temporary', 'MISSING_RESULT', 'Salesforce returned no result for this record') };
+  }
+  if (result.success) {
+    const id = result.id ?? inputId ?? '';
+    return { ok: true, id, created: result.created ?? inputId === undefined };
+  }
+  return { ok: false, id: result.id ?? inputId, error: fromRecordErrors(result.errors ?? []) };
+}
+
+function stripAttributes(r: SfRecord & { attributes?: unknown }): SfRecord {
+  const { attributes: _attributes, ...rest } = r;
+  return rest as SfRecord;
+}
