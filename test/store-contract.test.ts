@@ -1,0 +1,300 @@
+// The Store contract, run unchanged against SQLite (a temp file) and PostgreSQL
+// (TEST_DATABASE_URL, each run in its own throwaway schema). PostgreSQL being down is a failure.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../worker/src/store/index.ts';
+
+const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
+const MBX = 'a00000000000001AAA';
+const MBX2 = 'a00000000000002AAA';
+
+interface Engine {
+  name: string;
+  setup(): Promise<string>;
+  teardown(): Promise<void>;
+}
+
+function sqliteEngine(): Engine {
+  let dir = '';
+  return {
+    name: 'sqlite',
+    async setup() {
+      dir = mkdtempSync(join(tmpdir(), 'scc-store-'));
+      return `sqlite:${join(dir, 'scc.db')}`;
+    },
+    async teardown() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function postgresEngine(): Engine {
+  const schema = `scc_test_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+  return {
+    name: 'postgres',
+    async setup() {
+      const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
+      try {
+        await client.connect();
+        await client.query('select 1');
+      } catch (error) {
+        throw new Error(
+          `PostgreSQL is not reachable at TEST_DATABASE_URL (${PG_URL.replace(/:[^:@/]*@/, ':***@')}): ${(error as Error).message}. ` +
+            'Start it (Debian: `pg_ctlcluster 15 main start`, then `createdb -h 127.0.0.1 -U postgres test`) ' +
+            'or point TEST_DATABASE_URL at a running server. This suite never skips.',
+        );
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+      const url = new URL(PG_URL);
+      url.searchParams.set('schema', schema);
+      return url.toString();
+    },
+    async teardown() {
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      await client.query(`drop schema if exists "${schema}" cascade`);
+      await client.end();
+    },
+  };
+}
+
+for (const engine of [sqliteEngine(), postgresEngine()]) {
+  describe(`store contract on ${engine.name}`, () => {
+    let url = '';
+    let now = 1_000_000;
+    const clock = () => now;
+    let store: Store;
+
+    beforeAll(async () => {
+      url = await engine.setup();
+      store = await openStore(url, { clock, encryptionKey: KEY });
+    });
+    afterAll(async () => {
+      await store?.close();
+      await engine.teardown();
+    });
+
+    it('applies migrations once and is idempotent on reopen', async () => {
+      expect(store.engine).toBe(engine.name);
+      expect(await store.schemaVersion()).toBe(1);
+      const again = await openStore(url, { clock });
+      expect(await again.schemaVersion()).toBe(1);
+      await again.close();
+      expect(await store.schemaVersion()).toBe(1);
+    });
+
+    it('keeps mailboxes with settings and a schedule', async () => {
+      const m = await store.upsertMailbox({ id: MBX, address: 'ann@example.com', salesforceUserId: '005000000000001AAA', settings: { contacts: true }, state: 'active', plan: 'Professional', nextRunAt: now });
+      expect(m).toMatchObject({ id: MBX, plan: 'Professional', state: 'active', settings: { contacts: true }, nextRunAt: now, backoffAttempts: 0 });
+      await store.updateMailbox(MBX, { lastError: 'boom', backoffAttempts: 2, itemsSynced: 5 });
+      const reprovisioned = await store.upsertMailbox({ id: MBX, address: 'ann@example.com', settings: { contacts: false } });
+      expect(reprovisioned).toMatchObject({ lastError: 'boom', backoffAttempts: 2, itemsSynced: 5, settings: { contacts: false }, plan: 'Professional' });
+      expect((await store.listMailboxes()).map((x) => x.id)).toEqual([MBX]);
+      expect(await store.getMailbox('a00000000000009AAA')).toBeUndefined();
+    });
+
+    it('creates, finds, updates and deletes links', async () => {
+      const l = await store.putLink({ mailboxId: MBX, kind: 'contact', salesforceId: '003000000000001AAA', exchangeId: 'AAMk-1', sfHash: 's1', exHash: 'e1', sfVersion: 'v1', exVersion: 'ck1', naturalKey: 'ann@x.com' });
+      expect(l.id).toBeGreaterThan(0);
+      expect(await store.getLinkByExchangeId(MBX, 'contact', 'AAMk-1')).toMatchObject({ salesforceId: '003000000000001AAA', sfHash: 's1' });
+      const updated = await store.putLink({ mailboxId: MBX, kind: 'contact', salesforceId: '003000000000001AAA', exHash: 'e2' });
+      expect(updated).toMatchObject({ id: l.id, exHash: 'e2', sfHash: 's1', exchangeId: 'AAMk-1' });
+      expect(await store.findLinksByNaturalKey(MBX, 'contact', 'ann@x.com')).toHaveLength(1);
+      // Same ids under another kind or mailbox are separate links.
+      await store.putLink({ mailboxId: MBX, kind: 'task', salesforceId: '003000000000001AAA', exchangeId: 'AAMk-1' });
+      expect(await store.listLinks(MBX)).toHaveLength(2);
+      expect(await store.listLinks(MBX, 'contact')).toHaveLength(1);
+      await store.deleteLink(l.id);
+      expect(await store.getLinkBySalesforceId(MBX, 'contact', '003000000000001AAA')).toBeUndefined();
+    });
+
+    it('refuses two links for one Exchange item or one Salesforce record', async () => {
+      await store.putLink({ mailboxId: MBX, kind: 'contact', salesforceId: '003000000000002AAA', exchangeId: 'AAMk-2' });
+      await store.putLink({ mailboxId: MBX, kind: 'contact', salesforceId: '003000000000003AAA', exchangeId: 'AAMk-3' });
+      // Matched by Salesforce id 2, but Exchange id 3 belongs to another link: the unique index fires.
+      await expect(store.putLink({ mailboxId: MBX, kind: 'contact', salesforceId: '003000000000002AAA', exchangeId: 'AAMk-3' })).rejects.toThrow();
+      expect(await store.getLinkBySalesforceId(MBX, 'contact', '003000000000002AAA')).toMatchObject({ exchangeId: 'AAMk-2' });
+      // Half-made links (one side null) never collide with each other.
+      await store.putLink({ mailboxId: MBX, kind: 'contact', exchangeId: 'AAMk-4' });
+      await store.putLink({ mailboxId: MBX, kind: 'contact', exchangeId: 'AAMk-5' });
+      expect((await store.listLinks(MBX, 'contact')).length).toBe(4);
+    });
+
+    it('advances a cursor and its links together, or not at all', async () => {
+      await store.setCursor(MBX, 'exchange', 'contacts', 'delta-1');
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.putLink({ mailboxId: MBX, kind: 'contact', salesforceId: '003000000000009AAA', exchangeId: 'AAMk-9' });
+          await tx.setCursor(MBX, 'exchange', 'contacts', 'delta-2');
+          throw new Error('crash mid-run');
+        }),
+      ).rejects.toThrow('crash mid-run');
+      expect(await store.getCursor(MBX, 'exchange', 'contacts')).toBe('delta-1');
+      expect(await store.getLinkByExchangeId(MBX, 'contact', 'AAMk-9')).toBeUndefined();
+
+      const result = await store.transaction(async (tx) => {
+        await tx.putLink({ mailboxId: MBX, kind: 'contact', salesforceId: '003000000000009AAA', exchangeId: 'AAMk-9' });
+        await tx.setCursor(MBX, 'exchange', 'contacts', 'delta-2');
+        return 'ok';
+      });
+      expect(result).toBe('ok');
+      expect(await store.getCursor(MBX, 'exchange', 'contacts')).toBe('delta-2');
+      expect(await store.getLinkByExchangeId(MBX, 'contact', 'AAMk-9')).toBeDefined();
+      await store.setCursor('*', 'salesforce', '/data/ContactChangeEvent', '12345');
+      expect(await store.getCursor('*', 'salesforce', '/data/ContactChangeEvent')).toBe('12345');
+      expect((await store.listCursors(MBX)).map((c) => c.channel)).toEqual(['contacts']);
+      await store.deleteCursor(MBX, 'exchange', 'contacts');
+      expect(await store.getCursor(MBX, 'exchange', 'contacts')).toBeUndefined();
+    });
+
+    it('gives a lease to one of two store instances and lets the other take it over after expiry', async () => {
+      const other = await openStore(url, { clock });
+      try {
+        const results = await Promise.all([store.takeLease(MBX2, 'worker-a', 30_000), other.takeLease(MBX2, 'worker-b', 30_000)]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const holder = results[0] ? 'worker-a' : 'worker-b';
+        const loser = holder === 'worker-a' ? other : store;
+        const loserName = holder === 'worker-a' ? 'worker-b' : 'worker-a';
+        expect((await store.getLease(MBX2))?.owner).toBe(holder);
+        expect(await loser.takeLease(MBX2, loserName, 30_000)).toBe(false);
+        expect(await loser.renewLease(MBX2, loserName, 30_000)).toBe(false);
+        // The holder may re-take or renew its own lease.
+        expect(await store.takeLease(MBX2, holder, 30_000)).toBe(true);
+        expect(await store.renewLease(MBX2, holder, 30_000)).toBe(true);
+        now += 30_001;
+        expect(await loser.takeLease(MBX2, loserName, 30_000)).toBe(true);
+        expect((await other.getLease(MBX2))?.owner).toBe(loserName);
+        expect(await store.renewLease(MBX2, holder, 30_000)).toBe(false);
+        await store.releaseLease(MBX2, holder); // not the holder any more: no effect
+        expect((await store.getLease(MBX2))?.owner).toBe(loserName);
+        await loser.releaseLease(MBX2, loserName);
+        expect(await store.getLease(MBX2)).toBeUndefined();
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('hands each of many contested leases to exactly one instance', async () => {
+      const other = await openStore(url, { clock });
+      try {
+        const ids = Array.from({ length: 20 }, (_, i) => `a0000000000L${String(i).padStart(3, '0')}AAA`);
+        const both = await Promise.all(ids.flatMap((id) => [store.takeLease(id, 'worker-a', 10_000), other.takeLease(id, 'worker-b', 10_000)]));
+        ids.forEach((_, i) => expect(Number(both[2 * i]) + Number(both[2 * i + 1])).toBe(1));
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('coalesces hints per mailbox and source, and takes only those received so far', async () => {
+      await store.addHint(MBX, 'graph');
+      now += 5;
+      await store.addHint(MBX, 'graph');
+      await store.addHint(MBX, 'cdc');
+      const hints = await store.listHints(MBX);
+      expect(hints).toEqual([
+        { mailboxId: MBX, source: 'cdc', firstReceivedAt: now, receivedAt: now, count: 1 },
+        { mailboxId: MBX, source: 'graph', firstReceivedAt: now - 5, receivedAt: now, count: 2 },
+      ]);
+      const upTo = now;
+      now += 5;
+      await store.addHint(MBX, 'cdc'); // arrives while the run is starting: must survive the take
+      const taken = await store.takeHints(MBX, upTo);
+      expect(taken.map((h) => h.source)).toEqual(['graph']);
+      expect((await store.listHints(MBX)).map((h) => h.source)).toEqual(['cdc']);
+      await store.takeHints(MBX, now);
+      expect(await store.listHints()).toEqual([]);
+    });
+
+    it('lists runnable mailboxes by schedule, backoff, pause and real-time hints', async () => {
+      now = 2_000_000;
+      await store.upsertMailbox({ id: MBX, address: 'ann@example.com', state: 'active', plan: 'Basic', nextRunAt: now + 1000 });
+      await store.updateMailbox(MBX, { retryAt: null });
+      await store.upsertMailbox({ id: MBX2, address: 'bob@example.com', state: 'active', plan: 'Real-time', nextRunAt: now + 1000 });
+      expect(await store.listRunnableMailboxes(now)).toEqual([]);
+      await store.addHint(MBX, 'graph'); // Basic ignores hints
+      await store.addHint(MBX2, 'graph');
+      expect((await store.listRunnableMailboxes(now)).map((m) => m.id)).toEqual([MBX2]);
+      await store.updateMailbox(MBX2, { retryAt: now + 500 });
+      expect(await store.listRunnableMailboxes(now)).toEqual([]);
+      expect((await store.listRunnableMailboxes(now + 1000)).map((m) => m.id).sort()).toEqual([MBX, MBX2].sort());
+      await store.updateMailbox(MBX, { state: 'paused' });
+      expect((await store.listRunnableMailboxes(now + 1000)).map((m) => m.id)).toEqual([MBX2]);
+      await store.takeHints(MBX, now);
+      await store.takeHints(MBX2, now);
+    });
+
+    it('opens, refreshes and resolves issues, and tracks what reached Salesforce', async () => {
+      const first = await store.openIssue({ mailboxId: MBX, kind: 'Conflict', objectType: 'Contact', salesforceId: '003000000000001AAA', exchangeId: 'AAMk-1', message: 'Phone changed on both sides', details: { field: 'Phone' } });
+      const again = await store.openIssue({ mailboxId: MBX, kind: 'Conflict', objectType: 'Contact', salesforceId: '003000000000001AAA', exchangeId: 'AAMk-1', message: 'Phone changed on both sides' , details: { field: 'Phone' } });
+      expect(again.id).toBe(first.id);
+      await store.openIssue({ mailboxId: MBX, kind: 'Skipped', objectType: 'Task', exchangeId: 'AAMk-7', message: 'Task has no subject' });
+      expect(await store.countOpenIssues(MBX)).toBe(2);
+      expect((await store.listIssuesToSync()).length).toBe(2);
+      await store.markIssueSynced(first.id, 'a01000000000001AAA');
+      expect((await store.listIssuesToSync()).map((i) => i.id)).not.toContain(first.id);
+      expect(await store.resolveIssuesFor(MBX, 'Contact', { salesforceId: '003000000000001AAA' })).toBe(1);
+      expect(await store.countOpenIssues(MBX)).toBe(1);
+      const resolved = (await store.listIssues(MBX, { open: false }))[0];
+      expect(resolved).toMatchObject({ id: first.id, resolved: true, resolvedAt: now, syncedToSalesforce: false, salesforceRecordId: 'a01000000000001AAA', details: { field: 'Phone' } });
+      const open = (await store.listIssues(MBX, { open: true }))[0];
+      await store.resolveIssue(open!.id);
+      expect(await store.countOpenIssues(MBX)).toBe(0);
+    });
+
+    it('records runs', async () => {
+      const id = await store.startRun(MBX, 'schedule');
+      now += 100;
+      await store.finishRun(id, { counts: { created: 3 } });
+      const failed = await store.startRun(MBX, 'hint');
+      await store.finishRun(failed, { error: 'temporary: 503' });
+      const runs = await store.listRuns(MBX);
+      expect(runs[0]).toMatchObject({ id: failed, error: 'temporary: 503' });
+      expect(runs[1]).toMatchObject({ id, counts: { created: 3 }, finishedAt: now, startedAt: now - 100 });
+    });
+
+    it('keeps subscriptions with only a hash of the clientState', async () => {
+      await store.putSubscription({ id: 'sub-1', mailboxId: MBX, resource: '/users/x/contacts', expiresAt: now + 60_000, clientState: 'very-secret' });
+      const sub = await store.getSubscription('sub-1');
+      expect(sub?.clientStateHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(JSON.stringify(sub)).not.toContain('very-secret');
+      expect((await store.listSubscriptionsExpiringBefore(now + 60_001)).map((s) => s.id)).toEqual(['sub-1']);
+      expect(await store.listSubscriptionsExpiringBefore(now)).toEqual([]);
+      await store.deleteSubscription('sub-1');
+      expect(await store.listSubscriptions()).toEqual([]);
+    });
+
+    it('stores secrets encrypted and refuses them without a key', async () => {
+      await store.putSecret('graph-token', 'eyJ-token');
+      expect(await store.getSecret('graph-token')).toBe('eyJ-token');
+      const keyless = await openStore(url, { clock });
+      try {
+        await expect(keyless.getSecret('graph-token')).rejects.toThrow(/ENCRYPTION_KEY/);
+      } finally {
+        await keyless.close();
+      }
+      const wrongKey = await openStore(url, { clock, encryptionKey: 'ff'.repeat(32) });
+      try {
+        await expect(wrongKey.getSecret('graph-token')).rejects.toThrow(/could not be decrypted/);
+      } finally {
+        await wrongKey.close();
+      }
+    });
+  });
+}
+
+describe('store URLs', () => {
+  it('opens an in-memory SQLite store', async () => {
+    const s = await openStore('sqlite::memory:');
+    expect(await s.schemaVersion()).toBe(1);
+    await s.close();
+  });
+  it('rejects an unknown scheme without echoing it', async () => {
+    await expect(openStore('mysql://root:hunter2@db/x')).rejects.toThrow(/sqlite: or postgres:\/\//);
+    await expect(openStore('mysql://root:hunter2@db/x')).rejects.not.toThrow(/hunter2/);
+  });
+});
