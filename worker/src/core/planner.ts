@@ -1,7 +1,376 @@
-// The planner: (links, changes, candidates, settings) → actions. Pure.
-import type { Action, PlanInput } from './types.ts';
+// The planner: (links, changes seen on both sides, candidates, settings) → actions.
+// Pure and deterministic: the same input in any order of `changes` gives the same plan.
+// Each item (one link, or one pair/record without a link) gets its writes followed by
+// the `link`/`unlink` bookkeeping that the driver commits once those writes succeeded.
+// Every branch names its situation (the truth table of DESIGN.md "Sync engine").
+import { merge } from './merge.ts';
+import { KEY_PHASES, exchangeKey } from './natural-key.ts';
+import type {
+  Action,
+  Change,
+  Fields,
+  ItemRef,
+  Kind,
+  KindSettings,
+  Link,
+  PlanInput,
+  Side,
+  SideRecord,
+  SideState,
+  Situation,
+} from './types.ts';
+
+/** What one side of a linked item looks like this run. */
+type SideView =
+  | { readonly status: 'unseen' }
+  | { readonly status: 'echo'; readonly record: SideRecord }
+  | { readonly status: 'changed'; readonly record: SideRecord }
+  | { readonly status: 'deleted' }
+  | { readonly status: 'out-of-scope' };
+
+interface Flows {
+  readonly salesforce: boolean;
+  readonly exchange: boolean;
+}
+
+function flowsOf(kind: Kind, settings: KindSettings): Flows {
+  // filed emails only ever flow from Exchange to Salesforce
+  if (kind === 'email') return { salesforce: false, exchange: true };
+  return {
+    salesforce: settings.direction !== 'Exchange to Salesforce',
+    exchange: settings.direction !== 'Salesforce to Exchange',
+  };
+}
+
+function changeKey(c: Change): string {
+  return `${c.side}\u0000${c.kind}\u0000${c.type === 'upsert' ? c.record.id : c.id}`;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 export function plan(input: PlanInput): Action[] {
-  void input;
-  return [];
+  const { settings, hash, mailbox } = input;
+  const linkBySf = new Map<string, Link>();
+  const linkByEx = new Map<string, Link>();
+  for (const link of input.links) {
+    linkBySf.set(`${link.kind}\u0000${link.salesforce.id}`, link);
+    linkByEx.set(`${link.kind}\u0000${link.exchange.id}`, link);
+  }
+
+  // the runtime resolves each touched id to its current state, so duplicates agree; keep one
+  const latest = new Map<string, Change>();
+  for (const change of input.changes) latest.set(changeKey(change), change);
+
+  const linked = new Map<string, { link: Link; salesforce?: Change; exchange?: Change }>();
+  const unlinked = new Map<Kind, { salesforce: Change[]; exchange: Change[] }>();
+  const actions: Action[] = [];
+
+  for (const change of [...latest.values()].sort((a, b) => compareStrings(changeKey(a), changeKey(b)))) {
+    const id = change.type === 'upsert' ? change.record.id : change.id;
+    const item: ItemRef = change.side === 'salesforce' ? { kind: change.kind, salesforceId: id } : { kind: change.kind, exchangeId: id };
+    if (!settings.kinds[change.kind].enabled) {
+      // kind switched off for this mailbox: nothing flows
+      actions.push({ type: 'skip', item, situation: 'kind-disabled', report: false, message: `${change.kind} sync is off` });
+      continue;
+    }
+    const link = (change.side === 'salesforce' ? linkBySf : linkByEx).get(`${change.kind}\u0000${id}`);
+    if (link) {
+      const key = `${link.kind}\u0000${link.salesforce.id}`;
+      const entry = linked.get(key) ?? { link };
+      entry[change.side] = change;
+      linked.set(key, entry);
+    } else {
+      const pools = unlinked.get(change.kind) ?? { salesforce: [], exchange: [] };
+      pools[change.side].push(change);
+      unlinked.set(change.kind, pools);
+    }
+  }
+
+  for (const key of [...linked.keys()].sort(compareStrings)) {
+    const entry = linked.get(key)!;
+    actions.push(...planLinked(entry.link, view(entry.link, 'salesforce', entry.salesforce), view(entry.link, 'exchange', entry.exchange)));
+  }
+  for (const kind of [...unlinked.keys()].sort()) {
+    actions.push(...planUnlinked(kind, unlinked.get(kind)!));
+  }
+  return valve(actions);
+
+  function view(link: Link, side: Side, change: Change | undefined): SideView {
+    if (!change) return { status: 'unseen' };
+    if (change.type === 'delete') return { status: 'deleted' };
+    if (change.type === 'out-of-scope') return { status: 'out-of-scope' };
+    const same = hash(change.record.fields) === link[side].hash;
+    return { status: same ? 'echo' : 'changed', record: change.record };
+  }
+
+  function stateOf(link: Link, side: Side, v: SideView): SideState {
+    if (v.status === 'echo' || v.status === 'changed') return { id: v.record.id, version: v.record.version, hash: hash(v.record.fields) };
+    return link[side];
+  }
+
+  function planLinked(link: Link, sf: SideView, ex: SideView): Action[] {
+    const item: ItemRef = { kind: link.kind, salesforceId: link.salesforce.id, exchangeId: link.exchange.id };
+    const ks = settings.kinds[link.kind];
+    const flows = flowsOf(link.kind, ks);
+    const sfLive = sf.status === 'unseen' || sf.status === 'echo' || sf.status === 'changed';
+    const exLive = ex.status === 'unseen' || ex.status === 'echo' || ex.status === 'changed';
+
+    if (sf.status === 'out-of-scope' || ex.status === 'out-of-scope') {
+      // moved out of scope on a side: forget the pair, delete nothing
+      return [{ type: 'unlink', item, situation: 'out-of-scope' }];
+    }
+    if (sf.status === 'deleted' && ex.status === 'deleted') {
+      // deleted in both: only the link is left to forget
+      return [{ type: 'unlink', item, situation: 'deleted-in-both' }];
+    }
+    if (sf.status === 'deleted') {
+      if (ex.status === 'changed' && flows.exchange) {
+        // deleted in Salesforce, edited in Exchange: the edit wins, the record comes back
+        return editBeatsDelete(link, item, 'salesforce', ex.record);
+      }
+      if (flows.salesforce && ks.deleteToExchange) {
+        // deleted in Salesforce, unchanged in Exchange: delete the Exchange item
+        const version = ex.status === 'unseen' ? link.exchange.version : (ex as { record: SideRecord }).record.version;
+        return [
+          { type: 'delete', item, situation: 'deleted-in-salesforce', side: 'exchange', id: link.exchange.id, expectedVersion: version },
+          { type: 'unlink', item, situation: 'deleted-in-salesforce' },
+        ];
+      }
+      // deleted in Salesforce, deletes not propagated (or the direction forbids it): forget the pair
+      return [{ type: 'unlink', item, situation: 'delete-not-propagated' }];
+    }
+    if (ex.status === 'deleted') {
+      if (sf.status === 'changed' && flows.salesforce) {
+        // deleted in Exchange, edited in Salesforce: the edit wins, the item comes back
+        return editBeatsDelete(link, item, 'exchange', sf.record);
+      }
+      if (flows.exchange && ks.deleteToSalesforce) {
+        // deleted in Exchange, unchanged in Salesforce: delete the Salesforce record
+        const version = sf.status === 'unseen' ? link.salesforce.version : (sf as { record: SideRecord }).record.version;
+        return [
+          { type: 'delete', item, situation: 'deleted-in-exchange', side: 'salesforce', id: link.salesforce.id, expectedVersion: version },
+          { type: 'unlink', item, situation: 'deleted-in-exchange' },
+        ];
+      }
+      // deleted in Exchange, deletes not propagated (or the direction forbids it): forget the pair
+      return [{ type: 'unlink', item, situation: 'delete-not-propagated' }];
+    }
+    if (!sfLive || !exLive) return [];
+
+    const sfChanged = sf.status === 'changed';
+    const exChanged = ex.status === 'changed';
+    const refresh = (situation: Situation): Action[] => {
+      const target = { salesforce: stateOf(link, 'salesforce', sf), exchange: stateOf(link, 'exchange', ex), base: link.base };
+      const moved = target.salesforce.version !== link.salesforce.version || target.exchange.version !== link.exchange.version;
+      // versions moved without a mapped change: remember them so later version guards hold
+      return moved ? [{ type: 'link', item, situation, target }] : [];
+    };
+    if (!sfChanged && !exChanged) {
+      // an echo of our own write (or an edit of unmapped fields): nothing to write
+      return [{ type: 'skip', item, situation: 'echo', report: false, message: 'no mapped change' }, ...refresh('echo')];
+    }
+    if ((sfChanged && !flows.salesforce && !exChanged) || (exChanged && !flows.exchange && !sfChanged)) {
+      // changed on the mirror side of a one-way object: not propagated
+      const side = sfChanged ? 'Salesforce' : 'Exchange';
+      return [{ type: 'skip', item, situation: 'direction', report: true, message: `${side} edit not synced: direction is ${ks.direction}` }, ...refresh('direction')];
+    }
+    const sfFields = sf.status === 'unseen' ? link.base : sf.record.fields;
+    const exFields = ex.status === 'unseen' ? link.base : ex.record.fields;
+    const situation: Situation =
+      sfChanged && exChanged ? 'changed-in-both-merged' : sfChanged ? 'changed-in-salesforce' : 'changed-in-exchange';
+    return writePair(item, link.kind, link.base, sfFields, exFields, situation, {
+      salesforce: stateOf(link, 'salesforce', sf),
+      exchange: stateOf(link, 'exchange', ex),
+    });
+  }
+
+  /** Merge two live records against `base`, then patch each side and commit the link. */
+  function writePair(
+    item: ItemRef,
+    kind: Kind,
+    base: Fields,
+    sfFields: Fields,
+    exFields: Fields,
+    situation: Situation,
+    states: { salesforce: SideState; exchange: SideState },
+  ): Action[] {
+    const ks = settings.kinds[kind];
+    const result = merge({ base, salesforce: sfFields, exchange: exFields, winner: ks.winner, flows: flowsOf(kind, ks) });
+    const out: Action[] = [];
+    let named = situation;
+    if (result.conflicts.length > 0) {
+      named = situation === 'matched-by-natural-key' || situation === 'matched-by-stamp' ? situation : 'changed-in-both-same-field';
+      // same field changed on both: the winner is applied below, the loser recorded here
+      out.push({
+        type: 'conflict',
+        item,
+        situation: named,
+        fields: result.conflicts,
+        message: result.conflicts.map((c) => `${c.field}: kept ${c.winner} value`).join('; '),
+      });
+    } else if (situation === 'changed-in-both-merged' && Object.keys(result.patch.salesforce).length + Object.keys(result.patch.exchange).length === 0) {
+      named = 'changed-in-both-same-value';
+    }
+    const target: { salesforce?: SideState; exchange?: SideState; base: Fields } = { base: result.merged };
+    for (const side of ['salesforce', 'exchange'] as const) {
+      const patch = result.patch[side];
+      if (Object.keys(patch).length > 0) {
+        out.push({ type: 'update', item, situation: named, side, id: states[side].id, expectedVersion: states[side].version, patch });
+      } else {
+        target[side] = states[side];
+      }
+    }
+    out.push({ type: 'link', item, situation: named, target });
+    return out;
+  }
+
+  /** One side deleted what the other edited: recreate from the edited side, record the lost delete. */
+  function editBeatsDelete(link: Link, item: ItemRef, deletedOn: Side, survivor: SideRecord): Action[] {
+    const situation: Situation =
+      deletedOn === 'salesforce' ? 'deleted-in-salesforce-edited-in-exchange' : 'deleted-in-exchange-edited-in-salesforce';
+    const key = deletedOn === 'salesforce' ? exchangeKey(link.kind, mailbox, survivor.id, survivor.fields) : survivor.id;
+    const survivorState = { id: survivor.id, version: survivor.version, hash: hash(survivor.fields) };
+    return [
+      {
+        type: 'conflict',
+        item,
+        situation,
+        fields: [],
+        deletedOn,
+        message: `deleted in ${deletedOn === 'salesforce' ? 'Salesforce' : 'Exchange'} but edited on the other side: restored`,
+      },
+      { type: 'unlink', item, situation },
+      { type: 'create', item: { kind: link.kind, [deletedOn === 'salesforce' ? 'exchangeId' : 'salesforceId']: survivor.id }, situation, side: deletedOn, key, fields: survivor.fields },
+      {
+        type: 'link',
+        item: { kind: link.kind, [deletedOn === 'salesforce' ? 'exchangeId' : 'salesforceId']: survivor.id },
+        situation,
+        target: deletedOn === 'salesforce' ? { exchange: survivorState, base: survivor.fields } : { salesforce: survivorState, base: survivor.fields },
+      },
+    ];
+  }
+
+  function planUnlinked(kind: Kind, pools: { salesforce: Change[]; exchange: Change[] }): Action[] {
+    const out: Action[] = [];
+    const ks = settings.kinds[kind];
+    const flows = flowsOf(kind, ks);
+    const isLinked = (side: Side, id: string): boolean => (side === 'salesforce' ? linkBySf : linkByEx).has(`${kind}\u0000${id}`);
+    const fresh: Record<Side, Map<string, SideRecord>> = { salesforce: new Map(), exchange: new Map() };
+    const pool: Record<Side, Map<string, SideRecord>> = { salesforce: new Map(), exchange: new Map() };
+    for (const side of ['salesforce', 'exchange'] as const) {
+      for (const record of input.candidates?.[side] ?? []) if (!isLinked(side, record.id)) pool[side].set(record.id, record);
+      for (const change of pools[side]) {
+        if (change.type === 'upsert') {
+          fresh[side].set(change.record.id, change.record);
+          pool[side].set(change.record.id, change.record);
+        } else {
+          pool[side].delete(change.id);
+          // deleted or out of scope before we ever linked it: nothing to do
+          const item: ItemRef = side === 'salesforce' ? { kind, salesforceId: change.id } : { kind, exchangeId: change.id };
+          out.push({ type: 'skip', item, situation: 'unknown-delete', report: false, message: 'not linked' });
+        }
+      }
+    }
+    const pairs: { sf: SideRecord; ex: SideRecord; situation: Situation }[] = [];
+    const take = (sf: SideRecord, ex: SideRecord, situation: Situation): void => {
+      pairs.push({ sf, ex, situation });
+      pool.salesforce.delete(sf.id);
+      pool.exchange.delete(ex.id);
+    };
+    const involvesFresh = (sf: SideRecord, ex: SideRecord): boolean => fresh.salesforce.has(sf.id) || fresh.exchange.has(ex.id);
+
+    // matched by stamp: the Exchange item carries this Salesforce Id, or the record carries the item's key
+    for (const ex of sortedValues(pool.exchange)) {
+      const sf = ex.stamp !== undefined ? pool.salesforce.get(ex.stamp) : undefined;
+      if (sf && involvesFresh(sf, ex)) take(sf, ex, 'matched-by-stamp');
+    }
+    const exByKey = new Map(sortedValues(pool.exchange).map((ex) => [exchangeKey(kind, mailbox, ex.id, ex.fields), ex]));
+    for (const sf of sortedValues(pool.salesforce)) {
+      const ex = sf.stamp !== undefined ? exByKey.get(sf.stamp) : undefined;
+      if (ex && pool.exchange.has(ex.id) && involvesFresh(sf, ex)) take(sf, ex, 'matched-by-stamp');
+    }
+    // matched by natural key, phase by phase; within a key, pair in id order (deterministic)
+    for (const phase of KEY_PHASES[kind]) {
+      const groups = new Map<string, { sf: SideRecord[]; ex: SideRecord[] }>();
+      for (const side of ['salesforce', 'exchange'] as const) {
+        for (const record of sortedValues(pool[side])) {
+          const key = phase.key(record.fields);
+          if (key === undefined) continue;
+          const group = groups.get(key) ?? { sf: [], ex: [] };
+          (side === 'salesforce' ? group.sf : group.ex).push(record);
+          groups.set(key, group);
+        }
+      }
+      for (const key of [...groups.keys()].sort(compareStrings)) {
+        const group = groups.get(key)!;
+        for (const sf of group.sf) {
+          const ex = group.ex.find((e) => pool.exchange.has(e.id) && phase.compatible(sf.fields, e.fields) && involvesFresh(sf, e));
+          if (ex && pool.salesforce.has(sf.id)) take(sf, ex, 'matched-by-natural-key');
+        }
+      }
+    }
+    for (const { sf, ex, situation } of pairs) {
+      const item: ItemRef = { kind, salesforceId: sf.id, exchangeId: ex.id };
+      // matched before insert: link the two and merge them (no base: a value on one side fills the other)
+      out.push(
+        ...writePair(item, kind, {}, sf.fields, ex.fields, situation, {
+          salesforce: { id: sf.id, version: sf.version, hash: hash(sf.fields) },
+          exchange: { id: ex.id, version: ex.version, hash: hash(ex.fields) },
+        }),
+      );
+    }
+    for (const side of ['salesforce', 'exchange'] as const) {
+      const target: Side = side === 'salesforce' ? 'exchange' : 'salesforce';
+      for (const record of sortedValues(fresh[side])) {
+        if (!pool[side].has(record.id)) continue;
+        const item: ItemRef = side === 'salesforce' ? { kind, salesforceId: record.id } : { kind, exchangeId: record.id };
+        const situation: Situation = side === 'salesforce' ? 'new-in-salesforce' : 'new-in-exchange';
+        if (!flows[side]) {
+          // new on the mirror side of a one-way object: not propagated
+          out.push({ type: 'skip', item, situation: 'direction', report: false, message: `direction is ${ks.direction}` });
+          continue;
+        }
+        if (record.stamp !== undefined) {
+          // carries the identity of a counterpart we no longer link (left scope, or its delete was kept): never duplicate it
+          out.push({ type: 'skip', item, situation: 'stamped-but-unlinked', report: true, message: `stamped with ${record.stamp} but not linked` });
+          continue;
+        }
+        const key = side === 'salesforce' ? record.id : exchangeKey(kind, mailbox, record.id, record.fields);
+        const own: SideState = { id: record.id, version: record.version, hash: hash(record.fields) };
+        // new on one side, no match on the other: create it there
+        out.push({ type: 'create', item, situation, side: target, key, fields: record.fields });
+        out.push({ type: 'link', item, situation, target: side === 'salesforce' ? { salesforce: own, base: record.fields } : { exchange: own, base: record.fields } });
+      }
+    }
+    return out;
+  }
+
+  function valve(planned: Action[]): Action[] {
+    const deletes = planned.filter((a) => a.type === 'delete').length;
+    const forgets = planned.filter((a) => a.type === 'unlink' && a.situation !== 'out-of-scope').length;
+    const bad = (['salesforce', 'exchange'] as const).find((s) => input.listing?.[s] === 'empty' || input.listing?.[s] === 'forbidden');
+    const limit = Math.max(settings.minDeletesForValve, settings.maxDeleteShare * input.links.length);
+    let reason: 'mass-delete' | 'empty-listing' | 'forbidden-listing' | undefined;
+    let message = '';
+    if (bad && deletes + forgets > 0) {
+      // the listing looked empty or was refused: never read that as "everything was deleted"
+      reason = input.listing?.[bad] === 'empty' ? 'empty-listing' : 'forbidden-listing';
+      message = `${bad} listing was ${input.listing?.[bad]}: ${deletes} deletes held back`;
+    } else if (deletes > limit) {
+      // would delete more than the allowed share of the mailbox's links
+      reason = 'mass-delete';
+      message = `run would delete ${deletes} of ${input.links.length} linked items (limit ${Math.floor(limit)}): nothing deleted`;
+    }
+    if (!reason) return planned;
+    const held: Action[] = planned
+      .filter((a) => a.type === 'delete')
+      .map((a) => ({ type: 'skip', item: a.item, situation: 'safety-valve', report: false, message: 'held back by the safety valve' }));
+    return [{ type: 'valve', mailbox, situation: 'safety-valve', reason, deletes, links: input.links.length, message }, ...held];
+  }
+}
+
+function sortedValues(map: Map<string, SideRecord>): SideRecord[] {
+  return [...map.values()].sort((a, b) => compareStrings(a.id, b.id));
 }
