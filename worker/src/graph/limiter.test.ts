@@ -74,3 +74,25 @@ describe('mailbox limiter', () => {
     await expect(limiter.run('a', async () => 7)).resolves.toBe(7);
   });
 });
+
+describe('weighted slots', () => {
+  it('a $batch weighing 4 waits for the mailbox to be idle, and holds it', async () => {
+    const limiter = createMailboxLimiter({ clock: createManualClock() });
+    const one = deferred();
+    const order: string[] = [];
+    const first = limiter.run('a', async () => {
+      order.push('single');
+      await one.promise;
+    });
+    const batch = limiter.run('a', async () => {
+      order.push('batch');
+      expect(limiter.stats('a').inFlight).toBe(4);
+    }, 20);
+    await settle();
+    expect(order).toEqual(['single']);
+    one.resolve();
+    await Promise.all([first, batch]);
+    expect(order).toEqual(['single', 'batch']);
+    expect(limiter.stats('a').peak).toBe(4);
+  });
+});

@@ -15,7 +15,8 @@ export const systemClock: Clock = {
 };
 
 export interface MailboxLimiter {
-  run<T>(mailbox: string, fn: () => Promise<T>): Promise<T>;
+  /** `weight` slots are taken at once (a $batch counts for the sub-requests it may run together). */
+  run<T>(mailbox: string, fn: () => Promise<T>, weight?: number): Promise<T>;
   /** No request for this mailbox starts before `until` (epoch ms); a later deadline wins. */
   blockUntil(mailbox: string, until: number): void;
   blockedUntil(mailbox: string): number;
@@ -44,15 +45,15 @@ export function createMailboxLimiter(options: { maxInFlight?: number; clock?: Cl
     return g;
   };
 
-  async function acquire(g: Gate): Promise<void> {
+  async function acquire(g: Gate, weight: number): Promise<void> {
     for (;;) {
       const wait = g.blockedUntil - clock.now();
       if (wait > 0) {
         await clock.sleep(wait);
         continue;
       }
-      if (g.inFlight < maxInFlight) {
-        g.inFlight += 1;
+      if (g.inFlight + weight <= maxInFlight) {
+        g.inFlight += weight;
         g.peak = Math.max(g.peak, g.inFlight);
         return;
       }
@@ -60,19 +61,22 @@ export function createMailboxLimiter(options: { maxInFlight?: number; clock?: Cl
     }
   }
 
-  function release(g: Gate): void {
-    g.inFlight -= 1;
-    g.waiters.shift()?.();
+  function release(g: Gate, weight: number): void {
+    g.inFlight -= weight;
+    // Wake everyone: a heavy waiter may not fit where a light one does, and each re-checks.
+    const waiters = g.waiters.splice(0);
+    for (const wake of waiters) wake();
   }
 
   return {
-    async run(mailbox, fn) {
+    async run(mailbox, fn, weight = 1) {
       const g = gate(mailbox);
-      await acquire(g);
+      const w = Math.min(Math.max(1, Math.floor(weight)), maxInFlight);
+      await acquire(g, w);
       try {
         return await fn();
       } finally {
-        release(g);
+        release(g, w);
       }
     },
     blockUntil(mailbox, until) {

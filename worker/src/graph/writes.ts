@@ -1,0 +1,331 @@
+// Writes to one mailbox through JSON $batch.
+// Contract: writeItems(client, mailbox, ops) returns one outcome per op, in order, never
+// throwing for a single item's failure. Ops travel in $batch requests of at most 20; each
+// sub-response is mapped on its own (ExchangeError vocabulary); a sub-request throttled with
+// 429/503/504 is retried alone after its Retry-After (the mailbox is blocked until then);
+// other failures are final for that item only. Every item we create or update carries the
+// Salesforce Id as the SalesforceId extended property. Guarded updates/deletes send If-Match
+// with the item's version; a stale version comes back as kind 'conflict' (HTTP 412).
+// Creates are idempotent: contacts and To Do tasks have no transactionId, so each create is
+// preceded by a lookup of the stamp and an item already carrying it is patched instead;
+// events use transactionId (derived from the Salesforce Id) instead.
+import { createHash } from 'node:crypto';
+import type { GraphClient } from './client.ts';
+import { SALESFORCE_ID_PROPERTY, type ExchangeItem, versionOf } from './delta.ts';
+import { ExchangeError, mapGraphFailure, parseRetryAfter, toExchangeError } from './errors.ts';
+
+export const MAX_BATCH = 20;
+
+export type ItemResource = 'contacts' | 'tasks' | 'events' | 'messages';
+
+export type WriteOp =
+  | {
+      readonly op: 'create';
+      readonly resource: ItemResource;
+      /** Contact folder, To Do list or calendar id (events: optional, default calendar). */
+      readonly containerId?: string;
+      readonly salesforceId: string;
+      readonly fields: Readonly<Record<string, unknown>>;
+    }
+  | {
+      readonly op: 'update';
+      readonly resource: ItemResource;
+      /** The To Do list id (tasks are addressed through their list). */
+      readonly containerId?: string;
+      readonly id: string;
+      /** The version last seen (changeKey / @odata.etag); absent → unguarded. */
+      readonly ifMatch?: string;
+      readonly fields: Readonly<Record<string, unknown>>;
+      /** Re-stamped on the item (cheap, and repairs a stamp a user's client dropped). */
+      readonly salesforceId?: string;
+    }
+  | {
+      readonly op: 'delete';
+      readonly resource: ItemResource;
+      readonly containerId?: string;
+      readonly id: string;
+      readonly ifMatch?: string;
+    };
+
+export type WriteOutcome =
+  | {
+      readonly ok: true;
+      readonly id: string;
+      /** The item's new version; '' after a delete. */
+      readonly version: string;
+      readonly item?: ExchangeItem;
+      /** A create found an item already stamped with this Salesforce Id and patched it. */
+      readonly reused?: boolean;
+    }
+  | { readonly ok: false; readonly error: ExchangeError };
+
+export interface WriteOptions {
+  /** Rounds of re-sending throttled sub-requests before they fail as rate-limited. */
+  maxRetries?: number;
+  /** Skip the stamp lookup before creates (only when the caller just proved absence). */
+  skipLookup?: boolean;
+}
+
+/** One request inside a $batch, before ids are assigned. */
+export interface SubRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  url: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Index (in the same call) of a sub-request that must run first. */
+  after?: number;
+}
+
+export interface SubResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export async function writeItems(client: GraphClient, mailbox: string, ops: readonly WriteOp[], options: WriteOptions = {}): Promise<WriteOutcome[]> {
+  const outcomes: Array<WriteOutcome | undefined> = new Array(ops.length).fill(undefined);
+  const user = `/users/${encodeURIComponent(mailbox)}`;
+
+  // Phase 1: for stamp-keyed creates, look for an item already carrying the stamp.
+  const existing = new Map<number, ExchangeItem>();
+  const lookups: Array<{ index: number; sub: SubRequest }> = [];
+  if (!options.skipLookup) {
+    ops.forEach((op, index) => {
+      if (op.op === 'create' && op.resource !== 'events' && op.resource !== 'messages') {
+        lookups.push({ index, sub: { method: 'GET', url: stampLookupUrl(user, op.resource, op.containerId, op.salesforceId) } });
+      }
+    });
+  }
+  if (lookups.length > 0) {
+    const responses = await executeBatch(client, mailbox, lookups.map((l) => l.sub), options);
+    responses.forEach((res, i) => {
+      const { index } = lookups[i]!;
+      if (res.status >= 200 && res.status < 300) {
+        const found = ((res.body as { value?: ExchangeItem[] })?.value ?? [])[0];
+        if (found && typeof found.id === 'string') existing.set(index, found);
+      } else {
+        outcomes[index] = { ok: false, error: failure(client, res) };
+      }
+    });
+  }
+
+  // Phase 2: the writes themselves.
+  const writes: Array<{ index: number; sub: SubRequest }> = [];
+  const lastForItem = new Map<string, number>();
+  ops.forEach((op, index) => {
+    if (outcomes[index]) return;
+    const sub = toSubRequest(user, op, existing.get(index));
+    if (!sub) {
+      outcomes[index] = { ok: false, error: new ExchangeError('permanent', 0, 'BadOp', describeBadOp(op)) };
+      return;
+    }
+    // Two ops on one item in the same call must run in order: chain them with dependsOn.
+    const itemKey = op.op === 'create' ? `create:${op.salesforceId}` : `${op.resource}:${op.id}`;
+    const before = lastForItem.get(itemKey);
+    if (before !== undefined) sub.after = before;
+    lastForItem.set(itemKey, writes.length);
+    writes.push({ index, sub });
+  });
+  if (writes.length > 0) {
+    const responses = await executeBatch(client, mailbox, writes.map((w) => w.sub), options);
+    responses.forEach((res, i) => {
+      const { index } = writes[i]!;
+      const op = ops[index]!;
+      if (res.status >= 200 && res.status < 300) {
+        const item = (res.body && typeof res.body === 'object' ? res.body : undefined) as ExchangeItem | undefined;
+        const id = item?.id ?? (op.op === 'create' ? existing.get(index)?.id : op.id) ?? '';
+        outcomes[index] = {
+          ok: true,
+          id,
+          version: item ? versionOf(item) : '',
+          ...(item ? { item } : {}),
+          ...(existing.has(index) ? { reused: true } : {}),
+        };
+      } else {
+        outcomes[index] = { ok: false, error: failure(client, res) };
+      }
+    });
+  }
+  return outcomes.map((o) => o ?? { ok: false, error: new ExchangeError('permanent', 0, 'NoOutcome', 'No response for this item') });
+}
+
+/**
+ * Runs sub-requests through $batch (≤20 a request, sequential: one batch already fills the
+ * mailbox's 4 slots) and returns one response per sub-request, in order. Throttled
+ * sub-requests are retried alone after the largest Retry-After among them.
+ */
+export async function executeBatch(client: GraphClient, mailbox: string, subs: readonly SubRequest[], options: WriteOptions = {}): Promise<SubResponse[]> {
+  const results: Array<SubResponse | undefined> = new Array(subs.length).fill(undefined);
+  const maxRetries = options.maxRetries ?? 5;
+  let pending = subs.map((_, i) => i);
+  for (let round = 0; pending.length > 0; round++) {
+    const retry: number[] = [];
+    let waitMs = 0;
+    for (const chunk of chunkKeepingChains(pending, subs)) {
+      const responses = await sendChunk(client, chunk, subs);
+      for (const [index, res] of responses) {
+        const throttled = res.status === 429 || res.status === 503 || res.status === 504;
+        if (throttled && round < maxRetries) {
+          retry.push(index);
+          const hinted = parseRetryAfter(res.headers['retry-after'] ?? res.headers['Retry-After'], client.clock.now());
+          waitMs = Math.max(waitMs, hinted ?? Math.min(1000 * 2 ** round, 32_000));
+        }
+        results[index] = res;
+      }
+    }
+    if (retry.length === 0) break;
+    // Nothing goes to this mailbox before the deadline; the limiter enforces it for everyone.
+    client.limiter.blockUntil(mailbox, client.clock.now() + waitMs);
+    pending = retry.sort((a, b) => a - b);
+  }
+  return results.map((r) => r ?? { status: 0, headers: {}, body: { error: { code: 'NoResponse', message: 'The batch returned no response for this request' } } });
+}
+
+// Splits the indexes into $batch-sized chunks, keeping a dependsOn chain inside one chunk.
+function chunkKeepingChains(indexes: readonly number[], subs: readonly SubRequest[]): number[][] {
+  const chunks: number[][] = [];
+  let current: number[] = [];
+  const chainOf = (i: number): number[] => {
+    const chain = [i];
+    for (let j = i + 1; j < subs.length; j++) if (subs[j]!.after !== undefined && chain.includes(subs[j]!.after!)) chain.push(j);
+    return chain;
+  };
+  const placed = new Set<number>();
+  const wanted = new Set(indexes);
+  for (const i of indexes) {
+    if (placed.has(i)) continue;
+    const group = chainOf(i).filter((j) => wanted.has(j) && !placed.has(j));
+    if (current.length + group.length > MAX_BATCH && current.length > 0) {
+      chunks.push(current);
+      current = [];
+    }
+    for (const j of group) placed.add(j);
+    current.push(...group);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+async function sendChunk(client: GraphClient, chunk: readonly number[], subs: readonly SubRequest[]): Promise<Map<number, SubResponse>> {
+  const inChunk = new Set(chunk);
+  const requests = chunk.map((index) => {
+    const sub = subs[index]!;
+    const headers: Record<string, string> = { ...sub.headers };
+    if (sub.body !== undefined) headers['Content-Type'] = 'application/json';
+    return {
+      id: String(index),
+      method: sub.method,
+      url: sub.url,
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
+      ...(sub.body !== undefined ? { body: sub.body } : {}),
+      ...(sub.after !== undefined && inChunk.has(sub.after) ? { dependsOn: [String(sub.after)] } : {}),
+    };
+  });
+  const out = new Map<number, SubResponse>();
+  try {
+    const body = await client.request<{ responses?: Array<{ id?: unknown; status?: unknown; headers?: Record<string, string>; body?: unknown }> }>(
+      'POST',
+      '/$batch',
+      { body: { requests } },
+    );
+    for (const r of body?.responses ?? []) {
+      const index = Number(r.id);
+      if (!inChunk.has(index)) continue;
+      out.set(index, { status: Number(r.status ?? 0), headers: lowerKeys(r.headers ?? {}), body: r.body });
+    }
+  } catch (error) {
+    // The whole $batch failed (after the client's own retries): every item shares the failure.
+    const e = toExchangeError(error);
+    for (const index of chunk) out.set(index, { status: e.status, headers: e.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(e.retryAfterMs / 1000)) } : {}, body: { error: { code: e.code, message: e.message } } });
+  }
+  for (const index of chunk) {
+    if (!out.has(index)) out.set(index, { status: 0, headers: {}, body: { error: { code: 'NoResponse', message: 'The batch returned no response for this request' } } });
+  }
+  return out;
+}
+
+function failure(client: GraphClient, res: SubResponse): ExchangeError {
+  if (res.status === 424) return new ExchangeError('temporary', 424, 'FailedDependency', 'An earlier write to the same item failed');
+  return mapGraphFailure({ status: res.status, body: res.body, retryAfter: res.headers['retry-after'], now: client.clock.now() });
+}
+
+function stampLookupUrl(user: string, resource: ItemResource, containerId: string | undefined, salesforceId: string): string {
+  const filter = encodeURIComponent(
+    `singleValueExtendedProperties/any(ep: ep/id eq '${SALESFORCE_ID_PROPERTY}' and ep/value eq '${salesforceId.replace(/'/g, "''")}')`,
+  );
+  const expand = encodeURIComponent(`singleValueExtendedProperties($filter=id eq '${SALESFORCE_ID_PROPERTY}')`);
+  // Contacts: the whole mailbox, so a stamped contact the user moved out is still found.
+  const collection = resource === 'tasks' ? `${user}/todo/lists/${encodeURIComponent(containerId ?? '')}/tasks` : `${user}/contacts`;
+  return `${collection}?$filter=${filter}&$expand=${expand}&$top=1`;
+}
+
+function stamp(salesforceId: string): Array<{ id: string; value: string }> {
+  return [{ id: SALESFORCE_ID_PROPERTY, value: salesforceId }];
+}
+
+/** A stable transactionId for an event create: Graph dedupes retries of the same one. */
+export function eventTransactionId(mailbox: string, salesforceId: string): string {
+  return createHash('sha256').update(`${mailbox.toLowerCase()}\n${salesforceId}`).digest('hex').slice(0, 32);
+}
+
+function itemPath(user: string, resource: ItemResource, id: string, containerId?: string): string | undefined {
+  const enc = encodeURIComponent(id);
+  switch (resource) {
+    case 'contacts':
+      return `${user}/contacts/${enc}`;
+    case 'events':
+      return `${user}/events/${enc}`;
+    case 'messages':
+      return `${user}/messages/${enc}`;
+    case 'tasks':
+      return containerId ? `${user}/todo/lists/${encodeURIComponent(containerId)}/tasks/${enc}` : undefined;
+  }
+}
+
+function toSubRequest(user: string, op: WriteOp, found: ExchangeItem | undefined): SubRequest | undefined {
+  if (op.op === 'create') {
+    const body = { ...op.fields, singleValueExtendedProperties: stamp(op.salesforceId) };
+    if (found) {
+      const path = itemPath(user, op.resource, found.id, op.containerId);
+      return path ? { method: 'PATCH', url: path, body } : undefined;
+    }
+    switch (op.resource) {
+      case 'contacts':
+        return op.containerId ? { method: 'POST', url: `${user}/contactFolders/${encodeURIComponent(op.containerId)}/contacts`, body } : undefined;
+      case 'tasks':
+        return op.containerId ? { method: 'POST', url: `${user}/todo/lists/${encodeURIComponent(op.containerId)}/tasks`, body } : undefined;
+      case 'events': {
+        const collection = op.containerId ? `${user}/calendars/${encodeURIComponent(op.containerId)}/events` : `${user}/events`;
+        return { method: 'POST', url: collection, body: { ...body, transactionId: eventTransactionId(decodeURIComponent(user.slice('/users/'.length)), op.salesforceId) } };
+      }
+      case 'messages':
+        return undefined;
+    }
+  }
+  const path = itemPath(user, op.resource, op.id, op.containerId);
+  if (!path) return undefined;
+  const headers = op.ifMatch ? { 'If-Match': asEtag(op.ifMatch) } : undefined;
+  if (op.op === 'update') {
+    const body = op.salesforceId ? { ...op.fields, singleValueExtendedProperties: stamp(op.salesforceId) } : { ...op.fields };
+    return { method: 'PATCH', url: path, body, ...(headers ? { headers } : {}) };
+  }
+  return { method: 'DELETE', url: path, ...(headers ? { headers } : {}) };
+}
+
+// Outlook items are versioned by changeKey and their ETag is W/"<changeKey>"; To Do tasks
+// already hand us an @odata.etag. Either way If-Match gets an ETag.
+export function asEtag(version: string): string {
+  if (version.startsWith('W/"') || version.startsWith('"')) return version;
+  return `W/"${version}"`;
+}
+
+function describeBadOp(op: WriteOp): string {
+  if (op.op === 'create' && op.resource === 'messages') return 'Messages are never created by the sync';
+  return `A ${op.op} of ${op.resource} needs its container id`;
+}
+
+function lowerKeys(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = String(v);
+  return out;
+}
