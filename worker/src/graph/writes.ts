@@ -1,9 +1,8 @@
-// Writes to one mailbox through JSON $batch.
+// Writes to one mailbox through JSON $batch (./batch.ts: ≤20 a request, ≤4 lanes, throttled
+// sub-requests retried alone after Retry-After).
 // Contract: writeItems(client, mailbox, ops) returns one outcome per op, in order, never
-// throwing for a single item's failure. Ops travel in $batch requests of at most 20; each
-// sub-response is mapped on its own (ExchangeError vocabulary); a sub-request throttled with
-// 429/503/504 is retried alone after its Retry-After (the mailbox is blocked until then);
-// other failures are final for that item only. Every item we create or update carries the
+// throwing for a single item's failure; each sub-response is mapped on its own to the
+// ExchangeError vocabulary, and a failure is final for that item only. Every item we create or update carries the
 // Salesforce Id as the SalesforceId extended property. Guarded updates/deletes send If-Match
 // with the item's version; a stale version comes back as kind 'conflict' (HTTP 412).
 // Creates are idempotent: contacts and To Do tasks have no transactionId, so each create is
@@ -12,9 +11,8 @@
 import { createHash } from 'node:crypto';
 import type { GraphClient } from './client.ts';
 import { SALESFORCE_ID_PROPERTY, type ExchangeItem, versionOf } from './delta.ts';
-import { ExchangeError, mapGraphFailure, parseRetryAfter, toExchangeError } from './errors.ts';
-
-export const MAX_BATCH = 20;
+import { executeBatch, type BatchOptions, type SubRequest, type SubResponse } from './batch.ts';
+import { ExchangeError, mapGraphFailure } from './errors.ts';
 
 export type ItemResource = 'contacts' | 'tasks' | 'events' | 'messages';
 
@@ -59,27 +57,9 @@ export type WriteOutcome =
     }
   | { readonly ok: false; readonly error: ExchangeError };
 
-export interface WriteOptions {
-  /** Rounds of re-sending throttled sub-requests before they fail as rate-limited. */
-  maxRetries?: number;
+export interface WriteOptions extends BatchOptions {
   /** Skip the stamp lookup before creates (only when the caller just proved absence). */
   skipLookup?: boolean;
-}
-
-/** One request inside a $batch, before ids are assigned. */
-export interface SubRequest {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  url: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Index (in the same call) of a sub-request that must run first. */
-  after?: number;
-}
-
-export interface SubResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
 }
 
 export async function writeItems(client: GraphClient, mailbox: string, ops: readonly WriteOp[], options: WriteOptions = {}): Promise<WriteOutcome[]> {
@@ -147,101 +127,6 @@ export async function writeItems(client: GraphClient, mailbox: string, ops: read
     });
   }
   return outcomes.map((o) => o ?? { ok: false, error: new ExchangeError('permanent', 0, 'NoOutcome', 'No response for this item') });
-}
-
-/**
- * Runs sub-requests through $batch (≤20 a request, sequential: one batch already fills the
- * mailbox's 4 slots) and returns one response per sub-request, in order. Throttled
- * sub-requests are retried alone after the largest Retry-After among them.
- */
-export async function executeBatch(client: GraphClient, mailbox: string, subs: readonly SubRequest[], options: WriteOptions = {}): Promise<SubResponse[]> {
-  const results: Array<SubResponse | undefined> = new Array(subs.length).fill(undefined);
-  const maxRetries = options.maxRetries ?? 5;
-  let pending = subs.map((_, i) => i);
-  for (let round = 0; pending.length > 0; round++) {
-    const retry: number[] = [];
-    let waitMs = 0;
-    for (const chunk of chunkKeepingChains(pending, subs)) {
-      const responses = await sendChunk(client, chunk, subs);
-      for (const [index, res] of responses) {
-        const throttled = res.status === 429 || res.status === 503 || res.status === 504;
-        if (throttled && round < maxRetries) {
-          retry.push(index);
-          const hinted = parseRetryAfter(res.headers['retry-after'] ?? res.headers['Retry-After'], client.clock.now());
-          waitMs = Math.max(waitMs, hinted ?? Math.min(1000 * 2 ** round, 32_000));
-        }
-        results[index] = res;
-      }
-    }
-    if (retry.length === 0) break;
-    // Nothing goes to this mailbox before the deadline; the limiter enforces it for everyone.
-    client.limiter.blockUntil(mailbox, client.clock.now() + waitMs);
-    pending = retry.sort((a, b) => a - b);
-  }
-  return results.map((r) => r ?? { status: 0, headers: {}, body: { error: { code: 'NoResponse', message: 'The batch returned no response for this request' } } });
-}
-
-// Splits the indexes into $batch-sized chunks, keeping a dependsOn chain inside one chunk.
-function chunkKeepingChains(indexes: readonly number[], subs: readonly SubRequest[]): number[][] {
-  const chunks: number[][] = [];
-  let current: number[] = [];
-  const chainOf = (i: number): number[] => {
-    const chain = [i];
-    for (let j = i + 1; j < subs.length; j++) if (subs[j]!.after !== undefined && chain.includes(subs[j]!.after!)) chain.push(j);
-    return chain;
-  };
-  const placed = new Set<number>();
-  const wanted = new Set(indexes);
-  for (const i of indexes) {
-    if (placed.has(i)) continue;
-    const group = chainOf(i).filter((j) => wanted.has(j) && !placed.has(j));
-    if (current.length + group.length > MAX_BATCH && current.length > 0) {
-      chunks.push(current);
-      current = [];
-    }
-    for (const j of group) placed.add(j);
-    current.push(...group);
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
-async function sendChunk(client: GraphClient, chunk: readonly number[], subs: readonly SubRequest[]): Promise<Map<number, SubResponse>> {
-  const inChunk = new Set(chunk);
-  const requests = chunk.map((index) => {
-    const sub = subs[index]!;
-    const headers: Record<string, string> = { ...sub.headers };
-    if (sub.body !== undefined) headers['Content-Type'] = 'application/json';
-    return {
-      id: String(index),
-      method: sub.method,
-      url: sub.url,
-      ...(Object.keys(headers).length > 0 ? { headers } : {}),
-      ...(sub.body !== undefined ? { body: sub.body } : {}),
-      ...(sub.after !== undefined && inChunk.has(sub.after) ? { dependsOn: [String(sub.after)] } : {}),
-    };
-  });
-  const out = new Map<number, SubResponse>();
-  try {
-    const body = await client.request<{ responses?: Array<{ id?: unknown; status?: unknown; headers?: Record<string, string>; body?: unknown }> }>(
-      'POST',
-      '/$batch',
-      { body: { requests } },
-    );
-    for (const r of body?.responses ?? []) {
-      const index = Number(r.id);
-      if (!inChunk.has(index)) continue;
-      out.set(index, { status: Number(r.status ?? 0), headers: lowerKeys(r.headers ?? {}), body: r.body });
-    }
-  } catch (error) {
-    // The whole $batch failed (after the client's own retries): every item shares the failure.
-    const e = toExchangeError(error);
-    for (const index of chunk) out.set(index, { status: e.status, headers: e.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(e.retryAfterMs / 1000)) } : {}, body: { error: { code: e.code, message: e.message } } });
-  }
-  for (const index of chunk) {
-    if (!out.has(index)) out.set(index, { status: 0, headers: {}, body: { error: { code: 'NoResponse', message: 'The batch returned no response for this request' } } });
-  }
-  return out;
 }
 
 function failure(client: GraphClient, res: SubResponse): ExchangeError {
@@ -322,10 +207,4 @@ export function asEtag(version: string): string {
 function describeBadOp(op: WriteOp): string {
   if (op.op === 'create' && op.resource === 'messages') return 'Messages are never created by the sync';
   return `A ${op.op} of ${op.resource} needs its container id`;
-}
-
-function lowerKeys(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = String(v);
-  return out;
 }
