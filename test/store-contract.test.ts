@@ -222,6 +222,8 @@ for (const engine of [sqliteEngine(), postgresEngine()]) {
       await store.updateMailbox(MBX2, { retryAt: now + 500 });
       expect(await store.listRunnableMailboxes(now)).toEqual([]);
       expect((await store.listRunnableMailboxes(now + 1000)).map((m) => m.id).sort()).toEqual([MBX, MBX2].sort());
+      await store.addHint(MBX, 'sync-now'); // Sync now wakes any plan
+      expect((await store.listRunnableMailboxes(now)).map((m) => m.id)).toEqual([MBX]);
       await store.updateMailbox(MBX, { state: 'paused' });
       expect((await store.listRunnableMailboxes(now + 1000)).map((m) => m.id)).toEqual([MBX2]);
       await store.takeHints(MBX, now);

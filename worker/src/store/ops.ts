@@ -22,6 +22,9 @@ import type {
   Subscription,
 } from './types.ts';
 
+/** Hint source recorded by Sync now: makes a mailbox runnable whatever its plan. */
+export const SYNC_NOW_SOURCE = 'sync-now';
+
 type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface OpsContext {
@@ -211,10 +214,14 @@ export function makeOps(db: Executor, ctx: OpsContext): StoreOps {
         .where((eb) =>
           eb.or([
             eb.and([eb('m.next_run_at', 'is not', null), eb('m.next_run_at', '<=', now)]),
-            eb.and([
-              eb('m.plan', '=', 'Real-time'),
-              eb.exists(eb.selectFrom('hints as h').select('h.mailbox_id').whereRef('h.mailbox_id', '=', 'm.id')),
-            ]),
+            // Real-time mailboxes run on any hint; every plan runs on a Sync now request.
+            eb.exists(
+              eb
+                .selectFrom('hints as h')
+                .select('h.mailbox_id')
+                .whereRef('h.mailbox_id', '=', 'm.id')
+                .where((h) => h.or([h('h.source', '=', SYNC_NOW_SOURCE), h('m.plan', '=', 'Real-time')])),
+            ),
           ]),
         )
         .orderBy('m.next_run_at')

@@ -155,7 +155,7 @@ export interface StoreOps {
   listMailboxes(): Promise<Mailbox[]>;
   updateMailbox(id: string, patch: MailboxPatch): Promise<Mailbox | undefined>;
   deleteMailbox(id: string): Promise<void>;
-  /** Active mailboxes whose backoff has passed and that are due now, or Real-time with a pending hint. */
+  /** Active mailboxes whose backoff has passed and that are due now, Real-time with a pending hint, or with a 'sync-now' hint. */
   listRunnableMailboxes(now: number, limit?: number): Promise<Mailbox[]>;
 
   // links

@@ -1,0 +1,289 @@
+// createScheduler(options) → { start, stop, tick, hint, syncNow, pause, resume }.
+// Picks runnable mailboxes from the store, takes each one's lease before running it (several
+// processes share one store), renews the lease while the run lasts and releases it after.
+// Success schedules the next poll by plan; failure backs off exponentially with jitter, honouring
+// Retry-After. A failing mailbox only ever affects its own schedule. Time comes from `clock`;
+// tests drive everything through tick() with a fake clock and no sleeps.
+import type { Logger } from 'pino';
+import { SYNC_NOW_SOURCE } from '../store/ops.ts';
+import type { Hint, Mailbox, Store } from '../store/types.ts';
+import { DEFAULT_BACKOFF, PLAN_INTERVAL_MS, backoffDelay, type BackoffPolicy } from './plans.ts';
+
+export type RunReason = 'schedule' | 'hint' | 'sync-now' | 'retry';
+
+export interface RunResult {
+  ok: boolean;
+  counts?: Record<string, number>;
+  /** Items written on either side by this run, added to the mailbox's running total. */
+  itemsSynced?: number;
+  error?: string;
+  /** From a provider's Retry-After: the earliest moment worth retrying, as a delay. */
+  retryAfterMs?: number;
+}
+
+export interface RunContext {
+  hints: Hint[];
+  /** Aborted when the lease could not be renewed: another process may now own the mailbox. */
+  signal: AbortSignal;
+}
+
+export interface Timers {
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface SchedulerOptions {
+  store: Store;
+  clock: () => number;
+  runMailbox: (mailboxId: string, reason: RunReason, context: RunContext) => Promise<RunResult>;
+  owner: string;
+  concurrency?: number;
+  leaseTtlMs?: number;
+  random?: () => number;
+  backoff?: BackoffPolicy;
+  planIntervalMs?: Partial<typeof PLAN_INTERVAL_MS>;
+  /** How often start() looks for due mailboxes. */
+  pollIntervalMs?: number;
+  /** Hints arriving within this window are coalesced into one dispatch. */
+  hintDelayMs?: number;
+  timers?: Timers;
+  log?: Logger;
+}
+
+export interface RunOutcome {
+  mailboxId: string;
+  reason: RunReason;
+  ok: boolean;
+  error?: string;
+  nextRunAt?: number;
+}
+
+export interface Scheduler {
+  start(): void;
+  /** Stops dispatching and waits for runs in flight; their leases are released. */
+  stop(): Promise<void>;
+  /** Starts every runnable mailbox that fits the concurrency and waits for those runs. */
+  tick(): Promise<RunOutcome[]>;
+  hint(mailboxId: string, source: string): Promise<void>;
+  syncNow(mailboxId: string): Promise<Mailbox | undefined>;
+  pause(mailboxId: string): Promise<Mailbox | undefined>;
+  resume(mailboxId: string): Promise<Mailbox | undefined>;
+  /** Mailbox ids this process is running right now. */
+  running(): string[];
+}
+
+const defaultTimers: Timers = {
+  setInterval: (fn, ms) => setInterval(fn, ms),
+  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function retryAfterOf(error: unknown): number | undefined {
+  const v = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const { store, clock, runMailbox, owner, log } = options;
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const leaseTtlMs = options.leaseTtlMs ?? 60_000;
+  const random = options.random ?? Math.random;
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const intervals = { ...PLAN_INTERVAL_MS, ...options.planIntervalMs };
+  const timers = options.timers ?? defaultTimers;
+  const pollIntervalMs = options.pollIntervalMs ?? 5_000;
+  const hintDelayMs = options.hintDelayMs ?? 500;
+
+  const inFlight = new Map<string, Promise<RunOutcome | undefined>>();
+  let poller: unknown;
+  let hintTimer: unknown;
+  let started = false;
+  let dispatching: Promise<Promise<RunOutcome | undefined>[]> | undefined;
+
+  function isDue(m: Mailbox, hints: Hint[], now: number): boolean {
+    if (m.state !== 'active') return false;
+    if (m.retryAt !== null && m.retryAt > now) return false;
+    if (m.nextRunAt !== null && m.nextRunAt <= now) return true;
+    return hints.some((h) => h.source === SYNC_NOW_SOURCE || m.plan === 'Real-time');
+  }
+
+  async function runOne(mailboxId: string): Promise<RunOutcome | undefined> {
+    // The lease is the cross-process guard; `inFlight` (set by the caller) is the in-process one,
+    // needed because re-taking one's own lease succeeds.
+    if (!(await store.takeLease(mailboxId, owner, leaseTtlMs))) return undefined;
+    const controller = new AbortController();
+    let renewer: unknown;
+    let runId: number | undefined;
+    try {
+      const now = clock();
+      // Re-check under the lease: another process may have run it between listing and leasing.
+      const mailbox = await store.getMailbox(mailboxId);
+      if (!mailbox || !isDue(mailbox, await store.listHints(mailboxId), now)) return undefined;
+      const hints = await store.takeHints(mailboxId, now);
+      const reason: RunReason = hints.some((h) => h.source === SYNC_NOW_SOURCE)
+        ? 'sync-now'
+        : mailbox.retryAt !== null
+          ? 'retry'
+          : hints.length > 0 && !(mailbox.nextRunAt !== null && mailbox.nextRunAt <= now)
+            ? 'hint'
+            : 'schedule';
+      runId = await store.startRun(mailboxId, reason);
+      renewer = timers.setInterval(() => {
+        store.renewLease(mailboxId, owner, leaseTtlMs).then(
+          (ok) => {
+            if (!ok) controller.abort(new Error('lease lost'));
+          },
+          (error: unknown) => log?.warn({ mailboxId, err: error }, 'lease renewal failed'),
+        );
+      }, Math.max(1_000, Math.floor(leaseTtlMs / 3)));
+
+      let result: RunResult;
+      try {
+        result = await runMailbox(mailboxId, reason, { hints, signal: controller.signal });
+      } catch (error) {
+        result = { ok: false, error: errorMessage(error), ...(retryAfterOf(error) !== undefined ? { retryAfterMs: retryAfterOf(error) } : {}) };
+      }
+
+      const end = clock();
+      const current = (await store.getMailbox(mailboxId)) ?? mailbox;
+      let nextRunAt: number;
+      if (result.ok) {
+        nextRunAt = end + intervals[current.plan];
+        await store.updateMailbox(mailboxId, {
+          nextRunAt,
+          retryAt: null,
+          backoffAttempts: 0,
+          lastError: null,
+          lastRunAt: end,
+          lastSuccessAt: end,
+          itemsSynced: current.itemsSynced + (result.itemsSynced ?? 0),
+        });
+      } else {
+        const attempts = current.backoffAttempts + 1;
+        nextRunAt = end + backoffDelay(attempts, random, backoff, result.retryAfterMs);
+        await store.updateMailbox(mailboxId, {
+          nextRunAt,
+          retryAt: nextRunAt,
+          backoffAttempts: attempts,
+          lastError: result.error ?? 'sync failed',
+          lastRunAt: end,
+        });
+        log?.warn({ mailboxId, attempts, retryInMs: nextRunAt - end, error: result.error }, 'mailbox run failed; backing off');
+      }
+      await store.finishRun(runId, { counts: result.counts ?? {}, error: result.ok ? null : (result.error ?? 'sync failed') });
+      return { mailboxId, reason, ok: result.ok, nextRunAt, ...(result.ok ? {} : { error: result.error ?? 'sync failed' }) };
+    } catch (error) {
+      // A store failure for one mailbox is logged and contained; its lease simply expires if
+      // the release below fails too.
+      log?.error({ mailboxId, err: error }, 'scheduler bookkeeping failed');
+      if (runId !== undefined) await store.finishRun(runId, { error: errorMessage(error) }).catch(() => undefined);
+      return { mailboxId, reason: 'schedule', ok: false, error: errorMessage(error) };
+    } finally {
+      if (renewer !== undefined) timers.clearInterval(renewer);
+      if (!controller.signal.aborted) await store.releaseLease(mailboxId, owner).catch(() => undefined);
+    }
+  }
+
+  async function dispatchOnce(): Promise<Promise<RunOutcome | undefined>[]> {
+    const launched: Promise<RunOutcome | undefined>[] = [];
+    const free = concurrency - inFlight.size;
+    if (free <= 0) return launched;
+    const now = clock();
+    let candidates: Mailbox[];
+    try {
+      candidates = await store.listRunnableMailboxes(now, free + inFlight.size + 10);
+    } catch (error) {
+      log?.error({ err: error }, 'could not list runnable mailboxes');
+      return launched;
+    }
+    for (const m of candidates) {
+      if (inFlight.size >= concurrency) break;
+      if (inFlight.has(m.id)) continue;
+      const p = runOne(m.id).finally(() => inFlight.delete(m.id));
+      inFlight.set(m.id, p);
+      launched.push(p);
+    }
+    return launched;
+  }
+
+  // Serialise dispatches so two triggers (poll and hint) never launch the same mailbox twice.
+  function dispatch(): Promise<Promise<RunOutcome | undefined>[]> {
+    const next = (dispatching ?? Promise.resolve([])).then(() => dispatchOnce());
+    dispatching = next;
+    return next;
+  }
+
+  function wake(): void {
+    if (!started || hintTimer !== undefined) return;
+    hintTimer = timers.setTimeout(() => {
+      hintTimer = undefined;
+      void dispatch();
+    }, hintDelayMs);
+  }
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      poller = timers.setInterval(() => void dispatch(), pollIntervalMs);
+      void dispatch();
+    },
+
+    async stop() {
+      started = false;
+      if (poller !== undefined) timers.clearInterval(poller);
+      if (hintTimer !== undefined) timers.clearTimeout(hintTimer);
+      poller = undefined;
+      hintTimer = undefined;
+      await dispatching;
+      await Promise.allSettled([...inFlight.values()]);
+    },
+
+    async tick() {
+      const launched = await dispatch();
+      const outcomes = await Promise.all(launched);
+      return outcomes.filter((o): o is RunOutcome => o !== undefined);
+    },
+
+    async hint(mailboxId, source) {
+      await store.addHint(mailboxId, source);
+      wake();
+    },
+
+    async syncNow(mailboxId) {
+      const m = await store.getMailbox(mailboxId);
+      if (!m) return undefined;
+      // A user asking explicitly overrides the backoff wait; the hint makes any plan runnable
+      // and is visible to every process sharing the store.
+      const updated = await store.updateMailbox(mailboxId, { retryAt: null });
+      await store.addHint(mailboxId, SYNC_NOW_SOURCE);
+      wake();
+      return updated;
+    },
+
+    async pause(mailboxId) {
+      const m = await store.getMailbox(mailboxId);
+      if (!m) return undefined;
+      return store.updateMailbox(mailboxId, { state: 'paused' });
+    },
+
+    async resume(mailboxId) {
+      const m = await store.getMailbox(mailboxId);
+      if (!m) return undefined;
+      const updated = await store.updateMailbox(mailboxId, { state: 'active', nextRunAt: clock(), retryAt: null, backoffAttempts: 0 });
+      wake();
+      return updated;
+    },
+
+    running() {
+      return [...inFlight.keys()];
+    },
+  };
+}
