@@ -360,3 +360,30 @@ function bayeuxText(err: unknown): string {
   }
   return String(err);
 }
+
+/** The store's org-wide cursors (mailbox '*', side 'salesforce') as the feed's ReplayCursor. */
+export function storeReplayCursor(store: {
+  getCursor(mailboxId: string, side: 'salesforce', channel: string): Promise<string | undefined>;
+  setCursor(mailboxId: string, side: 'salesforce', channel: string, value: string): Promise<void>;
+}): ReplayCursor {
+  return {
+    get: async (channel) => {
+      const v = await store.getCursor('*', 'salesforce', channel);
+      const n = v === undefined ? NaN : Number(v);
+      return Number.isFinite(n) ? n : null;
+    },
+    set: (channel, replayId) => store.setCursor('*', 'salesforce', channel, String(replayId)),
+  };
+}
+
+/** An in-memory ReplayCursor (tests, demo). */
+export function memoryReplayCursor(initial: Record<string, number> = {}): ReplayCursor & { values: Map<string, number> } {
+  const values = new Map(Object.entries(initial));
+  return {
+    values,
+    get: async (channel) => values.get(channel) ?? null,
+    set: async (channel, replayId) => {
+      values.set(channel, replayId);
+    },
+  };
+}

@@ -1,0 +1,272 @@
+// The Salesforce side of one mailbox behind the core's RecordSide port.
+// Contract:
+// - Records cross the port mapped to neutral fields by an injected per-kind map (core/maps).
+// - changesSince(kind, cursor): the cursor is a SystemModstamp watermark (JSON). With no cursor
+//   it reads the mailbox's scope (initial sync); afterwards it reads every record of the object
+//   changed since the watermark and classifies it in or out of scope, plus deletes from
+//   queryAll. A page is cut only where SystemModstamp changes, because the next read asks for
+//   `SystemModstamp > watermark` and would otherwise skip the rest of that instant.
+// - create = upsert on SCC_Exchange_Key__c (a retry never duplicates); update/delete are guarded
+//   by SystemModstamp (read, compare, write: Salesforce has no conditional composite write).
+// - A refused write returns {ok:false, reason}; failures the runtime should retry or escalate
+//   (temporary, auth, rate-limited) are thrown as SalesforceError.
+import type { Current, DeleteResult, FeedPage, SalesforceSide, WriteResult } from '../core/ports.ts';
+import type { Change, Fields, Kind, SideRecord } from '../core/types.ts';
+import { SalesforceError } from './errors.ts';
+import type { ContactScope, SalesforceRecords, SfInput, SfRecord, WriteOutcome } from './records.ts';
+import {
+  EXCHANGE_KEY_FIELD,
+  RECENT_TASK_DAYS,
+  contactsSoql,
+  deletedSoql,
+  eventsSoql,
+  soqlDateTime,
+  soqlString,
+  tasksSoql,
+} from './records.ts';
+
+export type SalesforceObject = 'Contact' | 'Task' | 'Event';
+
+/** How one kind maps between Salesforce fields and the engine's neutral fields. */
+export interface SalesforceKindMap {
+  sobject: SalesforceObject;
+  /** Raw fields to read (Id, SystemModstamp and the scope fields are added). */
+  fields: readonly string[];
+  toFields(record: SfRecord): Fields;
+  /** Raw fields to write for these neutral fields (a patch maps only what it carries). */
+  toRecord(fields: Fields): SfInput;
+  /** SOQL conditions (OR-ed) finding natural-key matches for the other side's records. */
+  naturalKeyWhere?(others: readonly SideRecord[]): string[];
+}
+
+export interface SalesforceSideOptions {
+  records: SalesforceRecords;
+  maps: Partial<Record<Kind, SalesforceKindMap>>;
+  ownerId: string;
+  contactScope: ContactScope;
+  now: () => Date;
+  /** Calendar window mirrored for events, relative to now (days). */
+  eventWindowDays?: { past: number; future: number };
+  /** Soft cap on the changes of one page (the page still ends at a SystemModstamp boundary). */
+  maxChangesPerPage?: number;
+}
+
+interface Watermark {
+  /** Last SystemModstamp fully read for live records. */
+  m: string | null;
+  /** Last SystemModstamp fully read for deleted records. */
+  d: string | null;
+}
+
+const SCOPE_FIELDS: Record<SalesforceObject, string[]> = {
+  Contact: ['OwnerId', EXCHANGE_KEY_FIELD],
+  Task: ['OwnerId', 'IsClosed', 'ActivityDate', 'LastModifiedDate', EXCHANGE_KEY_FIELD],
+  Event: ['OwnerId', 'StartDateTime', 'EndDateTime', EXCHANGE_KEY_FIELD],
+};
+
+export function createSalesforceSide(options: SalesforceSideOptions): SalesforceSide {
+  const { records } = options;
+  const maxPerPage = options.maxChangesPerPage ?? 5000;
+  const window = options.eventWindowDays ?? { past: 30, future: 365 };
+
+  const mapFor = (kind: Kind): SalesforceKindMap => {
+    const map = options.maps[kind];
+    if (!map) throw new SalesforceError('permanent', 'KIND_NOT_MAPPED', `No Salesforce field map for ${kind}`);
+    return map;
+  };
+  const readFields = (map: SalesforceKindMap) => [...new Set([...map.fields, ...SCOPE_FIELDS[map.sobject]])];
+
+  const eventRange = () => {
+    const now = options.now().getTime();
+    return { from: new Date(now - window.past * 86_400_000), to: new Date(now + window.future * 86_400_000) };
+  };
+
+  function scopeSoql(map: SalesforceKindMap, since: string | null): string {
+    const fields = readFields(map);
+    if (map.sobject === 'Contact') return contactsSoql({ fields, scope: options.contactScope, ownerId: options.ownerId, since });
+    if (map.sobject === 'Task') return tasksSoql({ fields, ownerId: options.ownerId, now: options.now(), since });
+    return eventsSoql({ fields, ownerId: options.ownerId, ...eventRange(), since });
+  }
+
+  function inScope(map: SalesforceKindMap, r: SfRecord): boolean {
+    if (map.sobject === 'Contact') return options.contactScope === 'All Contacts' || r.OwnerId === options.ownerId;
+    if (r.OwnerId !== options.ownerId) return false;
+    if (map.sobject === 'Task') {
+      const from = options.now().getTime() - RECENT_TASK_DAYS * 86_400_000;
+      const due = typeof r.ActivityDate === 'string' ? Date.parse(`${r.ActivityDate}T23:59:59Z`) : NaN;
+      const modified = typeof r.LastModifiedDate === 'string' ? Date.parse(fixOffset(r.LastModifiedDate)) : NaN;
+      return r.IsClosed !== true || due >= from || modified >= from;
+    }
+    const { from, to } = eventRange();
+    const start = typeof r.StartDateTime === 'string' ? Date.parse(fixOffset(r.StartDateTime)) : NaN;
+    const end = typeof r.EndDateTime === 'string' ? Date.parse(fixOffset(r.EndDateTime)) : NaN;
+    return end >= from.getTime() && start <= to.getTime();
+  }
+
+  function view(map: SalesforceKindMap, r: SfRecord): SideRecord {
+    const stamp = r[EXCHANGE_KEY_FIELD];
+    const base = { id: r.Id, version: String(r.SystemModstamp ?? ''), fields: map.toFields(r) };
+    return typeof stamp === 'string' && stamp ? { ...base, stamp } : base;
+  }
+
+  /** Read a query to its end, cutting pages only between SystemModstamp values. */
+  async function readUntilBoundary(
+    soql: string,
+    all: boolean,
+    onRecord: (r: SfRecord) => void,
+  ): Promise<{ last: string | null; complete: boolean }> {
+    let count = 0;
+    let last: string | null = null;
+    for await (const page of records.pages(soql, { all })) {
+      for (const r of page) {
+        const stamp = String(r.SystemModstamp ?? '');
+        if (count >= maxPerPage && stamp !== last) return { last, complete: false };
+        onRecord(r);
+        count += 1;
+        last = stamp;
+      }
+    }
+    return { last, complete: true };
+  }
+
+  async function current(map: SalesforceKindMap, id: string): Promise<SfRecord | 'deleted'> {
+    const [r] = await records.retrieve(map.sobject, [id], [...readFields(map), 'IsDeleted'], { all: true });
+    return !r || r.IsDeleted === true ? 'deleted' : r;
+  }
+
+  async function reread(map: SalesforceKindMap, id: string): Promise<WriteResult> {
+    const r = await current(map, id);
+    if (r === 'deleted') return { ok: false, reason: 'not-found', message: `${map.sobject} ${id} was deleted` };
+    return { ok: true, record: view(map, r) };
+  }
+
+  return {
+    side: 'salesforce',
+
+    async changesSince(kind: Kind, cursor: string | null): Promise<FeedPage> {
+      const map = mapFor(kind);
+      const mark = parseWatermark(cursor);
+      const changes: Change[] = [];
+      let live: { last: string | null; complete: boolean };
+      if (cursor === null) {
+        live = await readUntilBoundary(scopeSoql(map, null), false, (r) =>
+          changes.push({ side: 'salesforce', kind, type: 'upsert', record: view(map, r) }),
+        );
+      } else {
+        const soql = `SELECT ${[...new Set(['Id', 'SystemModstamp', ...readFields(map)])].join(', ')} FROM ${map.sobject}${
+          mark.m ? ` WHERE SystemModstamp > ${soqlDateTime(mark.m)}` : ''
+        } ORDER BY SystemModstamp, Id`;
+        live = await readUntilBoundary(soql, false, (r) =>
+          changes.push(
+            inScope(map, r)
+              ? { side: 'salesforce', kind, type: 'upsert', record: view(map, r) }
+              : { side: 'salesforce', kind, type: 'out-of-scope', id: r.Id },
+          ),
+        );
+      }
+      let deletedLast = mark.d;
+      if (cursor !== null && mark.d !== null) {
+        const del = await readUntilBoundary(deletedSoql(map.sobject, mark.d), true, (r) =>
+          changes.push({ side: 'salesforce', kind, type: 'delete', id: r.Id }),
+        );
+        deletedLast = del.last ?? mark.d;
+      }
+      // The first watermark is "now" for deletes: deletes before the initial sync do not matter.
+      const startMark = soqlDateTime(options.now());
+      const next: Watermark = {
+        m: live.last ?? mark.m ?? (cursor === null ? startMark : null),
+        d: deletedLast ?? startMark,
+      };
+      return {
+        changes,
+        cursor: JSON.stringify(next),
+        listing: cursor === null && changes.length === 0 ? 'empty' : 'ok',
+      };
+    },
+
+    async get(kind: Kind, id: string): Promise<Current> {
+      const map = mapFor(kind);
+      const r = await current(map, id);
+      if (r === 'deleted') return 'deleted';
+      return inScope(map, r) ? view(map, r) : 'out-of-scope';
+    },
+
+    async candidates(kind: Kind, others: readonly SideRecord[]): Promise<readonly SideRecord[]> {
+      const map = mapFor(kind);
+      const stamped = others.map((o) => o.stamp).filter((s): s is string => typeof s === 'string' && /^[a-zA-Z0-9]{15,18}$/.test(s));
+      const where = [...(stamped.length ? [`Id IN (${stamped.map(soqlString).join(', ')})`] : []), ...(map.naturalKeyWhere?.(others) ?? [])];
+      if (where.length === 0) return [];
+      const out = new Map<string, SideRecord>();
+      // One query per condition keeps each SOQL statement well under the 100,000-character limit.
+      for (const condition of where) {
+        const soql = `SELECT ${[...new Set(['Id', 'SystemModstamp', ...readFields(map)])].join(', ')} FROM ${map.sobject} WHERE ${condition}`;
+        for await (const page of records.pages(soql)) {
+          for (const r of page) if (inScope(map, r)) out.set(r.Id, view(map, r));
+        }
+      }
+      return [...out.values()];
+    },
+
+    async create(kind: Kind, key: string, fields: Fields): Promise<WriteResult> {
+      const map = mapFor(kind);
+      const row: SfInput = { ...map.toRecord(fields), [EXCHANGE_KEY_FIELD]: key };
+      if (map.sobject !== 'Contact' || options.contactScope === 'My Contacts') row.OwnerId ??= options.ownerId;
+      const { record } = await records.fitToLimits(map.sobject, row);
+      const [outcome] = await records.upsert(map.sobject, [record]);
+      const failure = writeFailure(outcome);
+      if (failure) return failure;
+      return reread(map, (outcome as { id: string }).id);
+    },
+
+    async update(kind: Kind, id: string, expectedVersion: string, patch: Fields): Promise<WriteResult> {
+      const map = mapFor(kind);
+      const now = await current(map, id);
+      if (now === 'deleted') return { ok: false, reason: 'not-found', message: `${map.sobject} ${id} was deleted` };
+      if (String(now.SystemModstamp) !== expectedVersion) {
+        return { ok: false, reason: 'stale', message: `${map.sobject} ${id} changed since ${expectedVersion}` };
+      }
+      const { record } = await records.fitToLimits(map.sobject, map.toRecord(patch));
+      const [outcome] = await records.update(map.sobject, [{ ...record, Id: id }]);
+      const failure = writeFailure(outcome);
+      if (failure) return failure;
+      return reread(map, id);
+    },
+
+    async delete(kind: Kind, id: string, expectedVersion: string): Promise<DeleteResult> {
+      const map = mapFor(kind);
+      const now = await current(map, id);
+      // Already gone: the delete we wanted has happened.
+      if (now === 'deleted') return { ok: true };
+      if (String(now.SystemModstamp) !== expectedVersion) {
+        return { ok: false, reason: 'stale', message: `${map.sobject} ${id} changed since ${expectedVersion}` };
+      }
+      const [outcome] = await records.destroy([id]);
+      if (outcome && !outcome.ok && outcome.error.kind === 'not-found') return { ok: true };
+      const failure = writeFailure(outcome);
+      return failure ?? { ok: true };
+    },
+  };
+}
+
+function writeFailure(outcome: WriteOutcome | undefined): { ok: false; reason: 'not-found' | 'rejected'; message: string } | null {
+  if (!outcome) throw new SalesforceError('temporary', 'MISSING_RESULT', 'Salesforce returned no result');
+  if (outcome.ok) return null;
+  const e = outcome.error;
+  if (e.kind === 'not-found') return { ok: false, reason: 'not-found', message: e.message };
+  if (e.kind === 'permanent') return { ok: false, reason: 'rejected', message: `${e.code}: ${e.message}` };
+  throw e;
+}
+
+function parseWatermark(cursor: string | null): Watermark {
+  if (cursor === null) return { m: null, d: null };
+  try {
+    const v = JSON.parse(cursor) as Partial<Watermark>;
+    return { m: typeof v.m === 'string' ? v.m : null, d: typeof v.d === 'string' ? v.d : null };
+  } catch {
+    throw new SalesforceError('cursor-expired', 'INVALID_WATERMARK', 'Unreadable Salesforce watermark');
+  }
+}
+
+function fixOffset(s: string): string {
+  return s.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+}
