@@ -1,29 +1,6 @@
 import { LightningElement, api } from 'lwc';
+import { DEFAULT_CONFIG, DIRECTIONS, NO_MATCH, PLANS, PRIVATE_EVENTS, SCOPES, WINNERS } from 'c/sccConfig';
 
-// Picklist values of Mailbox_Sync__c; SetupController validates against the same lists.
-const options = (values) => values.map((value) => ({ label: value, value }));
-const DIRECTIONS = options(['Both', 'Salesforce to Exchange', 'Exchange to Salesforce']);
-const SCOPES = options(['My Contacts', 'All Contacts']);
-const PLANS = options(['Basic', 'Professional', 'Real-time']);
-const PRIVATE_EVENTS = options(['Sync', 'Skip', 'Busy Placeholder']);
-const NO_MATCH = options(['Log Anyway', 'Skip']);
-const WINNERS = options(['Salesforce', 'Exchange']);
-
-export const DEFAULT_CONFIG = Object.freeze({
-    syncContacts: true,
-    syncEvents: true,
-    syncTasks: true,
-    syncEmails: false,
-    contactsDirection: 'Both',
-    eventsDirection: 'Both',
-    tasksDirection: 'Both',
-    contactScope: 'My Contacts',
-    categoryName: 'Salesforce',
-    plan: 'Professional',
-    eventsPrivate: 'Busy Placeholder',
-    emailNoMatch: 'Log Anyway',
-    conflictWinner: 'Salesforce'
-});
 
 /**
  * What to sync for one mailbox: objects, directions, contact scope, category, plan and the
