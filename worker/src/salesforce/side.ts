@@ -25,6 +25,8 @@ import {
   tasksSoql,
 } from './records.ts';
 
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 export type SalesforceObject = 'Contact' | 'Task' | 'Event';
 
 /** How one kind maps between Salesforce fields and the engine's neutral fields. */
@@ -171,8 +173,10 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
         );
         deletedLast = del.last ?? mark.d;
       }
-      // The first watermark is "now" for deletes: deletes before the initial sync do not matter.
-      const startMark = soqlDateTime(options.now());
+      // With nothing read yet the watermark starts at "now" minus a margin for clock skew between
+      // us and Salesforce: re-reading a few minutes is harmless, missing a record is not.
+      // Deletes before the initial sync do not matter.
+      const startMark = soqlDateTime(new Date(options.now().getTime() - CLOCK_SKEW_MS));
       const next: Watermark = {
         m: live.last ?? mark.m ?? (cursor === null ? startMark : null),
         d: deletedLast ?? startMark,
