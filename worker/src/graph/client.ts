@@ -22,7 +22,7 @@ const DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
 const THROTTLE_STATUSES = new Set([429, 503, 504]);
 
 export interface GraphClientOptions {
-  /** Graph root without the version, e.g. https://graph.microsoft.com or https://localhost:PORT. */
+  /** Graph root, e.g. https://graph.microsoft.com or https://localhost:PORT/v1.0 (a trailing version is taken as `version`). */
   baseUrl: string;
   tokenUrl: string;
   tenantId: string;
@@ -95,8 +95,11 @@ interface BatchBody {
 
 export function createGraphClient(options: GraphClientOptions): GraphClient {
   const clock = options.clock ?? systemClock;
-  const version = options.version ?? 'v1.0';
-  const base = options.baseUrl.replace(/\/+$/, '');
+  // Accept the root with or without the version segment (the emulator hands out …/v1.0).
+  const trimmed = options.baseUrl.replace(/\/+$/, '');
+  const versioned = /^(.*)\/(v1\.0|beta)$/.exec(trimmed);
+  const version = options.version ?? versioned?.[2] ?? 'v1.0';
+  const base = versioned ? versioned[1]! : trimmed;
   const baseHost = new URL(base).host;
   const baseProtocol = new URL(base).protocol;
   const limiter = createMailboxLimiter({ maxInFlight: options.maxInFlightPerMailbox ?? 4, clock });

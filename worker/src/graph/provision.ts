@@ -5,6 +5,7 @@
 // only when missing; a create that races another worker (409 ErrorFolderExists, or a
 // category that already exists) is answered by finding and reusing the existing one, so
 // running it any number of times, even concurrently, leaves exactly one of each.
+// The ids returned are immutable ids (the client sends Prefer: IdType="ImmutableId").
 import type { GraphClient } from './client.ts';
 import { ExchangeError } from './errors.ts';
 
@@ -37,7 +38,23 @@ export interface ProvisionedIds {
 
 type Part = ProvisionedIds['created'][number];
 
-export async function provisionMailbox(client: GraphClient, mailbox: string, names: Partial<ProvisionNames> = {}): Promise<ProvisionedIds> {
+// To Do accepts two lists with the same name (no 409 to lean on), so concurrent calls for one
+// mailbox through one client share a single run; across processes the mailbox lease ensures
+// only one worker provisions a mailbox at a time.
+const running = new WeakMap<GraphClient, Map<string, Promise<ProvisionedIds>>>();
+
+export function provisionMailbox(client: GraphClient, mailbox: string, names: Partial<ProvisionNames> = {}): Promise<ProvisionedIds> {
+  let perClient = running.get(client);
+  if (!perClient) running.set(client, (perClient = new Map()));
+  const key = `${mailbox.toLowerCase()}\n${JSON.stringify(names)}`;
+  const current = perClient.get(key);
+  if (current) return current.then((ids) => ({ ...ids, created: [] }));
+  const run = provision(client, mailbox, names).finally(() => perClient.delete(key));
+  perClient.set(key, run);
+  return run;
+}
+
+async function provision(client: GraphClient, mailbox: string, names: Partial<ProvisionNames>): Promise<ProvisionedIds> {
   const n = { ...DEFAULT_NAMES, ...names };
   const user = `/users/${encodeURIComponent(mailbox)}`;
   const created: Part[] = [];
