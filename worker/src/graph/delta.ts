@@ -162,7 +162,7 @@ export async function* readCategorizedTasks(client: GraphClient, mailbox: string
 }
 
 export function categoryFilter(category: string): string {
-  return `categories/any(c:c eq '${category.replace(/'/g, "''")}')`;
+  return `categories/any(c: c eq '${category.replace(/'/g, "''")}')`;
 }
 
 /** The stamped Salesforce Id of an item read with the stamp expanded, if any. */
