@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../worker/src/store/index.ts';
+import { linkStoreOf, openStore, type Store } from '../worker/src/store/index.ts';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
@@ -81,11 +81,11 @@ for (const engine of [sqliteEngine(), postgresEngine()]) {
 
     it('applies migrations once and is idempotent on reopen', async () => {
       expect(store.engine).toBe(engine.name);
-      expect(await store.schemaVersion()).toBe(1);
+      expect(await store.schemaVersion()).toBe(2);
       const again = await openStore(url, { clock });
-      expect(await again.schemaVersion()).toBe(1);
+      expect(await again.schemaVersion()).toBe(2);
       await again.close();
-      expect(await store.schemaVersion()).toBe(1);
+      expect(await store.schemaVersion()).toBe(2);
     });
 
     it('keeps mailboxes with settings and a schedule', async () => {
@@ -248,6 +248,43 @@ for (const engine of [sqliteEngine(), postgresEngine()]) {
       expect(await store.countOpenIssues(MBX)).toBe(0);
     });
 
+    it("serves the core's LinkStore port: replace on either id, cursor per kind, issues by key, all atomic", async () => {
+      const ls = linkStoreOf(store);
+      const M = 'a00000000000003AAA';
+      const link = (sf: string, ex: string, v = '1') => ({
+        kind: 'contact' as const,
+        mailbox: M,
+        salesforce: { id: sf, version: v, hash: `hs${v}` },
+        exchange: { id: ex, version: `ck${v}`, hash: `he${v}` },
+        base: { LastName: 'Lee', Email: null },
+      });
+      await ls.transaction(async (tx) => {
+        await tx.putLink(link('003000000000001AAA', 'AAMk-1'));
+        await tx.setCursor(M, 'contact', 'exchange', 'delta-1');
+      });
+      const [l] = await ls.transaction((tx) => tx.links(M, 'contact'));
+      expect(l).toEqual(link('003000000000001AAA', 'AAMk-1'));
+      // A restored Exchange item gets a new id: the new link replaces the old one.
+      await ls.transaction((tx) => tx.putLink(link('003000000000001AAA', 'AAMk-1b', '2')));
+      expect(await ls.transaction((tx) => tx.links(M, 'contact'))).toEqual([link('003000000000001AAA', 'AAMk-1b', '2')]);
+      await expect(
+        ls.transaction(async (tx) => {
+          await tx.deleteLink(M, 'contact', '003000000000001AAA');
+          await tx.setCursor(M, 'contact', 'exchange', 'delta-2');
+          throw new Error('crash');
+        }),
+      ).rejects.toThrow('crash');
+      expect(await ls.transaction((tx) => tx.cursor(M, 'contact', 'exchange'))).toBe('delta-1');
+      expect(await ls.transaction((tx) => tx.cursor(M, 'task', 'exchange'))).toBeNull();
+      expect(await ls.transaction((tx) => tx.links(M, 'contact'))).toHaveLength(1);
+      const issue = { key: 'conflict:003000000000001AAA:Phone', mailbox: M, kind: 'contact' as const, issueKind: 'Conflict' as const, salesforceId: '003000000000001AAA', message: 'Phone changed on both sides' };
+      await ls.transaction((tx) => tx.recordIssue(issue));
+      await ls.transaction((tx) => tx.recordIssue({ ...issue, message: 'Phone changed on both sides (again)' }));
+      const issues = await store.listIssues(M);
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatchObject({ objectType: 'Contact', kind: 'Conflict', issueKey: issue.key, message: 'Phone changed on both sides (again)' });
+    });
+
     it('records runs', async () => {
       const id = await store.startRun(MBX, 'schedule');
       now += 100;
@@ -292,7 +329,7 @@ for (const engine of [sqliteEngine(), postgresEngine()]) {
 describe('store URLs', () => {
   it('opens an in-memory SQLite store', async () => {
     const s = await openStore('sqlite::memory:');
-    expect(await s.schemaVersion()).toBe(1);
+    expect(await s.schemaVersion()).toBe(2);
     await s.close();
   });
   it('rejects an unknown scheme without echoing it', async () => {

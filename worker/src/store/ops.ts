@@ -79,6 +79,7 @@ function toLink(r: { id: number | string } & Omit<Database['links'], 'id'>): Lin
     sfHash: r.sf_hash,
     exHash: r.ex_hash,
     naturalKey: r.natural_key,
+    base: parseJson(r.base, {}),
     updatedAt: num(r.updated_at),
   };
 }
@@ -98,6 +99,7 @@ function toIssue(r: { id: number | string } & Omit<Database['issues'], 'id'>): I
     resolvedAt: numOrNull(r.resolved_at),
     syncedToSalesforce: Number(r.synced_to_salesforce) === 1,
     salesforceRecordId: r.salesforce_record_id,
+    issueKey: r.issue_key,
   };
 }
 
@@ -244,6 +246,7 @@ export function makeOps(db: Executor, ctx: OpsContext): StoreOps {
       if (input.sfHash !== undefined) fields.sf_hash = input.sfHash;
       if (input.exHash !== undefined) fields.ex_hash = input.exHash;
       if (input.naturalKey !== undefined) fields.natural_key = input.naturalKey;
+      if (input.base !== undefined) fields.base = JSON.stringify(input.base);
       if (existing) {
         await db
           .updateTable('links')
@@ -265,6 +268,7 @@ export function makeOps(db: Executor, ctx: OpsContext): StoreOps {
           sf_hash: input.sfHash ?? null,
           ex_hash: input.exHash ?? null,
           natural_key: input.naturalKey ?? null,
+          base: JSON.stringify(input.base ?? {}),
           updated_at: now,
         })
         .returningAll()
@@ -315,6 +319,25 @@ export function makeOps(db: Executor, ctx: OpsContext): StoreOps {
 
     async deleteLink(id) {
       await db.deleteFrom('links').where('id', '=', id).execute();
+    },
+
+    async deleteLinkBySalesforceId(mailboxId, kind, salesforceId) {
+      await db.deleteFrom('links').where('mailbox_id', '=', mailboxId).where('kind', '=', kind).where('salesforce_id', '=', salesforceId).execute();
+    },
+
+    async replaceLink(input) {
+      const ids: (readonly ['salesforce_id' | 'exchange_id', string])[] = [];
+      if (input.salesforceId) ids.push(['salesforce_id', input.salesforceId] as const);
+      if (input.exchangeId) ids.push(['exchange_id', input.exchangeId] as const);
+      if (ids.length > 0) {
+        await db
+          .deleteFrom('links')
+          .where('mailbox_id', '=', input.mailboxId)
+          .where('kind', '=', input.kind)
+          .where((eb) => eb.or(ids.map(([col, v]) => eb(col, '=', v))))
+          .execute();
+      }
+      return ops.putLink(input);
     },
 
     async getCursor(mailboxId, side, channel) {
@@ -428,17 +451,16 @@ export function makeOps(db: Executor, ctx: OpsContext): StoreOps {
       const sfId = input.salesforceId ?? null;
       const exId = input.exchangeId ?? null;
       const details = JSON.stringify(input.details ?? {});
-      const existing = await db
-        .selectFrom('issues')
-        .selectAll()
-        .where('mailbox_id', '=', input.mailboxId)
-        .where('kind', '=', input.kind)
-        .where('object_type', '=', input.objectType)
-        .where('salesforce_id', sfId === null ? 'is' : '=', sfId)
-        .where('exchange_id', exId === null ? 'is' : '=', exId)
-        .where('resolved', '=', 0)
-        .orderBy('id')
-        .executeTakeFirst();
+      let match = db.selectFrom('issues').selectAll().where('mailbox_id', '=', input.mailboxId).where('resolved', '=', 0);
+      match =
+        input.issueKey !== undefined
+          ? match.where('issue_key', '=', input.issueKey)
+          : match
+              .where('kind', '=', input.kind)
+              .where('object_type', '=', input.objectType)
+              .where('salesforce_id', sfId === null ? 'is' : '=', sfId)
+              .where('exchange_id', exId === null ? 'is' : '=', exId);
+      const existing = await match.orderBy('id').executeTakeFirst();
       if (existing) {
         const changed = existing.message !== input.message || existing.details !== details;
         await db
@@ -464,6 +486,7 @@ export function makeOps(db: Executor, ctx: OpsContext): StoreOps {
           resolved_at: null,
           synced_to_salesforce: 0,
           salesforce_record_id: null,
+          issue_key: input.issueKey ?? null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();

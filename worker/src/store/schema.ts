@@ -37,6 +37,7 @@ export interface LinksTable {
   sf_hash: string | null;
   ex_hash: string | null;
   natural_key: string | null;
+  base: string;
   updated_at: number | string;
 }
 
@@ -76,6 +77,7 @@ export interface IssuesTable {
   resolved_at: number | string | null;
   synced_to_salesforce: number;
   salesforce_record_id: string | null;
+  issue_key: string | null;
 }
 
 export interface RunsTable {

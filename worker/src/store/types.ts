@@ -63,6 +63,8 @@ export interface Link {
   sfHash: string | null;
   exHash: string | null;
   naturalKey: string | null;
+  /** The mapped fields both sides agreed on at the last sync (the merge base). */
+  base: Record<string, unknown>;
   updatedAt: number;
 }
 
@@ -77,6 +79,7 @@ export interface LinkInput {
   sfHash?: string | null;
   exHash?: string | null;
   naturalKey?: string | null;
+  base?: Record<string, unknown>;
 }
 
 export interface Cursor {
@@ -115,6 +118,7 @@ export interface Issue {
   resolvedAt: number | null;
   syncedToSalesforce: boolean;
   salesforceRecordId: string | null;
+  issueKey: string | null;
 }
 
 export interface IssueInput {
@@ -125,6 +129,8 @@ export interface IssueInput {
   exchangeId?: string | null;
   message: string;
   details?: Record<string, unknown>;
+  /** When given, an open issue with the same key is refreshed instead of a new one opened. */
+  issueKey?: string;
 }
 
 export interface Run {
@@ -165,6 +171,9 @@ export interface StoreOps {
   findLinksByNaturalKey(mailboxId: string, kind: string, naturalKey: string): Promise<Link[]>;
   listLinks(mailboxId: string, kind?: string): Promise<Link[]>;
   deleteLink(id: number): Promise<void>;
+  deleteLinkBySalesforceId(mailboxId: string, kind: string, salesforceId: string): Promise<void>;
+  /** Inserts the link after removing any link of the same mailbox and kind holding either id. */
+  replaceLink(input: LinkInput): Promise<Link>;
 
   // cursors; mailboxId '*' is for org-wide feeds (CDC replay ids)
   getCursor(mailboxId: string, side: Side, channel: string): Promise<string | undefined>;
