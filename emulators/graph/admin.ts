@@ -136,7 +136,7 @@ export function createAdmin(deps: AdminDeps): Admin {
     items(mailbox, kind) {
       const mb = mbOf(mailbox);
       return [...mb.items.values()].filter((i) => !i.deleted && i.kind === kind).map((i) => ({
-        id: i.id, immutableId: i.immutableId, parentId: i.parentId, changeKey: i.changeKey,
+        id: i.immutableId, restId: i.id, parentId: i.parentId, changeKey: i.changeKey,
         ...i.data, singleValueExtendedProperties: [...i.ext].map(([id, value]) => ({ id, value })),
         attachments: i.attachments.map((a) => ({ id: a.id, name: a.name, size: a.size, contentType: a.contentType })),
       }));

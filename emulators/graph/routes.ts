@@ -5,6 +5,7 @@ import { GraphError, badRequest, conflict, notFound, preconditionFailed } from '
 import { guid, opaque } from './ids.ts';
 import { acceptBody, renderAttachment, iso } from './render.ts';
 import { delta, list, one, contextUrl } from './paging.ts';
+import { applySelect } from './query.ts';
 import type { Ctx, Handler, Res } from './context.ts';
 import type { Router } from './router.ts';
 import type { Item, Json, Kind, Mailbox } from './state.ts';
@@ -187,7 +188,9 @@ export function addCoreRoutes(r: Router<Handler>) {
     });
     r.add('GET', `${prefix}/attachments`, (ctx) => {
       const item = itemOf(ctx, ctx.params.id, 'message');
-      return { status: 200, body: { '@odata.context': contextUrl(ctx), value: item.attachments.map((a) => renderAttachment(a, true)) } };
+      const select = ctx.req.query.get('$select') ?? undefined;
+      const withBytes = !select || select.split(',').includes('contentBytes');
+      return { status: 200, body: { '@odata.context': contextUrl(ctx), value: item.attachments.map((a) => applySelect(renderAttachment(a, withBytes), select)) } };
     });
     r.add('POST', `${prefix}/attachments`, (ctx) => {
       const item = itemOf(ctx, ctx.params.id, 'message');
@@ -204,7 +207,9 @@ export function addCoreRoutes(r: Router<Handler>) {
     });
     r.add('GET', `${prefix}/attachments/:a`, (ctx) => {
       const att = attachmentOf(ctx);
-      return { status: 200, body: { '@odata.context': contextUrl(ctx, true), ...renderAttachment(att, ctx.req.query.get('$select')?.includes('contentBytes') !== false) } };
+      const select = ctx.req.query.get('$select') ?? undefined;
+      const withBytes = !select || select.split(',').includes('contentBytes');
+      return { status: 200, body: { '@odata.context': contextUrl(ctx, true), ...applySelect(renderAttachment(att, withBytes), select) } };
     });
     r.add('DELETE', `${prefix}/attachments/:a`, (ctx) => {
       const item = itemOf(ctx, ctx.params.id, 'message');
@@ -245,6 +250,9 @@ export function addCoreRoutes(r: Router<Handler>) {
       throw badRequest(`Invalid color '${String(b.color)}'.`, 'ErrorInvalidParameter');
     }
     const item = ctx.core.tenant.create(ctx.mb, 'category', null, { displayName: b!.displayName, color: b?.color ?? 'none' });
+    // categories have GUID ids, the same whatever id type is asked for
+    ctx.mb.items.delete(item.immutableId);
+    ctx.mb.byRestId.delete(item.id);
     item.id = item.immutableId = guid();
     ctx.mb.items.set(item.id, item);
     ctx.mb.byRestId.set(item.id, item.id);

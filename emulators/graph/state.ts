@@ -121,11 +121,12 @@ export function createTenant(now: () => number): Tenant {
       const t = now();
       const imm = itemId(idPrefix);
       const item: Item = {
-        kind, id: imm, immutableId: imm, parentId, data, changeKey: changeKey(), created: t, modified: t,
+        // REST and immutable ids are different strings, as in Exchange; both resolve
+        kind, id: itemId(idPrefix), immutableId: imm, parentId, data, changeKey: changeKey(), created: t, modified: t,
         ext: ext ?? new Map(), attachments: [], deleted: false, seq: 0,
       };
       mb.items.set(imm, item);
-      mb.byRestId.set(imm, imm);
+      mb.byRestId.set(item.id, imm);
       tenant.touch(mb, item, 'created');
       return item;
     },
