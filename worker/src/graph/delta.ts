@@ -137,14 +137,17 @@ export async function collectDelta(client: GraphClient, target: DeltaTarget, opt
 }
 
 /**
- * Backstop for contacts carrying the category outside the folder: a filtered listing of all
- * the mailbox's contacts (Graph gives no delta across folders), paged like any collection.
+ * Backstop for contacts carrying the category outside the folder: Graph gives no delta across
+ * folders, and /contacts lists the default folder only, so this lists the default folder and
+ * then every top-level contact folder, filtered by category, paged like any collection.
  */
 export async function* readCategorizedContacts(client: GraphClient, mailbox: string, category: string, pageSize = 100): AsyncGenerator<DeltaEntry[]> {
-  const path =
-    `/users/${enc(mailbox)}/contacts?$filter=${enc(categoryFilter(category))}` +
-    `&$select=${SELECT.contacts.join(',')}&$expand=${expandStamp()}&$top=${pageSize}`;
-  yield* pages(client, path);
+  const user = `/users/${enc(mailbox)}`;
+  const query = `$filter=${enc(categoryFilter(category))}&$select=${SELECT.contacts.join(',')}&$expand=${expandStamp()}&$top=${pageSize}`;
+  yield* pages(client, `${user}/contacts?${query}`);
+  for await (const folders of pagesRaw(client, `${user}/contactFolders`)) {
+    for (const folder of folders) yield* pages(client, `${user}/contactFolders/${enc(String(folder.id))}/contacts?${query}`);
+  }
 }
 
 /** The same backstop for To Do: every list's tasks carrying the category. */

@@ -139,8 +139,11 @@ function stampLookupUrl(user: string, resource: ItemResource, containerId: strin
     `singleValueExtendedProperties/any(ep: ep/id eq '${SALESFORCE_ID_PROPERTY}' and ep/value eq '${salesforceId.replace(/'/g, "''")}')`,
   );
   const expand = encodeURIComponent(`singleValueExtendedProperties($filter=id eq '${SALESFORCE_ID_PROPERTY}')`);
-  // Contacts: the whole mailbox, so a stamped contact the user moved out is still found.
-  const collection = resource === 'tasks' ? `${user}/todo/lists/${encodeURIComponent(containerId ?? '')}/tasks` : `${user}/contacts`;
+  // The container our create targets: where a create that reached Graph before a crash put it.
+  const collection =
+    resource === 'tasks'
+      ? `${user}/todo/lists/${encodeURIComponent(containerId ?? '')}/tasks`
+      : `${user}/contactFolders/${encodeURIComponent(containerId ?? '')}/contacts`;
   return `${collection}?$filter=${filter}&$expand=${expand}&$top=1`;
 }
 
