@@ -1,0 +1,20 @@
+// Bearer-token check for the Worker API. Both tokens are hashed with SHA-256 first so the
+// comparison is constant-time and length-independent (timingSafeEqual needs equal lengths).
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+export function bearerMatches(header: string | undefined, expected: string): boolean {
+  if (!header || expected === '') return false;
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+  const provided = match?.[1] ?? '';
+  const ok = timingSafeEqual(digest(provided), digest(expected));
+  return ok && provided !== '';
+}
+
+/** Compares a received clientState with the stored SHA-256 hex of ours, in constant time. */
+export function clientStateMatches(received: string | undefined, storedHashHex: string): boolean {
+  const stored = Buffer.from(storedHashHex, 'hex');
+  if (stored.length !== 32) return false;
+  return timingSafeEqual(digest(received ?? ''), stored) && received !== undefined;
+}
