@@ -102,7 +102,8 @@ export function createSubscriptions(core: Core, opts: SubscriptionOptions): Subs
     if (segs[0]?.toLowerCase() !== 'users' || !segs[1]) throw bad();
     const mailbox = core.tenant.find(segs[1]);
     if (!mailbox) throw new GraphError(404, 'ErrorInvalidUser', `The requested user '${segs[1]}' is invalid.`);
-    const rest = segs.slice(2).map((s, i) => (i % 2 === 0 ? s.toLowerCase() : s));
+    const keywords = new Set(['messages', 'mailfolders', 'contacts', 'contactfolders', 'events', 'calendar', 'calendars', 'todo', 'lists', 'tasks']);
+    const rest = segs.slice(2).map((s) => (keywords.has(s.toLowerCase()) ? s.toLowerCase() : s));
     const wk = (key: string) => mailbox.wellKnown.get(key.toLowerCase()) ?? core.tenant.get(mailbox, key)?.immutableId ?? (() => { throw bad(); })();
     const path = rest.join('/');
     void ctx;
