@@ -1,0 +1,284 @@
+// Test and benchmark control of the emulator, in process (`emu.admin.*`) and over HTTP under
+// /__emulator/: reset and seed, latency, clock, fault injection, session expiry, streaming
+// faults and gap events, counters, API limits, and "a user edits in Salesforce" writes whose
+// change events carry an empty changeOrigin like UI edits.
+import type { Counters, CounterSnapshot } from './counters.ts';
+import { SfError } from './errors.ts';
+import type { Org, Rec, WriteContext } from './org.ts';
+import { execute, prepare, shapeRow } from './query.ts';
+import type { Reply } from './rest.ts';
+import type { createRest } from './rest.ts';
+import { findObject } from './schema.ts';
+import { seedOrg, type SeedSize } from './seed.ts';
+import type { Sessions } from './sessions.ts';
+import type { Streaming } from './streaming.ts';
+import { formatDateTime } from './values.ts';
+
+export interface FaultRule {
+  /** HTTP method to match (any when absent). */
+  method?: string;
+  /** Substring of the request path to match (any when absent). */
+  path?: string;
+  /** API-call kind to match: query, queryMore, create, update, upsert, delete, compositeCreate, login, … */
+  kind?: string;
+  /** How many matching requests fail (default 1). */
+  count?: number;
+  status?: number;
+  errorCode?: string;
+  message?: string;
+  /** Seconds, sent as Retry-After. */
+  retryAfter?: number;
+}
+
+interface ActiveFault {
+  rule: FaultRule;
+  remaining: number;
+  status: number;
+  errorCode: string;
+  message: string;
+  retryAfter?: number;
+}
+
+export interface AdminDeps {
+  org: Org;
+  sessions: Sessions;
+  counters: Counters;
+  streaming: Streaming;
+  rest: ReturnType<typeof createRest>;
+  users: Array<{ id: string; username: string; password: string; email: string; name: string }>;
+  passwords: Map<string, { id: string; password: string }>;
+  state: { latencyMs: number; dailyMax: number; used: number };
+  orgId: string;
+  apiVersion: string;
+  seed: SeedSize;
+  advance: (ms: number) => void;
+  clock: () => number;
+  setJwtCertificate: (pem: string | undefined) => void;
+  defaultCredentials: { username: string; password: string };
+}
+
+export interface NewUser {
+  username?: string;
+  password?: string;
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+}
+
+export interface WriteOptions {
+  /** The Salesforce user making the edit (default: the admin user). */
+  asUserId?: string;
+}
+
+export function createAdmin(d: AdminDeps) {
+  const { org } = d;
+  let faults: ActiveFault[] = [];
+  let userCount = 0;
+
+  const uiContext = (opts?: WriteOptions): WriteContext => ({ userId: opts?.asUserId ?? d.users[0]?.id ?? '', origin: '' });
+
+  const createUser = (u: NewUser = {}): { id: string; username: string; password: string } => {
+    userCount++;
+    const first = u.firstName ?? (userCount === 1 ? 'Admin' : `User${userCount}`);
+    const last = u.lastName ?? (userCount === 1 ? 'Emulator' : 'Emulated');
+    const username = u.username ?? `user${userCount}@smartcloud-connect.example`;
+    const password = u.password ?? `emulator-Passw0rd-${userCount}`;
+    const email = u.email ?? username;
+    const userObj = org.object('User');
+    const ctxUser = d.users[0]?.id;
+    const id = org.atomic({ userId: ctxUser ?? '', origin: '' }, (tx) => org.create(userObj, {
+      Username: username, Email: email, FirstName: first, LastName: last, Alias: `${first}`.slice(0, 8),
+    }, tx));
+    // The first user is its own creator.
+    if (!ctxUser) Object.assign(org.table(userObj).get(id)!, { CreatedById: id, LastModifiedById: id });
+    d.passwords.set(username.toLowerCase(), { id, password });
+    d.users.push({ id, username, password, email, name: `${first} ${last}` });
+    return { id, username, password };
+  };
+
+  const insertOrganization = (): void => {
+    const obj = org.object('Organization');
+    const now = d.clock();
+    org.table(obj).set(d.orgId, {
+      Id: d.orgId, IsDeleted: false, Name: 'SmartCloud Connect Emulated Org', OrganizationType: 'Enterprise Edition',
+      IsSandbox: false, InstanceName: 'EMU1', TimeZoneSidKey: 'GMT', CreatedDate: now, LastModifiedDate: now, SystemModstamp: now,
+      CreatedById: d.users[0]?.id, LastModifiedById: d.users[0]?.id,
+    });
+  };
+
+  const seed = (size: SeedSize): void => {
+    org.atomic(uiContext(), (tx) => seedOrg(org, tx, size, d.users.map((u) => u.id), d.clock()));
+  };
+
+  const admin = {
+    /** Empties the org, recreates the users and the configured seed; sessions stay valid. */
+    reset(): void {
+      org.clear();
+      d.rest.clear();
+      d.streaming.reset();
+      d.passwords.clear();
+      d.users.length = 0;
+      userCount = 0;
+      faults = [];
+      createUser({ username: d.defaultCredentials.username, password: d.defaultCredentials.password, firstName: 'Admin', lastName: 'Emulator' });
+      createUser({ firstName: 'Sam', lastName: 'Seller', username: 'sam.seller@smartcloud-connect.example' });
+      createUser({ firstName: 'Pat', lastName: 'Planner', username: 'pat.planner@smartcloud-connect.example' });
+      insertOrganization();
+      seed(d.seed);
+      d.counters.reset();
+    },
+    seed,
+    setLatency(ms: number): void {
+      d.state.latencyMs = ms;
+    },
+    advanceClock(ms: number): number {
+      d.advance(ms);
+      d.streaming.pruneAll();
+      return d.clock();
+    },
+    now: (): number => d.clock(),
+    /** The next `count` requests matching the rule fail with the given status and error code. */
+    fault(rule: FaultRule): void {
+      faults.push({
+        rule, remaining: rule.count ?? 1, status: rule.status ?? 503,
+        errorCode: rule.errorCode ?? (rule.status === 401 ? 'INVALID_SESSION_ID' : 'SERVER_UNAVAILABLE'),
+        message: rule.message ?? (rule.status === 401 ? 'Session expired or invalid' : 'Service temporarily unavailable (injected fault)'),
+        retryAfter: rule.retryAfter,
+      });
+    },
+    clearFaults(): void {
+      faults = [];
+    },
+    takeFault(method: string, path: string, kind: string): ActiveFault | undefined {
+      const hit = faults.find((f) => (!f.rule.method || f.rule.method.toUpperCase() === method)
+        && (!f.rule.path || path.includes(f.rule.path)) && (!f.rule.kind || f.rule.kind === kind));
+      if (!hit) return undefined;
+      hit.remaining--;
+      if (hit.remaining <= 0) faults = faults.filter((f) => f !== hit);
+      return hit;
+    },
+    /** Every session expires now; jsforce refreshes on the next 401. */
+    expireSessions(): number {
+      return d.sessions.expireAll();
+    },
+    /** Drop or duplicate the next N live streaming deliveries. */
+    streamingFault(f: { drop?: number; duplicate?: number }): void {
+      d.streaming.faults.drop += f.drop ?? 0;
+      d.streaming.faults.duplicate += f.duplicate ?? 0;
+    },
+    /** Forget all CometD clients: their next poll gets 403::Unknown client and re-handshakes. */
+    dropStreamingClients(): number {
+      return d.streaming.dropClients();
+    },
+    /** Emits GAP_CREATE/GAP_UPDATE/GAP_DELETE/GAP_UNDELETE (with ids) or GAP_OVERFLOW (without). */
+    emitGap(g: { sobject: string; changeType: string; recordIds?: string[] }): number {
+      const obj = findObject(org.schema, g.sobject);
+      if (!obj || !obj.cdc) throw new SfError('INVALID_TYPE', `no change events for ${g.sobject}`);
+      if (!/^GAP_(CREATE|UPDATE|DELETE|UNDELETE|OVERFLOW)$/.test(g.changeType)) throw new SfError('INVALID_TYPE', `bad gap type ${g.changeType}`);
+      return d.streaming.emitGap(obj, g.changeType, g.recordIds ?? [], d.users[0]!.id);
+    },
+    lastReplayId: (): number => d.streaming.lastReplayId(),
+    counters: (): CounterSnapshot => d.counters.snapshot(),
+    resetCounters(): void {
+      d.counters.reset();
+    },
+    setApiLimit(limit: { max?: number; used?: number }): void {
+      if (limit.max !== undefined) d.state.dailyMax = limit.max;
+      if (limit.used !== undefined) d.state.used = limit.used;
+    },
+    setJwtCertificate(pem: string | undefined): void {
+      d.setJwtCertificate(pem);
+    },
+    createUser,
+    insert(sobject: string, record: Rec, opts?: WriteOptions): string {
+      const obj = org.object(sobject);
+      return org.atomic(uiContext(opts), (tx) => org.create(obj, record, tx));
+    },
+    update(sobject: string, id: string, fields: Rec, opts?: WriteOptions): void {
+      const obj = org.object(sobject);
+      org.atomic(uiContext(opts), (tx) => org.update(obj, id, fields, tx));
+    },
+    delete(sobject: string, id: string, opts?: WriteOptions): void {
+      const obj = org.object(sobject);
+      org.atomic(uiContext(opts), (tx) => org.delete(obj, id, tx));
+    },
+    undelete(sobject: string, id: string, opts?: WriteOptions): void {
+      const obj = org.object(sobject);
+      org.atomic(uiContext(opts), (tx) => org.undelete(obj, id, tx));
+    },
+    /** Runs SOQL without counting an API call; rows in REST shape. includeDeleted = queryAll. */
+    query(soql: string, opts: { includeDeleted?: boolean } = {}): Rec[] {
+      const q = prepare(org, soql, d.apiVersion);
+      return execute(org, q, { includeDeleted: opts.includeDeleted ?? false }).map((rec) => shapeRow(org, q, rec));
+    },
+    /** A stored record in REST shape (datetimes formatted), deleted or not; undefined if unknown. */
+    get(id: string): Rec | undefined {
+      const hit = org.find(id);
+      if (!hit) return undefined;
+      const out: Rec = { attributes: { type: hit.obj.name } };
+      for (const f of hit.obj.fields.values()) {
+        const v = hit.rec[f.name];
+        out[f.name] = v === undefined ? null : f.type === 'datetime' ? formatDateTime(v as number) : Buffer.isBuffer(v) ? v.toString('base64') : v;
+      }
+      return out;
+    },
+    recordCount: (): number => org.count(),
+    info() {
+      return { orgId: d.orgId, apiVersion: d.apiVersion, now: d.clock(), latencyMs: d.state.latencyMs, users: d.users.map(({ password: _p, ...u }) => u), objects: [...org.schema.objects.keys()] };
+    },
+
+    async http(method: string, path: string, params: URLSearchParams, raw: Buffer): Promise<Reply> {
+      let body: Rec = {};
+      try {
+        body = raw.length ? (JSON.parse(raw.toString('utf8')) as Rec) : {};
+      } catch {
+        return { status: 400, body: { error: 'body must be JSON' } };
+      }
+      const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+      const opts = { asUserId: typeof body.asUserId === 'string' ? body.asUserId : undefined };
+      const fields = (body.fields ?? body.record ?? {}) as Rec;
+      try {
+        const route = `${method} ${parts[0] ?? ''}${parts[1] ? `/${parts[1]}` : ''}`;
+        switch (route) {
+          case 'GET ': case 'GET info': return { status: 200, body: admin.info() };
+          case 'POST reset': admin.reset(); return { status: 200, body: { ok: true } };
+          case 'POST seed': seed((body.size as SeedSize | undefined) ?? 'small'); return { status: 200, body: { records: org.count() } };
+          case 'POST latency': admin.setLatency(Number(body.ms ?? 0)); return { status: 200, body: { latencyMs: d.state.latencyMs } };
+          case 'GET clock': return { status: 200, body: { now: d.clock(), iso: new Date(d.clock()).toISOString() } };
+          case 'POST clock/advance': return { status: 200, body: { now: admin.advanceClock(Number(body.ms ?? 0)) } };
+          case 'POST faults': admin.fault(body as FaultRule); return { status: 200, body: { ok: true, active: faults.length } };
+          case 'DELETE faults': admin.clearFaults(); return { status: 200, body: { ok: true } };
+          case 'POST sessions/expire': return { status: 200, body: { expired: admin.expireSessions() } };
+          case 'POST streaming/faults': admin.streamingFault(body as { drop?: number; duplicate?: number }); return { status: 200, body: { ...d.streaming.faults } };
+          case 'POST streaming/drop-clients': return { status: 200, body: { dropped: admin.dropStreamingClients() } };
+          case 'POST streaming/gap': return { status: 200, body: { replayId: admin.emitGap(body as { sobject: string; changeType: string; recordIds?: string[] }) } };
+          case 'GET counters': return { status: 200, body: admin.counters() };
+          case 'POST counters/reset': admin.resetCounters(); return { status: 200, body: { ok: true } };
+          case 'POST limits': admin.setApiLimit({ max: body.dailyApiRequests as number | undefined, used: body.used as number | undefined }); return { status: 200, body: { max: d.state.dailyMax, used: d.state.used } };
+          case 'POST jwt-certificate': admin.setJwtCertificate(body.pem as string | undefined); return { status: 200, body: { ok: true } };
+          case 'POST users': return { status: 201, body: admin.createUser(body as NewUser) };
+          case 'GET users': return { status: 200, body: d.users.map(({ password: _p, ...u }) => u) };
+          case 'GET query': return { status: 200, body: admin.query(params.get('q') ?? '', { includeDeleted: params.get('all') === 'true' }) };
+        }
+        if (parts[0] === 'records' && parts[1]) {
+          const [, sobject, id, action] = parts;
+          if (method === 'POST' && !id) return { status: 201, body: { id: admin.insert(sobject!, fields, opts) } };
+          if (method === 'PATCH' && id) { admin.update(sobject!, id, fields, opts); return { status: 200, body: { ok: true } }; }
+          if (method === 'DELETE' && id) { admin.delete(sobject!, id, opts); return { status: 200, body: { ok: true } }; }
+          if (method === 'POST' && id && action === 'undelete') { admin.undelete(sobject!, id, opts); return { status: 200, body: { ok: true } }; }
+          if (method === 'GET' && id) {
+            const rec = admin.get(id);
+            return rec ? { status: 200, body: rec } : { status: 404, body: { error: 'not found' } };
+          }
+        }
+        return { status: 404, body: { error: `unknown admin route ${method} ${path}` } };
+      } catch (e) {
+        if (e instanceof SfError) return { status: e.status, body: e.body() };
+        throw e;
+      }
+    },
+  };
+  return admin;
+}
+
+export type Admin = ReturnType<typeof createAdmin>;

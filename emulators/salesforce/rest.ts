@@ -1,0 +1,379 @@
+// The REST API under /services/data/vXX.X: sobjects CRUD and upsert, describe, SOQL query with
+// paging, queryAll, composite collections and composite/batch, limits. Each handler returns a
+// Reply or throws SfError; the HTTP layer turns both into Salesforce-shaped responses.
+import { randomBytes } from 'node:crypto';
+import { describeGlobal, describeObject } from './describe.ts';
+import { SfError, notFound } from './errors.ts';
+import { normalizeId } from './ids.ts';
+import type { Org, Rec, Transaction, WriteContext } from './org.ts';
+import { apiValue, execute, prepare, recordUrl, shapeRow, type PreparedQuery } from './query.ts';
+import { findField, findObject, type ObjectDef } from './schema.ts';
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  raw?: Buffer;
+}
+
+export interface RestContext {
+  org: Org;
+  v: string;
+  ctx: WriteContext;
+  batchSize: number;
+  kind: (kind: string) => void;
+  records: (what: 'created' | 'updated' | 'deleted' | 'queried', n: number) => void;
+  limits: () => Record<string, { Max: number; Remaining: number }>;
+}
+
+interface Cursor {
+  rows: Rec[];
+  query: PreparedQuery;
+  touched: number;
+}
+
+const MAX_COLLECTION = 200;
+const MAX_BATCH = 25;
+
+export function createRest(org: Org) {
+  const cursors = new Map<string, Cursor>();
+  const CURSOR_TTL = 15 * 60_000;
+
+  const sobjectOf = (name: string): ObjectDef => {
+    const obj = findObject(org.schema, name);
+    if (!obj) throw notFound();
+    return obj;
+  };
+
+  const fullRecord = (v: string, obj: ObjectDef, rec: Rec, fields?: string[]): Rec => {
+    const out: Rec = { attributes: { type: obj.name, url: recordUrl(v, obj.name, rec.Id as string) } };
+    const list = fields ? fields.map((n) => {
+      const f = findField(obj, n);
+      if (!f) throw new SfError('INVALID_FIELD', `No such column '${n}' on sobject of type ${obj.name}`, []);
+      return f;
+    }) : [...obj.fields.values()];
+    for (const f of list) out[f.name] = apiValue(v, obj, f, rec);
+    return out;
+  };
+
+  const page = (r: RestContext, locator: string, cursor: Cursor, offset: number): Reply => {
+    const end = Math.min(offset + r.batchSize, cursor.rows.length);
+    const records = cursor.rows.slice(offset, end).map((rec) => shapeRow(org, cursor.query, rec));
+    r.records('queried', records.length);
+    const done = end >= cursor.rows.length;
+    const body: Rec = { totalSize: cursor.rows.length, done, records };
+    if (!done) body.nextRecordsUrl = `/services/data/v${r.v}/query/${locator}-${end}`;
+    else cursors.delete(locator);
+    return { status: 200, body };
+  };
+
+  const runQuery = (r: RestContext, text: string | null, all: boolean): Reply => {
+    if (!text) throw new SfError('MALFORMED_QUERY', 'A query string has to be specified');
+    const query = prepare(org, text, r.v);
+    r.kind(all ? 'queryAll' : 'query');
+    const rows = execute(org, query, { includeDeleted: all });
+    if (query.soql.count) return { status: 200, body: { totalSize: rows.length, done: true, records: [] } };
+    const now = org.clock();
+    for (const [k, c] of cursors) if (now - c.touched > CURSOR_TTL) cursors.delete(k);
+    const locator = `01g${randomBytes(6).toString('hex')}`;
+    const cursor = { rows, query, touched: now };
+    if (rows.length > r.batchSize) cursors.set(locator, cursor);
+    return page(r, locator, cursor, 0);
+  };
+
+  const queryMore = (r: RestContext, token: string): Reply => {
+    r.kind('queryMore');
+    const m = /^(.+)-(\d+)$/.exec(token);
+    const cursor = m ? cursors.get(m[1]!) : undefined;
+    if (!m || !cursor) throw new SfError('INVALID_QUERY_LOCATOR', 'invalid query locator', [], 400);
+    cursor.touched = org.clock();
+    return page(r, m[1]!, cursor, Number(m[2]));
+  };
+
+  /** Runs `fn` per record inside one transaction; failures roll back alone unless allOrNone. */
+  const collection = <T>(r: RestContext, items: T[], allOrNone: boolean, fn: (item: T, tx: Transaction) => Rec): Rec[] => {
+    if (items.length > MAX_COLLECTION) {
+      throw new SfError('EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${MAX_COLLECTION} records into this call`);
+    }
+    const tx = org.begin(r.ctx);
+    const results: Rec[] = [];
+    let failed = false;
+    for (const item of items) {
+      const sp = org.savepoint(tx);
+      try {
+        results.push({ ...fn(item, tx), success: true, errors: [] });
+      } catch (e) {
+        if (!(e instanceof SfError)) throw e;
+        org.rollbackTo(tx, sp);
+        failed = true;
+        results.push({ id: idOf(item), success: false, errors: [e.recordError()] });
+      }
+    }
+    if (allOrNone && failed) {
+      org.rollback(tx);
+      return results.map((res) => (res.success
+        ? { id: null, success: false, errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'Record rolled back because not all records were valid and the request was using AllOrNone header', fields: [] }] }
+        : { ...res, id: null }));
+    }
+    org.commit(tx);
+    return results;
+  };
+
+  const idOf = (item: unknown): string | null => {
+    if (typeof item === 'string') return item;
+    const id = (item as Rec | undefined)?.Id ?? (item as Rec | undefined)?.id;
+    return typeof id === 'string' ? id : null;
+  };
+
+  const typeOf = (rec: Rec): ObjectDef => {
+    const type = (rec.attributes as Rec | undefined)?.type;
+    if (typeof type !== 'string') throw new SfError('INVALID_TYPE', 'Must send a concrete entity type.', []);
+    const obj = findObject(org.schema, type);
+    if (!obj) throw new SfError('INVALID_TYPE', `sObject type '${type}' is not supported.`, []);
+    return obj;
+  };
+
+  const upsertOne = (r: RestContext, obj: ObjectDef, fieldName: string, value: string, body: Rec, tx: Transaction): { id: string; created: boolean } | string[] => {
+    const field = findField(obj, fieldName);
+    if (!field || !(field.externalId || field.idLookup)) {
+      throw new SfError('NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${fieldName}`, [], 404);
+    }
+    const input: Rec = { ...body };
+    for (const k of Object.keys(input)) if (k.toLowerCase() === field.name.toLowerCase()) delete input[k];
+    const hits = org.findByExternalId(obj, field, value);
+    if (hits.length > 1) return hits;
+    if (hits.length === 1) {
+      org.update(obj, hits[0]!, input, tx);
+      r.records('updated', 1);
+      return { id: hits[0]!, created: false };
+    }
+    if (field.type !== 'id') input[field.name] = value;
+    const id = org.create(obj, input, tx);
+    r.records('created', 1);
+    return { id, created: true };
+  };
+
+  const dispatch = async (r: RestContext, method: string, parts: string[], params: URLSearchParams, body: unknown): Promise<Reply> => {
+    const [head, a, b, c, d] = parts;
+    const rec = (body ?? {}) as Rec;
+    switch (head) {
+      case undefined: case '':
+        r.kind('resources');
+        return { status: 200, body: { sobjects: `/services/data/v${r.v}/sobjects`, query: `/services/data/v${r.v}/query`, queryAll: `/services/data/v${r.v}/queryAll`, composite: `/services/data/v${r.v}/composite`, limits: `/services/data/v${r.v}/limits` } };
+      case 'limits':
+        r.kind('limits');
+        return { status: 200, body: r.limits() };
+      case 'query': case 'queryAll':
+        if (method !== 'GET') break;
+        return a ? queryMore(r, a) : runQuery(r, params.get('q'), head === 'queryAll');
+      case 'sobjects':
+        return sobjects(r, method, [a, b, c, d], params, rec);
+      case 'composite':
+        if (a === 'sobjects') return compositeSobjects(r, method, b, c, params, rec);
+        if (a === 'batch' && method === 'POST') return compositeBatch(r, rec);
+        break;
+    }
+    throw notFound();
+  };
+
+  const sobjects = (r: RestContext, method: string, [a, b, c, d]: Array<string | undefined>, params: URLSearchParams, rec: Rec): Reply => {
+    if (!a) {
+      r.kind('describeGlobal');
+      return { status: 200, body: describeGlobal(org.schema, r.v) };
+    }
+    const obj = sobjectOf(a);
+    if (!b) {
+      if (method === 'POST') {
+        r.kind('create');
+        const id = org.atomic(r.ctx, (tx) => org.create(obj, rec, tx));
+        r.records('created', 1);
+        return { status: 201, body: { id, success: true, errors: [] } };
+      }
+      r.kind('describe');
+      const g = describeGlobal({ ...org.schema, objects: new Map([[obj.name, obj]]) }, r.v) as { sobjects: unknown[] };
+      return { status: 200, body: { objectDescribe: g.sobjects[0], recentItems: [] } };
+    }
+    if (b === 'describe' && !c) {
+      r.kind('describe');
+      return { status: 200, body: describeObject(org.schema, obj, r.v) };
+    }
+    if ((b === 'updated' || b === 'deleted') && method === 'GET') return changedSince(r, obj, b, params);
+    const isId = normalizeId(b)?.slice(0, 3) === obj.keyPrefix;
+    if (c && !isId) {
+      // /sobjects/T/ExtField/Value: upsert, get or delete by external id.
+      const value = decodeURIComponent(c);
+      if (method === 'PATCH' || method === 'POST') {
+        r.kind('upsert');
+        const out = org.atomic(r.ctx, (tx) => upsertOne(r, obj, b, value, rec, tx));
+        if (Array.isArray(out)) return { status: 300, body: out.map((id) => recordUrl(r.v, obj.name, id)) };
+        return { status: out.created ? 201 : 200, body: { id: out.id, success: true, errors: [], created: out.created } };
+      }
+      const field = findField(obj, b);
+      if (!field || !(field.externalId || field.idLookup)) throw new SfError('NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${b}`, [], 404);
+      const hits = org.findByExternalId(obj, field, value);
+      if (hits.length === 0) throw notFound();
+      if (hits.length > 1) return { status: 300, body: hits.map((id) => recordUrl(r.v, obj.name, id)) };
+      if (method === 'DELETE') {
+        r.kind('delete');
+        org.atomic(r.ctx, (tx) => org.delete(obj, hits[0]!, tx));
+        r.records('deleted', 1);
+        return { status: 204 };
+      }
+      r.kind('retrieve');
+      return { status: 200, body: fullRecord(r.v, obj, org.get(obj, hits[0]!)) };
+    }
+    if (!isId) throw new SfError('NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${b}`, [], 404);
+    if (c) {
+      // /sobjects/T/Id/BlobField → the binary body.
+      r.kind('blob');
+      const stored = org.get(obj, b);
+      const field = findField(obj, c);
+      if (!field || field.type !== 'base64' || d) throw notFound();
+      const data = stored[field.name];
+      return { status: 200, raw: Buffer.isBuffer(data) ? data : Buffer.alloc(0), headers: { 'content-type': 'application/octetstream' } };
+    }
+    switch (method) {
+      case 'GET': {
+        r.kind('retrieve');
+        const fields = params.get('fields')?.split(',').map((s) => s.trim()).filter(Boolean);
+        return { status: 200, body: fullRecord(r.v, obj, org.get(obj, b), fields) };
+      }
+      case 'PATCH':
+        r.kind('update');
+        org.get(obj, b);
+        org.atomic(r.ctx, (tx) => org.update(obj, b, rec, tx));
+        r.records('updated', 1);
+        return { status: 204 };
+      case 'DELETE':
+        r.kind('delete');
+        org.get(obj, b);
+        org.atomic(r.ctx, (tx) => org.delete(obj, b, tx));
+        r.records('deleted', 1);
+        return { status: 204 };
+    }
+    throw new SfError('METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are GET,PATCH,DELETE`, [], 405);
+  };
+
+  const changedSince = (r: RestContext, obj: ObjectDef, which: string, params: URLSearchParams): Reply => {
+    r.kind(which === 'updated' ? 'getUpdated' : 'getDeleted');
+    const start = Date.parse(params.get('start') ?? '');
+    const end = Date.parse(params.get('end') ?? '');
+    if (Number.isNaN(start) || Number.isNaN(end)) throw new SfError('INVALID_REPLICATION_DATE', 'start and end must be valid dateTimes');
+    const latest = new Date(Math.min(end, org.clock())).toISOString().replace('Z', '+0000');
+    const rows = [...org.table(obj).values()].filter((rec) => (rec.SystemModstamp as number) >= start && (rec.SystemModstamp as number) < end);
+    if (which === 'updated') return { status: 200, body: { ids: rows.filter((x) => !x.IsDeleted).map((x) => x.Id), latestDateCovered: latest } };
+    return {
+      status: 200,
+      body: {
+        deletedRecords: rows.filter((x) => x.IsDeleted).map((x) => ({ id: x.Id, deletedDate: new Date(x.SystemModstamp as number).toISOString().replace('Z', '+0000') })),
+        earliestDateAvailable: new Date(org.clock() - 15 * 86_400_000).toISOString().replace('Z', '+0000'),
+        latestDateCovered: latest,
+      },
+    };
+  };
+
+  const compositeSobjects = (r: RestContext, method: string, type: string | undefined, extField: string | undefined, params: URLSearchParams, body: Rec): Reply => {
+    const allOrNone = body.allOrNone === true || params.get('allOrNone') === 'true';
+    const records = Array.isArray(body.records) ? (body.records as Rec[]) : [];
+    if (method === 'POST' && !type) {
+      r.kind('compositeCreate');
+      const out = collection(r, records, allOrNone, (item, tx) => {
+        if (item.Id || item.id) throw new SfError('INVALID_FIELD', 'cannot specify Id in an insert call', ['Id']);
+        const id = org.create(typeOf(item), item, tx);
+        return { id };
+      });
+      r.records('created', out.filter((x) => x.success).length);
+      return { status: 200, body: out };
+    }
+    if (method === 'PATCH' && !type) {
+      r.kind('compositeUpdate');
+      const out = collection(r, records, allOrNone, (item, tx) => {
+        const id = idOf(item);
+        if (!id) throw new SfError('MISSING_ARGUMENT', 'Id not specified in an update call', []);
+        const obj = typeOf(item);
+        if (normalizeId(id)?.slice(0, 3) !== obj.keyPrefix) throw new SfError('MALFORMED_ID', `${obj.label} ID: id value of incorrect type: ${id}`, ['Id']);
+        org.update(obj, id, item, tx);
+        return { id: normalizeId(id) };
+      });
+      r.records('updated', out.filter((x) => x.success).length);
+      return { status: 200, body: out };
+    }
+    if (method === 'PATCH' && type && extField) {
+      r.kind('compositeUpsert');
+      const obj = sobjectOf(type);
+      const field = findField(obj, extField);
+      if (!field || !(field.externalId || field.idLookup)) throw new SfError('NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${extField}`, [], 404);
+      const out = collection(r, records, allOrNone, (item, tx) => {
+        const value = item[field.name] ?? Object.entries(item).find(([k]) => k.toLowerCase() === field.name.toLowerCase())?.[1];
+        if (typeof value !== 'string' || value === '') throw new SfError('MISSING_ARGUMENT', `${field.name} not specified`, [field.name]);
+        const res = upsertOne(r, obj, field.name, value, item, tx);
+        if (Array.isArray(res)) throw new SfError('DUPLICATE_EXTERNAL_ID', `${field.name}: more than one record found for external id field: ${res.join(', ')}`, [field.name]);
+        return { id: res.id, created: res.created };
+      });
+      return { status: 200, body: out };
+    }
+    if (method === 'DELETE' && !type) {
+      r.kind('compositeDelete');
+      const ids = (params.get('ids') ?? '').split(',').filter(Boolean);
+      const out = collection(r, ids, allOrNone, (id, tx) => {
+        const hit = org.find(id);
+        if (!normalizeId(id)) throw new SfError('MALFORMED_ID', `malformed id ${id}`, []);
+        if (!hit) throw new SfError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', []);
+        org.delete(hit.obj, id, tx);
+        return { id: normalizeId(id) };
+      });
+      r.records('deleted', out.filter((x) => x.success).length);
+      return { status: 200, body: out };
+    }
+    if ((method === 'GET' || method === 'POST') && type && !extField) {
+      r.kind('compositeRetrieve');
+      const obj = sobjectOf(type);
+      const ids = method === 'GET' ? (params.get('ids') ?? '').split(',').filter(Boolean) : ((body.ids as string[] | undefined) ?? []);
+      const fields = method === 'GET' ? (params.get('fields') ?? '').split(',').filter(Boolean) : ((body.fields as string[] | undefined) ?? []);
+      if (ids.length > 2000) throw new SfError('EXCEEDED_ID_LIMIT', 'too many ids');
+      if (!fields.length) throw new SfError('MISSING_ARGUMENT', 'fields is required', []);
+      const out = ids.map((id) => {
+        const id18 = normalizeId(id);
+        const stored = id18 ? org.table(obj).get(id18) : undefined;
+        return stored && !stored.IsDeleted ? fullRecord(r.v, obj, stored, fields) : null;
+      });
+      return { status: 200, body: out };
+    }
+    throw notFound();
+  };
+
+  const compositeBatch = async (r: RestContext, body: Rec): Promise<Reply> => {
+    r.kind('compositeBatch');
+    const requests = Array.isArray(body.batchRequests) ? (body.batchRequests as Rec[]) : [];
+    if (requests.length > MAX_BATCH) throw new SfError('INVALID_BATCH_REQUEST', `A batch cannot contain more than ${MAX_BATCH} requests`);
+    const results: Rec[] = [];
+    let hasErrors = false;
+    for (const sub of requests) {
+      if (hasErrors && body.haltOnError === true) {
+        results.push({ statusCode: 412, result: [{ errorCode: 'BATCH_PROCESSING_HALTED', message: 'Batch processing halted per request' }] });
+        continue;
+      }
+      const url = String(sub.url ?? '');
+      const m = /^(?:\/services\/data\/)?v(\d+\.\d)\/([^?]*)(?:\?(.*))?$/.exec(url.replace(/^\//, '').replace(/^services\/data\//, ''));
+      let reply: Reply;
+      try {
+        if (!m) throw notFound();
+        const subParts = m[2]!.split('/').filter(Boolean).map(decodeURIComponent);
+        reply = await dispatch({ ...r, v: m[1]! }, String(sub.method ?? 'GET').toUpperCase(), subParts, new URLSearchParams(m[3] ?? ''), sub.richInput);
+      } catch (e) {
+        if (!(e instanceof SfError)) throw e;
+        reply = { status: e.status, body: e.body() };
+      }
+      if (reply.status >= 400) hasErrors = true;
+      results.push({ statusCode: reply.status, result: reply.body ?? null });
+    }
+    return { status: 200, body: { hasErrors, results } };
+  };
+
+  return {
+    dispatch,
+    clear(): void {
+      cursors.clear();
+    },
+  };
+}
