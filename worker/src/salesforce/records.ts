@@ -3,7 +3,8 @@
 // - Reads stream page by page (`/query`, `/queryAll`, then each `nextRecordsUrl`); nothing
 //   loads a whole result set. The SOQL builders below are pure and take the clock as input.
 // - Reconciliation reads by SystemModstamp watermark (`SystemModstamp > X ORDER BY
-//   SystemModstamp, Id`); deletes come from `queryAll` with `IsDeleted = true`.
+//   SystemModstamp, Id`, written `>= X + 1 s`, see watermarkClause); deletes come from
+//   `queryAll` with `IsDeleted = true`.
 // - Writes go through `/composite/sobjects` in chunks of 200 with `allOrNone: false`; every
 //   input record gets one outcome, in input order: success, or a SalesforceError of the
 //   project vocabulary. A whole-chunk failure (5xx, timeout) is that error for each record.
@@ -76,8 +77,19 @@ function assertFieldNames(fields: readonly string[]): string {
   return [...new Set(['Id', 'SystemModstamp', ...fields])].join(', ');
 }
 
-function watermarkClause(since: string | null | undefined): string[] {
-  return since ? [`SystemModstamp > ${soqlDateTime(since)}`] : [];
+/** "Changed after the watermark" at Salesforce's one-second resolution: Salesforce keeps
+ *  datetimes to the second, so `SystemModstamp > S` equals `>= S + 1 s`; the latter also holds
+ *  where stamps carry milliseconds (the emulator), so a fully read second is never read again. */
+export function watermarkClause(since: string | null | undefined): string[] {
+  if (!since) return [];
+  const t = new Date(normaliseStamp(since)).getTime();
+  if (Number.isNaN(t)) throw new SalesforceError('permanent', 'INVALID_WATERMARK', `Not a date-time: ${since}`);
+  return [`SystemModstamp >= ${soqlDateTime(new Date(Math.floor(t / 1000) * 1000 + 1000))}`];
+}
+
+/** The second a SystemModstamp falls in (page cuts happen only between seconds). */
+export function stampSecond(stamp: string): number {
+  return Math.floor(new Date(normaliseStamp(stamp)).getTime() / 1000);
 }
 
 function select(sobject: string, fields: readonly string[], where: string[], orderBySystemModstamp: boolean): string {

@@ -4,8 +4,8 @@
 // - changesSince(kind, cursor): the cursor is a SystemModstamp watermark (JSON). With no cursor
 //   it reads the mailbox's scope (initial sync); afterwards it reads every record of the object
 //   changed since the watermark and classifies it in or out of scope, plus deletes from
-//   queryAll. A page is cut only where SystemModstamp changes, because the next read asks for
-//   `SystemModstamp > watermark` and would otherwise skip the rest of that instant.
+//   queryAll. A page is cut only between two seconds of SystemModstamp, because the next read
+//   asks for what changed after the watermark's second and would skip the rest of that second.
 // - create = upsert on SCC_Exchange_Key__c (a retry never duplicates); update/delete are guarded
 //   by SystemModstamp (read, compare, write: Salesforce has no conditional composite write).
 // - A refused write returns {ok:false, reason}; failures the runtime should retry or escalate
@@ -22,7 +22,9 @@ import {
   eventsSoql,
   soqlDateTime,
   soqlString,
+  stampSecond,
   tasksSoql,
+  watermarkClause,
 } from './records.ts';
 
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -122,7 +124,7 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
     for await (const page of records.pages(soql, { all })) {
       for (const r of page) {
         const stamp = String(r.SystemModstamp ?? '');
-        if (count >= maxPerPage && stamp !== last) return { last, complete: false };
+        if (count >= maxPerPage && last !== null && stampSecond(stamp) !== stampSecond(last)) return { last, complete: false };
         onRecord(r);
         count += 1;
         last = stamp;
@@ -155,8 +157,9 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
           changes.push({ side: 'salesforce', kind, type: 'upsert', record: view(map, r) }),
         );
       } else {
+        const where = watermarkClause(mark.m);
         const soql = `SELECT ${[...new Set(['Id', 'SystemModstamp', ...readFields(map)])].join(', ')} FROM ${map.sobject}${
-          mark.m ? ` WHERE SystemModstamp > ${soqlDateTime(mark.m)}` : ''
+          where.length ? ` WHERE ${where.join(' AND ')}` : ''
         } ORDER BY SystemModstamp, Id`;
         live = await readUntilBoundary(soql, false, (r) =>
           changes.push(
