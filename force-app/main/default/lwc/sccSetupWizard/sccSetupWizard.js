@@ -235,6 +235,13 @@ export default class SccSetupWizard extends LightningElement {
         });
     }
 
+    handleAnother() {
+        this.config = { ...DEFAULT_CONFIG };
+        this.saved = undefined;
+        this.actionError = undefined;
+        this.goTo('mailbox');
+    }
+
     async act(work) {
         this.busy = true;
         this.actionError = undefined;

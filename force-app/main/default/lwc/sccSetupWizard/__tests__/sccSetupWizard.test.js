@@ -219,6 +219,19 @@ describe('c-scc-setup-wizard', () => {
         expect(provision).toHaveBeenCalledTimes(2);
     });
 
+    it('starts over for another user after activating one', async () => {
+        saveMailbox.mockResolvedValue(SAVED);
+        const element = await mount();
+        await connectAndGoTo(element, 4);
+        await click(element, 'lightning-button.save');
+        await click(element, 'lightning-button.another');
+
+        expect($(element, 'lightning-progress-indicator').currentStep).toBe('mailbox');
+        expect($(element, 'lightning-combobox.user').value).toBeUndefined();
+        expect($(element, 'lightning-combobox.user').options[0].label).toBe('Ada Lovelace (configured)');
+        expect($(element, 'lightning-button.next').disabled).toBe(true);
+    });
+
     it('goes back a step', async () => {
         const element = await mount();
         await connectAndGoTo(element, 2);
