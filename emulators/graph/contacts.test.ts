@@ -9,7 +9,7 @@ const SFID = 'String {8ECCC264-6880-4EBE-992F-8888D2EEAA1D} Name SalesforceId';
 const MB = 'alice@contoso.example';
 let emu: GraphEmulator;
 let tc: TestClient;
-let now = Date.parse('2026-03-02T10:00:00Z');
+const now = Date.parse('2026-03-02T10:00:00Z');
 
 beforeAll(async () => {
   emu = await startGraphEmulator({ clock: () => now, tokenTtlMs: 3_600_000 });
