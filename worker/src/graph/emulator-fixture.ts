@@ -1,6 +1,6 @@
 // Test support: a Graph emulator on an ephemeral port with one or more mailboxes, and our
 // real client pointed at it (trusting the emulator's CA through the undici dispatcher).
-// Contract: startFixture() → { emu, client, mailbox, log, close() }; close() stops both.
+// Contract: startFixture() → { emu, client, mailbox, log, advance(ms), close() }; close() stops both.
 import { startGraphEmulator, type GraphEmulator, type GraphEmulatorOptions } from '../../../emulators/graph/index.ts';
 import { createGraphClient, type GraphClient, type GraphClientOptions } from './client.ts';
 
@@ -10,6 +10,8 @@ export interface Fixture {
   mailbox: string;
   /** Every structured event the client logged, serialized (to prove no secret leaks). */
   log: string[];
+  /** Moves the emulator's clock and the client's clock forward together. */
+  advance(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -21,6 +23,8 @@ export async function startFixture(
   const emu = await startGraphEmulator({ seed: 'none', ...emulatorOptions });
   emu.admin.addMailbox({ address: mailbox, displayName: 'Adele Vance' });
   const log: string[] = [];
+  let offset = 0;
+  const clock = { now: () => Date.now() + offset, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
   const client = createGraphClient({
     baseUrl: emu.baseUrl,
     tokenUrl: emu.tokenUrl,
@@ -29,6 +33,7 @@ export async function startFixture(
     clientSecret: emu.clientSecret,
     caCert: emu.caCert,
     log: (event, data) => log.push(JSON.stringify({ event, ...data })),
+    clock,
     ...clientOptions,
   });
   return {
@@ -36,6 +41,10 @@ export async function startFixture(
     client,
     mailbox,
     log,
+    advance(ms) {
+      offset += ms;
+      emu.admin.advanceClock(ms);
+    },
     async close() {
       await client.close();
       await emu.close();
