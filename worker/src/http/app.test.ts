@@ -86,7 +86,7 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 async function call(method: string, path: string, init: { headers?: Record<string, string>; body?: string } = {}) {
   const res = await fetch(base + path, { method, headers: init.headers ?? {}, ...(init.body !== undefined ? { body: init.body } : {}) });
   const text = await res.text();
-  let json: any;
+  let json: ReturnType<typeof JSON.parse>;
   try {
     json = JSON.parse(text);
   } catch {
@@ -98,7 +98,7 @@ async function call(method: string, path: string, init: { headers?: Record<strin
 describe('Worker API', () => {
   it('answers health only with the right bearer token', async () => {
     expect(await call('GET', '/api/v1/health', { headers: auth })).toMatchObject({ status: 200, json: { status: 'ok', version: '0.1.0' } });
-    for (const headers of [{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: TOKEN }, { authorization: 'Bearer ' }, { authorization: `Basic ${TOKEN}` }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: `Bearer ${TOKEN}x` }, { authorization: TOKEN }, { authorization: 'Bearer ' }, { authorization: `Basic ${TOKEN}` }]) {
       const r = await call('GET', '/api/v1/health', { headers });
       expect(r).toMatchObject({ status: 401, json: { error: { code: 'UNAUTHORIZED' } } });
     }

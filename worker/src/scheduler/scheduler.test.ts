@@ -250,9 +250,8 @@ describe('scheduler', () => {
 
   it('keeps a hint that arrives during a run for the next run', async () => {
     await mailbox(A, 'Real-time');
-    let s!: ReturnType<typeof scheduler>;
     let first = true;
-    s = scheduler(async () => {
+    const s: ReturnType<typeof scheduler> = scheduler(async () => {
       if (first) {
         first = false;
         now += 10;

@@ -3,11 +3,12 @@
 // lock), PostgreSQL takes a transaction-scoped advisory lock.
 import { sql, type Kysely } from 'kysely';
 import { migrations as allMigrations, type Migration } from './migrations/index.ts';
+import type { Database } from './schema.ts';
 
 const ADVISORY_LOCK_KEY = 0x5cc0001;
 
 export async function migrate(
-  db: Kysely<any>,
+  db: Kysely<Database>,
   engine: 'sqlite' | 'postgres',
   clock: () => number,
   migrations: readonly Migration[] = allMigrations,

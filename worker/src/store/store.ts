@@ -79,7 +79,7 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
 
   let version: number;
   try {
-    version = await migrate(db as Kysely<any>, target.engine, clock);
+    version = await migrate(db, target.engine, clock);
   } catch (error) {
     await db.destroy();
     throw error;

@@ -1,12 +1,11 @@
 // Migration 0001: the initial schema, written once with Kysely's schema builder so both
 // engines get the same tables. Times are bigint epoch ms; booleans 0/1 integers; JSON as text.
-import type { Kysely } from 'kysely';
-import type { Migration } from './index.ts';
+import type { Migration, UntypedDb } from './index.ts';
 
 export const initial: Migration = {
   version: 1,
   name: 'initial',
-  async up(db: Kysely<any>, engine) {
+  async up(db: UntypedDb, engine) {
     // SQLite wants INTEGER PRIMARY KEY AUTOINCREMENT, PostgreSQL an identity/serial column.
     const serial = engine === 'postgres' ? 'bigserial' : 'integer';
 
