@@ -181,6 +181,8 @@ export class Org {
       this.autoCounters.set(obj.name, n);
       rec.Name = auto.replace(/\{(0+)\}/, (_m, zeros: string) => String(n).padStart(zeros.length, '0'));
     }
+    // A custom record created without a Name is named after its Id.
+    if (obj.custom && rec.Name === undefined && obj.fields.has('Name')) rec.Name = id;
     this.derive(obj, rec, undefined);
     this.checkRequired(obj, rec);
     this.indexRecord(obj, rec, tx);
