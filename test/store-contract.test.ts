@@ -32,24 +32,36 @@ function sqliteEngine(): Engine {
   };
 }
 
+async function probePostgres(): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (error) {
+    throw new Error(
+      `PostgreSQL is not reachable at TEST_DATABASE_URL (${PG_URL.replace(/:[^:@/]*@/, ':***@')}): ${(error as Error).message}. ` +
+        'Start it (Debian: `pg_ctlcluster 15 main start`, then `createdb -h 127.0.0.1 -U postgres test`) ' +
+        'or point TEST_DATABASE_URL at a running server. This suite never skips.',
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+// A failing test of its own, so an unreachable server counts as a failure in every runner
+// (a throwing beforeAll alone only marks the other tests skipped).
+describe('PostgreSQL for the store contract', () => {
+  it('is reachable at TEST_DATABASE_URL', async () => {
+    await probePostgres();
+  });
+});
+
 function postgresEngine(): Engine {
   const schema = `scc_test_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
   return {
     name: 'postgres',
     async setup() {
-      const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
-      try {
-        await client.connect();
-        await client.query('select 1');
-      } catch (error) {
-        throw new Error(
-          `PostgreSQL is not reachable at TEST_DATABASE_URL (${PG_URL.replace(/:[^:@/]*@/, ':***@')}): ${(error as Error).message}. ` +
-            'Start it (Debian: `pg_ctlcluster 15 main start`, then `createdb -h 127.0.0.1 -U postgres test`) ' +
-            'or point TEST_DATABASE_URL at a running server. This suite never skips.',
-        );
-      } finally {
-        await client.end().catch(() => undefined);
-      }
+      await probePostgres();
       const url = new URL(PG_URL);
       url.searchParams.set('schema', schema);
       return url.toString();
