@@ -4,6 +4,7 @@ import testConnection from '@salesforce/apex/SetupController.testConnection';
 import getUsers from '@salesforce/apex/SetupController.getUsers';
 import getMailboxes from '@salesforce/apex/SetupController.getMailboxes';
 import saveMailbox from '@salesforce/apex/SetupController.saveMailbox';
+import testMailbox from '@salesforce/apex/SetupController.testMailbox';
 import provision from '@salesforce/apex/SetupController.provision';
 import activate from '@salesforce/apex/SetupController.activate';
 import checkSyncSoftware from '@salesforce/apex/SetupController.checkSyncSoftware';
@@ -216,6 +217,13 @@ export default class SccSetupWizard extends LightningElement {
             this.config = toConfig(record);
             this.replaceMailbox(record);
             this.toast('Saved', `Configuration of ${record.Mailbox_Address__c} saved.`, 'success');
+        });
+    }
+
+    async handleTestMailbox() {
+        await this.act(async () => {
+            await testMailbox({ mailboxSyncId: this.saved.Id });
+            this.toast('Mailbox reachable', `The worker can open ${this.saved.Mailbox_Address__c} with its Microsoft Graph permissions.`, 'success');
         });
     }
 

@@ -5,6 +5,7 @@ import testConnection from '@salesforce/apex/SetupController.testConnection';
 import getUsers from '@salesforce/apex/SetupController.getUsers';
 import getMailboxes from '@salesforce/apex/SetupController.getMailboxes';
 import saveMailbox from '@salesforce/apex/SetupController.saveMailbox';
+import testMailbox from '@salesforce/apex/SetupController.testMailbox';
 import provision from '@salesforce/apex/SetupController.provision';
 import activate from '@salesforce/apex/SetupController.activate';
 import checkSyncSoftware from '@salesforce/apex/SetupController.checkSyncSoftware';
@@ -18,6 +19,7 @@ jest.mock('@salesforce/apex/SetupController.testConnection', () => ({ default: j
 jest.mock('@salesforce/apex/SetupController.getUsers', () => ({ default: jest.fn() }), { virtual: true });
 jest.mock('@salesforce/apex/SetupController.getMailboxes', () => ({ default: jest.fn() }), { virtual: true });
 jest.mock('@salesforce/apex/SetupController.saveMailbox', () => ({ default: jest.fn() }), { virtual: true });
+jest.mock('@salesforce/apex/SetupController.testMailbox', () => ({ default: jest.fn() }), { virtual: true });
 jest.mock('@salesforce/apex/SetupController.provision', () => ({ default: jest.fn() }), { virtual: true });
 jest.mock('@salesforce/apex/SetupController.activate', () => ({ default: jest.fn() }), { virtual: true });
 jest.mock('@salesforce/apex/SetupController.checkSyncSoftware', () => ({ default: jest.fn() }), { virtual: true });
@@ -177,6 +179,7 @@ describe('c-scc-setup-wizard', () => {
 
     it('saves, provisions and activates, with a toast for each', async () => {
         saveMailbox.mockResolvedValue(SAVED);
+        testMailbox.mockResolvedValue({ ok: true });
         provision.mockResolvedValue({ status: 'provisioning' });
         activate.mockResolvedValue({ ...SAVED, Enabled__c: true, Status__c: 'Active' });
         const element = await mount();
@@ -185,10 +188,14 @@ describe('c-scc-setup-wizard', () => {
         await connectAndGoTo(element, 4);
 
         expect($(element, 'lightning-button.provision').disabled).toBe(true);
+        expect($(element, 'lightning-button.test-mailbox').disabled).toBe(true);
         await click(element, 'lightning-button.save');
         const sent = JSON.parse(saveMailbox.mock.calls[0][0].json);
         expect(sent).toMatchObject({ userId: USERS[0].id, mailboxAddress: 'ada@example.com', plan: 'Professional', categoryName: 'Salesforce' });
         expect($(element, '.status').textContent).toBe('New');
+
+        await click(element, 'lightning-button.test-mailbox');
+        expect(testMailbox).toHaveBeenCalledWith({ mailboxSyncId: SAVED.Id });
 
         await click(element, 'lightning-button.provision');
         expect(provision).toHaveBeenCalledWith({ mailboxSyncId: SAVED.Id });
@@ -198,7 +205,7 @@ describe('c-scc-setup-wizard', () => {
         expect($(element, '.status').textContent).toBe('Active');
         expect($(element, 'lightning-button.activate').disabled).toBe(true);
 
-        expect(toasts.map((t) => t.title)).toEqual(['Saved', 'Provisioning started', 'Activated']);
+        expect(toasts.map((t) => t.title)).toEqual(['Saved', 'Mailbox reachable', 'Provisioning started', 'Activated']);
         expect(toasts.every((t) => t.variant === 'success')).toBe(true);
         await expect(element).toBeAccessible();
     });
