@@ -20,10 +20,13 @@ export interface MergeInput {
   readonly winner: Side;
   /** Which sides' changes may flow: a one-way direction makes the source win every field. */
   readonly flows: Readonly<Record<Side, boolean>>;
+  /** No trustworthy base (a copy whose link a crash lost): every difference is a recorded conflict. */
+  readonly noBase?: boolean;
 }
 
 export function merge(input: MergeInput): MergeResult {
-  const { base, salesforce, exchange, winner, flows } = input;
+  const { salesforce, exchange, winner, flows } = input;
+  const base = input.noBase ? {} : input.base;
   const names = [...new Set([...Object.keys(base), ...Object.keys(salesforce), ...Object.keys(exchange)])].sort();
   const merged: Record<string, FieldValue> = {};
   const conflicts: FieldConflict[] = [];
@@ -33,8 +36,9 @@ export function merge(input: MergeInput): MergeResult {
     const b = base[name] ?? null;
     const s = salesforce[name] ?? null;
     const e = exchange[name] ?? null;
-    const sEdited = !sameValue(s, b);
-    const eEdited = !sameValue(e, b);
+    const differs = !sameValue(s, e);
+    const sEdited = input.noBase ? differs : !sameValue(s, b);
+    const eEdited = input.noBase ? differs : !sameValue(e, b);
     const sChanged = flows.salesforce && sEdited;
     const eChanged = flows.exchange && eEdited;
     let value: FieldValue;

@@ -8,6 +8,8 @@ import { KEY_PHASES, exchangeKey } from './natural-key.ts';
 import type {
   Action,
   Change,
+  FieldConflict,
+  FieldValue,
   Fields,
   ItemRef,
   Kind,
@@ -190,14 +192,14 @@ export function plan(input: PlanInput): Action[] {
   function writePair(
     item: ItemRef,
     kind: Kind,
-    base: Fields,
+    base: Fields | undefined,
     sfFields: Fields,
     exFields: Fields,
     situation: Situation,
     states: { salesforce: SideState; exchange: SideState },
   ): Action[] {
     const ks = settings.kinds[kind];
-    const result = merge({ base, salesforce: sfFields, exchange: exFields, winner: ks.winner, flows: flowsOf(kind, ks) });
+    const result = merge({ base: base ?? {}, noBase: base === undefined, salesforce: sfFields, exchange: exFields, winner: ks.winner, flows: flowsOf(kind, ks) });
     const out: Action[] = [];
     let named = situation;
     if (result.conflicts.length > 0) {
@@ -208,7 +210,7 @@ export function plan(input: PlanInput): Action[] {
         item,
         situation: named,
         fields: result.conflicts,
-        message: result.conflicts.map((c) => `${c.field}: kept ${c.winner} value`).join('; '),
+        message: result.conflicts.map(describeConflict).join('; '),
       });
     } else if (situation === 'changed-in-both-merged' && Object.keys(result.patch.salesforce).length + Object.keys(result.patch.exchange).length === 0) {
       named = 'changed-in-both-same-value';
@@ -241,7 +243,6 @@ export function plan(input: PlanInput): Action[] {
         deletedOn,
         message: `deleted in ${deletedOn === 'salesforce' ? 'Salesforce' : 'Exchange'} but edited on the other side: restored`,
       },
-      { type: 'unlink', item, situation },
       { type: 'create', item: { kind: link.kind, [deletedOn === 'salesforce' ? 'exchangeId' : 'salesforceId']: survivor.id }, situation, side: deletedOn, key, fields: survivor.fields },
       {
         type: 'link',
@@ -259,6 +260,10 @@ export function plan(input: PlanInput): Action[] {
     const isLinked = (side: Side, id: string): boolean => (side === 'salesforce' ? linkBySf : linkByEx).has(`${kind}\u0000${id}`);
     const fresh: Record<Side, Map<string, SideRecord>> = { salesforce: new Map(), exchange: new Map() };
     const pool: Record<Side, Map<string, SideRecord>> = { salesforce: new Map(), exchange: new Map() };
+    /** Stamps of records deleted before their link was committed (a crash after our create). */
+    const deletedStamps: Record<Side, Set<string>> = { salesforce: new Set(), exchange: new Set() };
+    /** Identities (Salesforce Id, Exchange key) of unlinked records deleted this run. */
+    const deletedIds: Record<Side, Set<string>> = { salesforce: new Set(), exchange: new Set() };
     for (const side of ['salesforce', 'exchange'] as const) {
       for (const record of input.candidates?.[side] ?? []) if (!isLinked(side, record.id)) pool[side].set(record.id, record);
       for (const change of pools[side]) {
@@ -267,6 +272,10 @@ export function plan(input: PlanInput): Action[] {
           pool[side].set(change.record.id, change.record);
         } else {
           pool[side].delete(change.id);
+          if (change.type === 'delete') {
+            if (change.stamp !== undefined) deletedStamps[side].add(change.stamp);
+            deletedIds[side].add(side === 'salesforce' ? change.id : exchangeKey(kind, mailbox, change.id, {}));
+          }
           // deleted or out of scope before we ever linked it: nothing to do
           const item: ItemRef = side === 'salesforce' ? { kind, salesforceId: change.id } : { kind, exchangeId: change.id };
           out.push({ type: 'skip', item, situation: 'unknown-delete', report: false, message: 'not linked' });
@@ -313,9 +322,11 @@ export function plan(input: PlanInput): Action[] {
     }
     for (const { sf, ex, situation } of pairs) {
       const item: ItemRef = { kind, salesforceId: sf.id, exchangeId: ex.id };
-      // matched before insert: link the two and merge them (no base: a value on one side fills the other)
+      // matched by stamp: one is our copy of the other whose link a crash lost; either may
+      // have been edited since, so every difference is a recorded conflict.
+      // matched by natural key: no base, a value on one side fills the other
       out.push(
-        ...writePair(item, kind, {}, sf.fields, ex.fields, situation, {
+        ...writePair(item, kind, situation === 'matched-by-stamp' ? undefined : {}, sf.fields, ex.fields, situation, {
           salesforce: { id: sf.id, version: sf.version, hash: hash(sf.fields) },
           exchange: { id: ex.id, version: ex.version, hash: hash(ex.fields) },
         }),
@@ -330,6 +341,19 @@ export function plan(input: PlanInput): Action[] {
         if (!flows[side]) {
           // new on the mirror side of a one-way object: not propagated
           out.push({ type: 'skip', item, situation: 'direction', report: false, message: `direction is ${ks.direction}` });
+          continue;
+        }
+        const identity = side === 'salesforce' ? record.id : exchangeKey(kind, mailbox, record.id, record.fields);
+        if (deletedStamps[target].has(identity) || (record.stamp !== undefined && deletedIds[target].has(record.stamp))) {
+          const propagate = flows[target] && (target === 'salesforce' ? ks.deleteToExchange : ks.deleteToSalesforce);
+          if (propagate) {
+            // its counterpart was deleted before the link was committed (a crash after our create): the delete reaches it too
+            out.push({ type: 'delete', item, situation: 'deleted-before-linked', side, id: record.id, expectedVersion: record.version });
+            out.push({ type: 'unlink', item, situation: 'deleted-before-linked' });
+          } else {
+            // its counterpart was deleted before the link was committed, deletes not propagated: leave it
+            out.push({ type: 'skip', item, situation: 'deleted-before-linked', report: true, message: 'its copy was deleted before the link was saved' });
+          }
           continue;
         }
         if (record.stamp !== undefined) {
@@ -369,6 +393,15 @@ export function plan(input: PlanInput): Action[] {
       .map((a) => ({ type: 'skip', item: a.item, situation: 'safety-valve', report: false, message: 'held back by the safety valve' }));
     return [{ type: 'valve', mailbox, situation: 'safety-valve', reason, deletes, links: input.links.length, message }, ...held];
   }
+}
+
+function describeConflict(c: FieldConflict): string {
+  const show = (v: FieldValue): string => {
+    const text = JSON.stringify(v);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  };
+  const [won, lost] = c.winner === 'salesforce' ? ['Salesforce', 'Exchange'] : ['Exchange', 'Salesforce'];
+  return `${c.field}: kept ${won} ${show(c[c.winner])} over ${lost} ${show(c.winner === 'salesforce' ? c.exchange : c.salesforce)}`;
 }
 
 function sortedValues(map: Map<string, SideRecord>): SideRecord[] {

@@ -12,8 +12,11 @@ export interface FeedPage {
   readonly listing: ListingStatus;
 }
 
-/** Current state of one record: the record, gone, or no longer in our scope. */
-export type Current = SideRecord | 'deleted' | 'out-of-scope';
+/**
+ * Current state of one record: the record, gone, or no longer in our scope. A deleted
+ * record may be reported as `{ deleted: true, stamp }` when its stamp is still readable.
+ */
+export type Current = SideRecord | 'deleted' | { readonly deleted: true; readonly stamp: string } | 'out-of-scope';
 
 export type WriteFailure = {
   readonly ok: false;
@@ -65,7 +68,10 @@ export interface Issue {
 /** What the driver may do inside one store transaction. */
 export interface LinkTx {
   links(mailbox: string, kind: Kind): Promise<readonly Link[]>;
-  /** Insert or replace the link with this (mailbox, kind, salesforce.id). */
+  /**
+   * Insert the link, replacing any link of the same (mailbox, kind) that holds the same
+   * Salesforce id or the same Exchange id (a restored record gets a new id on one side).
+   */
   putLink(link: Link): Promise<void>;
   deleteLink(mailbox: string, kind: Kind, salesforceId: string): Promise<void>;
   cursor(mailbox: string, kind: Kind, side: Side): Promise<string | null>;

@@ -65,7 +65,12 @@ export interface Link {
  */
 export type Change =
   | { readonly side: Side; readonly kind: Kind; readonly type: 'upsert'; readonly record: SideRecord }
-  | { readonly side: Side; readonly kind: Kind; readonly type: 'delete'; readonly id: string }
+  /**
+   * Gone. `stamp` is the record's stamp when the side can still tell it (Salesforce: queryAll
+   * on IsDeleted rows); it lets a delete of a record whose link a crash never committed
+   * reach its counterpart instead of the counterpart being created again.
+   */
+  | { readonly side: Side; readonly kind: Kind; readonly type: 'delete'; readonly id: string; readonly stamp?: string }
   /** Still exists but left our scope (owner changed, moved out of the folder, category removed). */
   | { readonly side: Side; readonly kind: Kind; readonly type: 'out-of-scope'; readonly id: string };
 
@@ -113,6 +118,7 @@ export type Situation =
   | 'direction'
   | 'kind-disabled'
   | 'unknown-delete'
+  | 'deleted-before-linked'
   | 'stamped-but-unlinked'
   | 'safety-valve';
 

@@ -1,0 +1,257 @@
+// Model-based check of the sync engine (planner + driver + in-memory twins of both
+// sides and the store): a list of commands (user actions on either side, sync runs with
+// crashes and feed faults) is replayed, then the system is left quiet and the invariants
+// of the issue are checked. Commands are plain data so shrunk failures can be pasted into
+// regressions.test.ts. Used by sync-model.test.ts and scripts/fuzz.ts.
+import fc from 'fast-check';
+import { canonicalJson, hashFields } from '../../worker/src/core/hash.ts';
+import { createMemorySide, type MemorySide } from '../../worker/src/core/memory-side.ts';
+import { createMemoryStore, type MemoryStore } from '../../worker/src/core/memory-store.ts';
+import { sync } from '../../worker/src/core/sync.ts';
+import { defaultSettings, type Fields, type Kind, type MailboxSettings, type Side } from '../../worker/src/core/types.ts';
+
+export type ModelKind = 'contact' | 'task' | 'event';
+export const MODEL_KINDS: readonly ModelKind[] = ['contact', 'task', 'event'];
+
+export type Command =
+  | { readonly t: 'create'; readonly side: Side; readonly kind: ModelKind; readonly fields: Fields }
+  | { readonly t: 'update'; readonly side: Side; readonly kind: ModelKind; readonly pick: number; readonly field: string; readonly value: string | null }
+  | { readonly t: 'delete'; readonly side: Side; readonly kind: ModelKind; readonly pick: number }
+  | { readonly t: 'scope'; readonly kind: ModelKind; readonly pick: number }
+  | { readonly t: 'sync'; readonly crashAt?: number; readonly duplicate?: boolean; readonly reverse?: boolean };
+
+const FIELD_VALUES: Readonly<Record<ModelKind, Readonly<Record<string, readonly (string | null)[]>>>> = {
+  contact: {
+    email: ['ann@x.com', 'bob@x.com', null],
+    firstName: ['Ann', 'Bob'],
+    lastName: ['Lee', 'Kim'],
+    accountName: ['Acme', null],
+    phone: ['1', '2', null],
+  },
+  task: { subject: ['Call', 'Send'], dueDate: ['2026-01-01', '2026-01-02', null], status: ['Not Started', 'Completed'] },
+  event: { subject: ['Lunch', 'Review'], start: ['2026-01-01T10:00:00Z', '2026-01-01T11:00:00Z'], location: ['Here', null] },
+};
+
+const sideArb = fc.constantFrom<Side>('salesforce', 'exchange');
+const kindArb = fc.constantFrom<ModelKind>(...MODEL_KINDS);
+
+function fieldsArb(kind: ModelKind): fc.Arbitrary<Fields> {
+  const entries = Object.entries(FIELD_VALUES[kind]).map(([name, values]) => [name, fc.constantFrom(...values)] as const);
+  return fc.record(Object.fromEntries(entries)).map((f) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== null)) as Fields);
+}
+
+export const commandArb: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(sideArb, kindArb).chain(([side, kind]) => fieldsArb(kind).map((fields): Command => ({ t: 'create', side, kind, fields }))) },
+  {
+    weight: 4,
+    arbitrary: fc.tuple(sideArb, kindArb, fc.nat(9)).chain(([side, kind, pick]) =>
+      fc
+        .constantFrom(...Object.entries(FIELD_VALUES[kind]))
+        .chain(([field, values]) => fc.constantFrom(...values).map((value): Command => ({ t: 'update', side, kind, pick, field, value }))),
+    ),
+  },
+  { weight: 2, arbitrary: fc.tuple(sideArb, kindArb, fc.nat(9)).map(([side, kind, pick]): Command => ({ t: 'delete', side, kind, pick })) },
+  { weight: 1, arbitrary: fc.tuple(kindArb, fc.nat(9)).map(([kind, pick]): Command => ({ t: 'scope', kind, pick })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ crashAt: fc.option(fc.nat(12), { nil: undefined }), duplicate: fc.boolean(), reverse: fc.boolean() })
+      .map((r): Command => ({ t: 'sync', ...(r.crashAt !== undefined ? { crashAt: r.crashAt } : {}), duplicate: r.duplicate, reverse: r.reverse })),
+  },
+);
+
+export const commandsArb = fc.array(commandArb, { maxLength: 30 });
+
+class Crash extends Error {}
+
+interface World {
+  readonly sides: Record<Side, MemorySide>;
+  readonly store: MemoryStore;
+  readonly settings: MailboxSettings;
+}
+
+const MAILBOX = 'ann@example.com';
+
+export function modelSettings(): MailboxSettings {
+  // the valve is tested on its own; here it must not hide the deletes under test
+  return { ...defaultSettings(), maxDeleteShare: 1, minDeletesForValve: Number.MAX_SAFE_INTEGER };
+}
+
+async function runSync(world: World, crashAt?: number, matched?: Set<string>): Promise<{ writes: number; crashed: boolean }> {
+  let effects = 0;
+  try {
+    const report = await sync({
+      mailbox: MAILBOX,
+      salesforce: world.sides.salesforce,
+      exchange: world.sides.exchange,
+      store: world.store,
+      settings: world.settings,
+      hash: hashFields,
+      kinds: MODEL_KINDS,
+      beforeEffect: () => {
+        if (crashAt !== undefined && effects++ === crashAt) throw new Crash(`crash before effect ${crashAt}`);
+      },
+    });
+    for (const k of report.kinds) {
+      for (const a of k.actions) {
+        if (a.type !== 'valve' && a.situation === 'matched-by-natural-key') for (const id of [a.item.salesforceId, a.item.exchangeId]) if (id) matched?.add(id);
+      }
+    }
+    return { writes: report.writes, crashed: false };
+  } catch (error) {
+    if (error instanceof Crash) return { writes: -1, crashed: true };
+    throw error;
+  }
+}
+
+/** Replays `commands`, quiesces, and returns the invariant violations found (empty = fine). */
+export async function check(commands: readonly Command[]): Promise<string[]> {
+  const world: World = { sides: { salesforce: createMemorySide('salesforce'), exchange: createMemorySide('exchange') }, store: createMemoryStore(), settings: modelSettings() };
+  const violations: string[] = [];
+  let uidSeq = 0;
+  let clock = 0;
+  /** Last user write per (uid, field) and the uids that ever left scope or were deleted. */
+  const lastWrite = new Map<string, { uid: string; field: string; value: string | null; at: number }>();
+  const deleted = new Map<string, { side: Side; kind: Kind }>();
+  const scoped = new Set<string>();
+  /** Ids of records paired by natural key: an empty field there is filled from the other record on purpose. */
+  const matched = new Set<string>();
+
+  const pickLive = (side: Side, kind: ModelKind, pick: number) => {
+    const live = world.sides[side].live(kind).sort((a, b) => (a.id < b.id ? -1 : 1));
+    return live.length === 0 ? undefined : live[pick % live.length];
+  };
+
+  for (const command of commands) {
+    clock += 1;
+    switch (command.t) {
+      case 'create': {
+        uidSeq += 1;
+        const uid = `u${uidSeq}`;
+        world.sides[command.side].userCreate(command.kind, { ...command.fields, uid });
+        for (const [field, value] of Object.entries(command.fields)) lastWrite.set(`${uid}\u0000${field}`, { uid, field, value: value as string, at: clock });
+        break;
+      }
+      case 'update': {
+        const record = pickLive(command.side, command.kind, command.pick);
+        if (!record) break;
+        world.sides[command.side].userUpdate(command.kind, record.id, { [command.field]: command.value });
+        const uid = String(record.fields.uid);
+        // writing the value a field already holds changes nothing anyone could lose
+        if ((record.fields[command.field] ?? null) === command.value) break;
+        lastWrite.set(`${uid}\u0000${command.field}`, { uid, field: command.field, value: command.value, at: clock });
+        break;
+      }
+      case 'delete': {
+        const record = pickLive(command.side, command.kind, command.pick);
+        if (!record) break;
+        world.sides[command.side].userDelete(command.kind, record.id);
+        deleted.set(String(record.fields.uid), { side: command.side, kind: command.kind });
+        break;
+      }
+      case 'scope': {
+        const all = [...world.sides.salesforce.live(command.kind)];
+        const record = pickLive('salesforce', command.kind, command.pick);
+        if (!record || all.length === 0) break;
+        world.sides.salesforce.userScope(command.kind, record.id, false);
+        scoped.add(String(record.fields.uid));
+        break;
+      }
+      case 'sync': {
+        for (const side of ['salesforce', 'exchange'] as const) world.sides[side].faults = { duplicate: command.duplicate ?? false, reverse: command.reverse ?? false };
+        await runSync(world, command.crashAt, matched);
+        for (const side of ['salesforce', 'exchange'] as const) world.sides[side].faults = {};
+        violations.push(...bijection(world, `after command ${clock}`));
+        break;
+      }
+    }
+  }
+
+  // quiet: two clean runs must converge, a third must write nothing
+  await runSync(world, undefined, matched);
+  await runSync(world, undefined, matched);
+  violations.push(...bijection(world, 'quiescent'));
+  violations.push(...converged(world, scoped));
+  const linksBefore = canonicalJson(world.store.allLinks().map((l) => ({ ...l })) as never);
+  const third = await runSync(world);
+  if (third.writes !== 0) violations.push(`third quiet run wrote ${third.writes} times (echo writes or no convergence)`);
+  if (canonicalJson(world.store.allLinks().map((l) => ({ ...l })) as never) !== linksBefore) violations.push('third quiet run changed links');
+
+  const issues = world.store.issues();
+  const conflictOn = (ids: readonly string[], field?: string): boolean =>
+    issues.some(
+      (i) =>
+        i.issueKind === 'Conflict' &&
+        ((i.salesforceId !== undefined && ids.includes(i.salesforceId)) || (i.exchangeId !== undefined && ids.includes(i.exchangeId))) &&
+        (field === undefined || i.message.includes(`${field}:`) || !/\w+: kept/.test(i.message)),
+    );
+  const liveByUid = new Map<string, { side: Side; kind: ModelKind; id: string; fields: Fields }[]>();
+  for (const side of ['salesforce', 'exchange'] as const) {
+    for (const kind of MODEL_KINDS) {
+      for (const r of world.sides[side].live(kind)) {
+        const list = liveByUid.get(String(r.fields.uid)) ?? [];
+        list.push({ side, kind, id: r.id, fields: r.fields });
+        liveByUid.set(String(r.fields.uid), list);
+      }
+    }
+  }
+  const pairIds = (uid: string): string[] => {
+    const ids = (liveByUid.get(uid) ?? []).map((r) => r.id);
+    for (const l of world.store.allLinks()) if (ids.includes(l.salesforce.id) || ids.includes(l.exchange.id)) ids.push(l.salesforce.id, l.exchange.id);
+    return ids;
+  };
+  // no resurrected delete: a deleted record is gone on both sides unless an edit beat it (recorded)
+  for (const [uid, d] of deleted) {
+    if (scoped.has(uid)) continue;
+    const live = liveByUid.get(uid) ?? [];
+    if (live.length > 0 && !conflictOn(pairIds(uid))) violations.push(`${d.kind} ${uid} deleted in ${d.side} but alive (${live.map((r) => r.id).join(', ')}) with no recorded conflict`);
+  }
+  // every user write is on both sides, superseded, or in a recorded conflict
+  for (const w of lastWrite.values()) {
+    if (scoped.has(w.uid)) continue;
+    for (const r of liveByUid.get(w.uid) ?? []) {
+      const actual = r.fields[w.field] ?? null;
+      const filledIn = w.value === null && pairIds(w.uid).some((id) => matched.has(id));
+      if (actual !== w.value && !filledIn && !conflictOn(pairIds(w.uid), w.field)) {
+        violations.push(`${r.kind} ${w.uid}.${w.field}: last write ${JSON.stringify(w.value)} lost on ${r.side} (${JSON.stringify(actual)}), no conflict recorded`);
+      }
+    }
+  }
+  return violations;
+}
+
+function bijection(world: World, when: string): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const l of world.store.allLinks()) {
+    for (const key of [`sf:${l.kind}:${l.salesforce.id}`, `ex:${l.kind}:${l.exchange.id}`]) {
+      if (seen.has(key)) out.push(`${when}: ${key} is in two links`);
+      seen.add(key);
+    }
+  }
+  return out;
+}
+
+function converged(world: World, scoped: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  const issues = world.store.issues();
+  for (const kind of MODEL_KINDS) {
+    const links = world.store.allLinks().filter((l) => l.kind === kind);
+    for (const l of links) {
+      const sf = world.sides.salesforce.peek(kind, l.salesforce.id);
+      const ex = world.sides.exchange.peek(kind, l.exchange.id);
+      if (!sf || sf.deleted || !sf.inScope) out.push(`link ${l.salesforce.id}–${l.exchange.id}: Salesforce record not live`);
+      else if (!ex || ex.deleted || !ex.inScope) out.push(`link ${l.salesforce.id}–${l.exchange.id}: Exchange item not live`);
+      else if (canonicalJson(sf.fields) !== canonicalJson(ex.fields)) out.push(`link ${l.salesforce.id}–${l.exchange.id}: sides differ ${canonicalJson(sf.fields)} vs ${canonicalJson(ex.fields)}`);
+    }
+    for (const side of ['salesforce', 'exchange'] as const) {
+      const linked = new Set(links.map((l) => l[side].id));
+      for (const r of world.sides[side].live(kind)) {
+        const reported = issues.some((i) => (side === 'salesforce' ? i.salesforceId : i.exchangeId) === r.id && i.issueKind === 'Skipped');
+        // an item left behind when its record left scope stays unlinked on purpose
+        if (!linked.has(r.id) && !reported && !scoped.has(String(r.fields.uid))) out.push(`${side} ${kind} ${r.id} ${canonicalJson(r.fields)} never linked and not reported`);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,197 @@
+// The sync driver: one run for one mailbox over the ports. Per kind it reads both feeds
+// from the stored cursors, resolves every touched id to its current state, gathers
+// candidates for matching, plans (./planner.ts), applies each item's writes and commits
+// its link in a store transaction, and advances the cursors only when every item of the
+// kind settled. A crash anywhere leaves a state the next run finishes: creates are
+// idempotent on their key, our own writes come back as echoes, conflicts are recorded
+// before the writes that apply their winner.
+import { canonicalJson } from './hash.ts';
+import { plan } from './planner.ts';
+import type { Issue, LinkStore, LinkTx, RecordSide, WriteFailure } from './ports.ts';
+import type { Action, Change, Fields, Kind, Link, MailboxSettings, Side, SideRecord, SideState } from './types.ts';
+import { KINDS } from './types.ts';
+
+export interface SyncOptions {
+  readonly mailbox: string;
+  readonly salesforce: RecordSide;
+  readonly exchange: RecordSide;
+  readonly store: LinkStore;
+  readonly settings: MailboxSettings;
+  readonly hash: (fields: Fields) => string;
+  readonly kinds?: readonly Kind[];
+  /** Called before every effect (a side write or a store transaction); throw to simulate a crash. */
+  readonly beforeEffect?: () => void;
+}
+
+export interface KindReport {
+  readonly kind: Kind;
+  readonly actions: readonly Action[];
+  readonly failures: readonly (WriteFailure & { readonly action: Action })[];
+  /** Cursors advanced: every item settled. */
+  readonly settled: boolean;
+}
+
+export interface SyncReport {
+  readonly kinds: readonly KindReport[];
+  /** Side writes made (creates, updates, deletes). */
+  readonly writes: number;
+}
+
+export async function sync(options: SyncOptions): Promise<SyncReport> {
+  const { mailbox, store, settings, hash } = options;
+  const sides: Record<Side, RecordSide> = { salesforce: options.salesforce, exchange: options.exchange };
+  const effect = (): void => options.beforeEffect?.();
+  const reports: KindReport[] = [];
+  let writes = 0;
+
+  for (const kind of options.kinds ?? KINDS) {
+    if (!settings.kinds[kind].enabled) continue;
+    const { links, cursors } = await store.transaction(async (tx) => ({
+      links: await tx.links(mailbox, kind),
+      cursors: { salesforce: await tx.cursor(mailbox, kind, 'salesforce'), exchange: await tx.cursor(mailbox, kind, 'exchange') },
+    }));
+    const pages = {
+      salesforce: await sides.salesforce.changesSince(kind, cursors.salesforce),
+      exchange: await sides.exchange.changesSince(kind, cursors.exchange),
+    };
+    const changes: Change[] = [];
+    const fresh: Record<Side, SideRecord[]> = { salesforce: [], exchange: [] };
+    const linkedIds: Record<Side, Set<string>> = {
+      salesforce: new Set(links.map((l) => l.salesforce.id)),
+      exchange: new Set(links.map((l) => l.exchange.id)),
+    };
+    for (const side of ['salesforce', 'exchange'] as const) {
+      // feeds may repeat and reorder entries: read each touched id once, as it is now
+      const ids = [...new Set(pages[side].changes.map((c) => (c.type === 'upsert' ? c.record.id : c.id)))].sort();
+      for (const id of ids) {
+        const current = await sides[side].get(kind, id);
+        if (current === 'deleted') changes.push({ side, kind, type: 'delete', id });
+        else if (current !== 'out-of-scope' && 'deleted' in current) changes.push({ side, kind, type: 'delete', id, stamp: current.stamp });
+        else if (current === 'out-of-scope') changes.push({ side, kind, type: 'out-of-scope', id });
+        else {
+          changes.push({ side, kind, type: 'upsert', record: current });
+          if (!linkedIds[side].has(id)) fresh[side].push(current);
+        }
+      }
+    }
+    const candidates = {
+      salesforce: fresh.exchange.length > 0 ? await sides.salesforce.candidates(kind, fresh.exchange) : [],
+      exchange: fresh.salesforce.length > 0 ? await sides.exchange.candidates(kind, fresh.salesforce) : [],
+    };
+    const actions = plan({
+      mailbox,
+      links,
+      changes,
+      candidates,
+      listing: { salesforce: pages.salesforce.listing, exchange: pages.exchange.listing },
+      settings,
+      hash,
+    });
+    const failures: (WriteFailure & { action: Action })[] = [];
+    const valve = actions.find((a) => a.type === 'valve');
+    if (valve) {
+      effect();
+      await store.transaction(async (tx) => {
+        await tx.recordIssue({ key: `valve:${mailbox}:${kind}:${valve.reason}`, mailbox, kind, issueKind: 'Error', message: valve.message });
+      });
+      reports.push({ kind, actions, failures, settled: false });
+      continue;
+    }
+
+    const written: Partial<Record<Side, SideRecord>> = {};
+    let failed = false;
+    for (const action of actions) {
+      if (failed) {
+        // the rest of a failed item waits for the next run
+        if (action.type === 'link' || action.type === 'unlink') failed = false;
+        continue;
+      }
+      switch (action.type) {
+        case 'create':
+        case 'update': {
+          effect();
+          writes += 1;
+          const side = sides[action.side];
+          const result =
+            action.type === 'create'
+              ? await side.create(kind, action.key, action.fields)
+              : await side.update(kind, action.id, action.expectedVersion, action.patch);
+          if (result.ok) written[action.side] = result.record;
+          else {
+            failures.push({ ...result, action });
+            failed = true;
+          }
+          break;
+        }
+        case 'delete': {
+          effect();
+          writes += 1;
+          const result = await sides[action.side].delete(kind, action.id, action.expectedVersion);
+          if (!result.ok) {
+            failures.push({ ...result, action });
+            failed = true;
+          }
+          break;
+        }
+        case 'link': {
+          const state = (side: Side): SideState | undefined => {
+            const record = written[side];
+            return record ? { id: record.id, version: record.version, hash: hash(record.fields) } : action.target[side];
+          };
+          const salesforce = state('salesforce');
+          const exchange = state('exchange');
+          if (!salesforce || !exchange) throw new Error(`plan bug: link for ${canonicalJson({ ...action.item })} lacks a side`);
+          const link: Link = { kind, mailbox, salesforce, exchange, base: action.target.base };
+          effect();
+          await store.transaction(async (tx) => {
+            await tx.putLink(link);
+          });
+          delete written.salesforce;
+          delete written.exchange;
+          break;
+        }
+        case 'unlink': {
+          const id = action.item.salesforceId;
+          effect();
+          if (id !== undefined) await store.transaction(async (tx) => tx.deleteLink(mailbox, kind, id));
+          break;
+        }
+        case 'conflict':
+        case 'skip': {
+          if (action.type === 'skip' && !action.report) break;
+          effect();
+          await store.transaction(async (tx) => record(tx, issueOf(action)));
+          break;
+        }
+      }
+    }
+    const settled = failures.length === 0;
+    if (settled) {
+      effect();
+      await store.transaction(async (tx) => {
+        await tx.setCursor(mailbox, kind, 'salesforce', pages.salesforce.cursor);
+        await tx.setCursor(mailbox, kind, 'exchange', pages.exchange.cursor);
+      });
+    }
+    reports.push({ kind, actions, failures, settled });
+  }
+  return { kinds: reports, writes };
+
+  function issueOf(action: Extract<Action, { type: 'conflict' | 'skip' }>): Issue {
+    const { kind, salesforceId, exchangeId } = action.item;
+    const detail = action.type === 'conflict' ? canonicalJson({ fields: action.fields.map((f) => ({ ...f })), deletedOn: action.deletedOn ?? null }) : action.message;
+    return {
+      key: `${action.type}:${mailbox}:${kind}:${salesforceId ?? ''}:${exchangeId ?? ''}:${hash({ detail })}`,
+      mailbox,
+      kind,
+      issueKind: action.type === 'conflict' ? 'Conflict' : 'Skipped',
+      ...(salesforceId !== undefined ? { salesforceId } : {}),
+      ...(exchangeId !== undefined ? { exchangeId } : {}),
+      message: action.message,
+    };
+  }
+}
+
+async function record(tx: LinkTx, issue: Issue): Promise<void> {
+  await tx.recordIssue(issue);
+}
