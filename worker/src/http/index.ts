@@ -3,3 +3,4 @@ export { createApp } from './app.ts';
 export type { AppDeps, MailboxPorts } from './app.ts';
 export { ApiError } from './errors.ts';
 export { bearerMatches, clientStateMatches } from './auth.ts';
+export { mailboxStatus } from './status.ts';
