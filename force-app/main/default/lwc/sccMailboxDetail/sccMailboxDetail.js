@@ -54,7 +54,11 @@ export default class SccMailboxDetail extends LightningElement {
     }
 
     get isRunning() {
-        return RUNNING_STATES.has(this.workerState.toLowerCase()) || this.mailbox?.Status__c === 'Provisioning';
+        return (
+            this.detail?.status?.running === true ||
+            RUNNING_STATES.has(this.workerState.toLowerCase()) ||
+            this.mailbox?.Status__c === 'Provisioning'
+        );
     }
 
     get isPaused() {

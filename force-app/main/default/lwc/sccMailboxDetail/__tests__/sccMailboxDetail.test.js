@@ -128,6 +128,16 @@ describe('c-scc-mailbox-detail', () => {
         expect($(element, '.running')).toBeNull();
     });
 
+    it('follows a run the worker reports as running', async () => {
+        jest.useFakeTimers();
+        const element = mount();
+        getMailboxDetail.emit({ ...DETAIL, status: { state: 'active', running: true, itemsSynced: 3 } });
+        await flush();
+        expect($(element, '.running')).not.toBeNull();
+        jest.advanceTimersByTime(5000);
+        expect(refreshApex).toHaveBeenCalledTimes(1);
+    });
+
     it('stops polling when removed from the page', async () => {
         jest.useFakeTimers();
         const element = mount();

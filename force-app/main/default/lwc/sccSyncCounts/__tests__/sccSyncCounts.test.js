@@ -33,6 +33,20 @@ describe('c-scc-sync-counts', () => {
         await expect(element).toBeAccessible();
     });
 
+    it('reads flat keys in either order', () => {
+        const element = mount({ counts: { 'contact.toExchange': 4, 'toSalesforce:event': 2, 'tasks_salesforceToExchange': 1, created: 9 } });
+        expect(cell(element, 'contact', 'to-exchange')).toBe('4');
+        expect(cell(element, 'event', 'to-salesforce')).toBe('2');
+        expect(cell(element, 'task', 'to-exchange')).toBe('1');
+    });
+
+    it('shows the total when the worker reports no per-object counts', async () => {
+        const element = mount({ state: 'active', itemsSynced: 12, recentRuns: [] });
+        expect(element.shadowRoot.querySelector('.total').textContent).toBe('12 items synced in total.');
+        expect(element.shadowRoot.querySelector('table')).toBeNull();
+        await expect(element).toBeAccessible();
+    });
+
     it('says nothing synced yet without counts or without a status', () => {
         expect(mount({ state: 'idle' }).shadowRoot.querySelector('.empty')).not.toBeNull();
         expect(mount(undefined).shadowRoot.querySelector('.empty')).not.toBeNull();
