@@ -98,7 +98,8 @@ export function deltaPath(target: DeltaTarget, select: readonly string[] = SELEC
     case 'events': {
       const window = target.window;
       if (!window) throw new ExchangeError('permanent', 0, 'MissingWindow', 'An events delta needs a calendar window');
-      return `${user}/calendarView/delta?startDateTime=${enc(window.start)}&endDateTime=${enc(window.end)}&${query}`;
+      // calendarView/delta takes no $select/$expand: stamps are read per item (get) instead.
+      return `${user}/calendarView/delta?startDateTime=${enc(window.start)}&endDateTime=${enc(window.end)}`;
     }
   }
 }
