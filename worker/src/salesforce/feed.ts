@@ -259,7 +259,19 @@ export async function startFeed(options: FeedOptions): Promise<Feed> {
     const authFailure = new StreamingExtension.AuthFailure(() => {
       if (current()) reconnect(state);
     });
-    const client = sf.conn.streaming.createClient([authFailure, replay]) as unknown as FayeClient;
+    // Salesforce advises reconnect "none" on a dead session (AuthFailure catches that); a 401
+    // reply without that advice would otherwise make faye re-handshake with the dead token forever.
+    const authReply = {
+      incoming(message: { channel?: string; successful?: boolean; error?: unknown }, callback: (m: unknown) => void) {
+        const meta = message.channel === '/meta/handshake' || message.channel === '/meta/connect';
+        if (meta && message.successful === false && /^401:/.test(String(message.error ?? ''))) {
+          if (current()) reconnect(state);
+          return;
+        }
+        callback(message);
+      },
+    };
+    const client = sf.conn.streaming.createClient([authReply, authFailure, replay]) as unknown as FayeClient;
     state.client = client;
     return new Promise<void>((resolve) => {
       const subscription = client.subscribe(state.channel, (message: unknown) => {
