@@ -9,6 +9,11 @@ import { APEX_SUFFIXES } from './apex-syntax.ts';
 import { GateError, unit, type GateReport } from './report.ts';
 
 type ApexLsMessage = { start: { line: number; offset: number }; category: string; message: string };
+// Syntax errors list every token the grammar expected: keep the first part readable.
+function brief(message: string): string {
+  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
+}
+
 type ApexLsOutput = { files: { path: string; messages: ApexLsMessage[] }[] };
 
 /** @param workspace folder holding sfdx-project.json; every package directory is checked. */
@@ -33,12 +38,12 @@ export function checkApexTypes(workspace: string): GateReport {
     byFile.delete(path.resolve(file));
     return unit(
       path.relative(process.cwd(), file),
-      messages.map((m) => `line ${m.start.line}: ${m.category}: ${m.message}`),
+      messages.map((m) => `line ${m.start.line}: ${m.category}: ${brief(m.message)}`),
     );
   });
   // Issues on other files (object metadata, the project file) still fail the gate.
   for (const [file, messages] of byFile) {
-    units.push(unit(path.relative(process.cwd(), file), messages.map((m) => `${m.category}: ${m.message}`)));
+    units.push(unit(path.relative(process.cwd(), file), messages.map((m) => `${m.category}: ${brief(m.message)}`)));
   }
   return { units, notes: [] };
 }
