@@ -124,10 +124,10 @@ export function render(view: View, item: Item): Json {
       delete out.isRoot;
       break;
     case 'mailFolder': {
-      const kids = view.mailbox.items;
       let childFolderCount = 0, totalItemCount = 0, unreadItemCount = 0;
-      for (const c of kids.values()) {
-        if (c.deleted || c.parentId !== item.immutableId) continue;
+      for (const id of view.mailbox.members.get(item.immutableId) ?? []) {
+        const c = view.mailbox.items.get(id)!;
+        if (c.deleted) continue;
         if (c.kind === 'mailFolder') childFolderCount++;
         else if (c.kind === 'message') { totalItemCount++; if (!c.data.isRead) unreadItemCount++; }
       }

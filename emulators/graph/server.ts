@@ -254,7 +254,16 @@ export function createHandler(deps: ServerDeps) {
     }
   }
 
-  return async function handle(req: IncomingMessage, res: ServerResponse) {
+  /** The Graph pipeline without a socket: same auth, throttling, counters and handlers. */
+  async function inject(method: string, pathAndQuery: string, headers: Record<string, string> = {}, body: unknown = null): Promise<Res> {
+    const url = new URL(pathAndQuery, core.url);
+    const lower: Record<string, string> = {};
+    for (const [k, v] of Object.entries(headers)) lower[k.toLowerCase()] = v;
+    const path = url.pathname.replace(/^\/v1\.0/, '') || '/';
+    return dispatch({ method, path, query: url.searchParams, headers: lower, body, raw: Buffer.alloc(0) }, randomUUID());
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
     const requestId = randomUUID();
     const clientRequestId = req.headers['client-request-id'] as string | undefined;
     try {
@@ -301,5 +310,7 @@ export function createHandler(deps: ServerDeps) {
       if (!res.headersSent) send(res, { status: e.status, body: errorBody(e.code, e.message, requestId, clientRequestId, core.now()) }, requestId, clientRequestId);
       else res.destroy();
     }
-  };
+  }
+
+  return { handle, inject, issueToken: (form: URLSearchParams) => issueToken(form, core.tenantId) };
 }

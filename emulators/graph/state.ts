@@ -46,6 +46,7 @@ export interface Mailbox {
   timeZone: string;
   items: Map<string, Item>; // by immutable id
   byRestId: Map<string, string>; // rest id → immutable id (old rest ids removed on move)
+  members: Map<string, Set<string>>; // collection key → immutable ids of live items in it
   logs: Map<string, { seq: number; id: string }[]>; // collection key → append-only change log
   seq: number;
   epoch: number; // bumped to invalidate delta tokens (410 on next use)
@@ -96,6 +97,7 @@ export function createTenant(now: () => number): Tenant {
         timeZone: timeZone ?? 'UTC',
         items: new Map(),
         byRestId: new Map(),
+        members: new Map(),
         logs: new Map(),
         seq: 0,
         epoch: 1,
@@ -114,7 +116,10 @@ export function createTenant(now: () => number): Tenant {
     },
     children(mb, kind, parentId) {
       const out: Item[] = [];
-      for (const it of mb.items.values()) if (!it.deleted && it.kind === kind && it.parentId === parentId) out.push(it);
+      for (const id of mb.members.get(parentId ?? rootCollection(kind)) ?? []) {
+        const it = mb.items.get(id)!;
+        if (!it.deleted && it.kind === kind) out.push(it);
+      }
       return out;
     },
     create(mb, kind, parentId, data, ext, idPrefix) {
@@ -127,6 +132,7 @@ export function createTenant(now: () => number): Tenant {
       };
       mb.items.set(imm, item);
       mb.byRestId.set(item.id, imm);
+      join(mb, item);
       tenant.touch(mb, item, 'created');
       return item;
     },
@@ -144,6 +150,7 @@ export function createTenant(now: () => number): Tenant {
     remove(mb, item) {
       item.deleted = true;
       item.modified = now();
+      mb.members.get(collectionOf(item))?.delete(item.immutableId);
       // the item keeps its data as a tombstone: delta and recurrence expansion still need it
       tenant.touch(mb, item, 'deleted');
       if (item.kind.endsWith('Folder') || item.kind === 'todoList' || item.kind === 'calendar') {
@@ -158,7 +165,9 @@ export function createTenant(now: () => number): Tenant {
       // a move is a copy + delete in Exchange: the REST id changes, the immutable id does not
       item.id = itemId();
       mb.byRestId.set(item.id, item.immutableId);
+      mb.members.get(old)?.delete(item.immutableId);
       item.parentId = newParentId;
+      join(mb, item);
       item.changeKey = changeKey();
       item.modified = now();
       tenant.touch(mb, item, 'updated', [old]);
@@ -184,6 +193,13 @@ export function createTenant(now: () => number): Tenant {
       mailboxes.clear();
     },
   };
+
+  function join(mb: Mailbox, item: Item) {
+    const key = collectionOf(item);
+    let set = mb.members.get(key);
+    if (!set) mb.members.set(key, (set = new Set()));
+    set.add(item.immutableId);
+  }
 
   function wk(mb: Mailbox, name: string, item: Item) {
     mb.wellKnown.set(name, item.immutableId);
