@@ -195,6 +195,7 @@ export async function check(commands: readonly Command[]): Promise<string[]> {
       }
     }
   }
+  for (const uid of liveByUid.keys()) if (uid === 'undefined') violations.push('a live record lost its identity field (fields wiped)');
   const pairIds = (uid: string): string[] => {
     const ids = (liveByUid.get(uid) ?? []).map((r) => r.id);
     for (const l of world.store.allLinks()) if (ids.includes(l.salesforce.id) || ids.includes(l.exchange.id)) ids.push(l.salesforce.id, l.exchange.id);

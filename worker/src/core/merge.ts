@@ -42,7 +42,8 @@ export function merge(input: MergeInput): MergeResult {
     const sChanged = flows.salesforce && sEdited;
     const eChanged = flows.exchange && eEdited;
     let value: FieldValue;
-    if (!sChanged && !eChanged) value = b; // unchanged on both (or only a change that may not flow)
+    if (input.noBase && !differs) value = s; // no base, both hold the same value
+    else if (!sChanged && !eChanged) value = b; // unchanged on both (or only a change that may not flow)
     else if (sChanged && !eChanged) value = s; // changed in Salesforce only
     else if (!sChanged && eChanged) value = e; // changed in Exchange only
     else if (sameValue(s, e)) value = s; // changed on both to the same value

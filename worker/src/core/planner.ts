@@ -92,12 +92,30 @@ export function plan(input: PlanInput): Action[] {
 
   for (const key of [...linked.keys()].sort(compareStrings)) {
     const entry = linked.get(key)!;
-    actions.push(...planLinked(entry.link, view(entry.link, 'salesforce', entry.salesforce), view(entry.link, 'exchange', entry.exchange)));
+    const link = settle(entry.link, entry.salesforce, entry.exchange);
+    actions.push(...planLinked(link, view(link, 'salesforce', entry.salesforce), view(link, 'exchange', entry.exchange)));
   }
   for (const kind of [...unlinked.keys()].sort()) {
     actions.push(...planUnlinked(kind, unlinked.get(kind)!));
   }
   return valve(actions);
+
+  /** A write-ahead note whose writes all landed (a crash before the commit) becomes the link. */
+  function settle(link: Link, sf: Change | undefined, ex: Change | undefined): Link {
+    const pending = link.pending;
+    if (!pending) return link;
+    const current = { salesforce: sf, exchange: ex };
+    const landed = pending.written.every((side) => {
+      const change = current[side];
+      return change?.type === 'upsert' && hash(change.record.fields) === pending[side].hash;
+    });
+    if (!landed) return { kind: link.kind, mailbox: link.mailbox, salesforce: link.salesforce, exchange: link.exchange, base: link.base };
+    const state = (side: Side): SideState => {
+      const change = current[side];
+      return pending.written.includes(side) && change?.type === 'upsert' ? { ...pending[side], version: change.record.version } : pending[side];
+    };
+    return { kind: link.kind, mailbox: link.mailbox, salesforce: state('salesforce'), exchange: state('exchange'), base: pending.base };
+  }
 
   function view(link: Link, side: Side, change: Change | undefined): SideView {
     if (!change) return { status: 'unseen' };

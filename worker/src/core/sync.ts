@@ -99,11 +99,38 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     }
 
     const written: Partial<Record<Side, SideRecord>> = {};
+    const linkBySf = new Map(links.map((l) => [l.salesforce.id, l]));
+    let noted = false;
     let failed = false;
-    for (const action of actions) {
+    for (const [index, action] of actions.entries()) {
+      if (action.type === 'update' && !noted) {
+        // write-ahead: note the link this item will commit, so a crash mid-item is recognisable
+        const existing = action.item.salesforceId !== undefined ? linkBySf.get(action.item.salesforceId) : undefined;
+        const commit = actions.slice(index).find((a) => a.type === 'link' || a.type === 'unlink');
+        if (existing && commit?.type === 'link') {
+          const expected = commit.target.base;
+          const sideOf = (side: Side): SideState =>
+            commit.target[side] ?? { id: existing[side].id, version: '', hash: hash(expected) };
+          const pendingLink: Link = {
+            ...existing,
+            pending: {
+              base: expected,
+              salesforce: sideOf('salesforce'),
+              exchange: sideOf('exchange'),
+              written: (['salesforce', 'exchange'] as const).filter((s) => commit.target[s] === undefined),
+            },
+          };
+          effect();
+          await store.transaction(async (tx) => tx.putLink(pendingLink));
+        }
+        noted = true;
+      }
       if (failed) {
         // the rest of a failed item waits for the next run
-        if (action.type === 'link' || action.type === 'unlink') failed = false;
+        if (action.type === 'link' || action.type === 'unlink') {
+          failed = false;
+          noted = false;
+        }
         continue;
       }
       switch (action.type) {
@@ -148,12 +175,14 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
           });
           delete written.salesforce;
           delete written.exchange;
+          noted = false;
           break;
         }
         case 'unlink': {
           const id = action.item.salesforceId;
           effect();
           if (id !== undefined) await store.transaction(async (tx) => tx.deleteLink(mailbox, kind, id));
+          noted = false;
           break;
         }
         case 'conflict':

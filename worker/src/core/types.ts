@@ -56,6 +56,20 @@ export interface Link {
   readonly exchange: SideState;
   /** The mapped fields both sides agreed on at the last sync: the base of field-level merges. */
   readonly base: Fields;
+  /**
+   * Write-ahead note saved just before a run patches this pair: the link it will commit if
+   * the writes land. A side in `written` holds the hash it will have (version unknown, '').
+   * After a crash the planner adopts it when every written side shows that hash, so our own
+   * half-finished writes are recognised as ours and never flow back over a newer user edit.
+   */
+  readonly pending?: PendingLink;
+}
+
+export interface PendingLink {
+  readonly base: Fields;
+  readonly salesforce: SideState;
+  readonly exchange: SideState;
+  readonly written: readonly Side[];
 }
 
 /**

@@ -1,0 +1,66 @@
+// Shrunk counterexamples the model test and `npm run fuzz` found, kept as named scenarios.
+import { describe, expect, it } from 'vitest';
+import { check, type Command } from './harness.ts';
+
+const cases: Record<string, Command[]> = {
+  'a copy created just before a crash, then deleted by the user, is not created again': [
+    { t: 'create', side: 'exchange', kind: 'contact', fields: { email: 'ann@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme', phone: '1' } },
+    { t: 'sync', crashAt: 1 },
+    { t: 'delete', side: 'exchange', kind: 'contact', pick: 0 },
+  ],
+  'a Salesforce copy deleted before its link was saved takes the Exchange original with it': [
+    { t: 'create', side: 'exchange', kind: 'event', fields: { subject: 'Review', start: '2026-01-01T10:00:00Z' } },
+    { t: 'create', side: 'exchange', kind: 'task', fields: { subject: 'Send', status: 'Not Started' } },
+    { t: 'sync', crashAt: 0, reverse: true },
+    { t: 'sync', crashAt: 2, reverse: true },
+    { t: 'delete', side: 'salesforce', kind: 'task', pick: 5 },
+  ],
+  'an edit of the source after a crash is not overwritten by the stale copy': [
+    { t: 'create', side: 'salesforce', kind: 'contact', fields: { email: 'ann@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme', phone: '1' } },
+    { t: 'sync', crashAt: 1 },
+    { t: 'update', side: 'salesforce', kind: 'contact', pick: 1, field: 'email', value: null },
+  ],
+  'an edit of the copy after a crash is kept or recorded': [
+    { t: 'create', side: 'salesforce', kind: 'task', fields: { subject: 'Call', dueDate: '2026-01-01', status: 'Not Started' } },
+    { t: 'sync', crashAt: 2 },
+    { t: 'update', side: 'exchange', kind: 'task', pick: 0, field: 'subject', value: 'Send' },
+  ],
+  'a value set back to its old one after a half-applied run is not lost (ABA)': [
+    { t: 'create', side: 'exchange', kind: 'contact', fields: { email: 'ann@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme', phone: '1' } },
+    { t: 'sync' },
+    { t: 'update', side: 'salesforce', kind: 'contact', pick: 3, field: 'accountName', value: null },
+    { t: 'sync', crashAt: 1 },
+    { t: 'update', side: 'salesforce', kind: 'contact', pick: 8, field: 'accountName', value: 'Acme' },
+  ],
+  'relinking an identical copy by stamp keeps every field': [
+    { t: 'create', side: 'salesforce', kind: 'task', fields: { subject: 'Call', dueDate: '2026-01-01', status: 'Not Started' } },
+    { t: 'create', side: 'salesforce', kind: 'contact', fields: { email: 'ann@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme', phone: '1' } },
+    { t: 'sync', crashAt: 1 },
+    { t: 'sync', crashAt: 5 },
+    { t: 'delete', side: 'salesforce', kind: 'contact', pick: 0 },
+  ],
+  'an out-of-scope record leaves its Exchange item unlinked, not deleted': [
+    { t: 'create', side: 'salesforce', kind: 'contact', fields: { email: 'ann@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme', phone: '1' } },
+    { t: 'sync' },
+    { t: 'scope', kind: 'contact', pick: 0 },
+  ],
+  'a no-op write on one side does not beat a real edit on the other': [
+    { t: 'create', side: 'salesforce', kind: 'task', fields: { subject: 'Send', dueDate: '2026-01-01', status: 'Not Started' } },
+    { t: 'sync' },
+    { t: 'update', side: 'salesforce', kind: 'task', pick: 6, field: 'subject', value: 'Call' },
+    { t: 'update', side: 'exchange', kind: 'task', pick: 9, field: 'subject', value: 'Send' },
+  ],
+  'an empty field is filled from the record matched by natural key': [
+    { t: 'create', side: 'salesforce', kind: 'event', fields: { subject: 'Lunch', start: '2026-01-01T10:00:00Z', location: 'Here' } },
+    { t: 'update', side: 'salesforce', kind: 'event', pick: 7, field: 'location', value: null },
+    { t: 'create', side: 'exchange', kind: 'event', fields: { subject: 'Lunch', start: '2026-01-01T10:00:00Z', location: 'Here' } },
+  ],
+};
+
+describe('model regressions', () => {
+  for (const [name, commands] of Object.entries(cases)) {
+    it(name, async () => {
+      expect(await check(commands)).toEqual([]);
+    });
+  }
+});
