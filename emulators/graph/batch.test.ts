@@ -55,7 +55,7 @@ describe('$batch', () => {
 describe('throttling', () => {
   it('answers 429 ApplicationThrottled to the 5th concurrent request for one mailbox', async () => {
     now += 11 * 60_000;
-    emu.admin.setLatency(150);
+    emu.admin.setLatency(1500); // long enough for all six to overlap even on a loaded machine
     try {
       const token = await tc.token();
       const call = (mb: string) => fetch(`${emu.baseUrl}/users/${mb}/contacts`, { headers: { Authorization: `Bearer ${token}` }, dispatcher: tc.dispatcher } as RequestInit);
@@ -73,7 +73,7 @@ describe('throttling', () => {
 
   it('counts each $batch sub-request against the mailbox concurrency', async () => {
     now += 11 * 60_000;
-    emu.admin.setLatency(100);
+    emu.admin.setLatency(1000);
     try {
       const requests = Array.from({ length: 6 }, (_, i) => ({ id: String(i), method: 'GET', url: `/users/${MB}/contacts` }));
       const res = await tc.client.api('/$batch').post({ requests });

@@ -249,13 +249,8 @@ export function addCoreRoutes(r: Router<Handler>) {
     if (b?.color !== undefined && !/^(none|preset([0-9]|1[0-9]|2[0-4]))$/.test(String(b.color))) {
       throw badRequest(`Invalid color '${String(b.color)}'.`, 'ErrorInvalidParameter');
     }
-    const item = ctx.core.tenant.create(ctx.mb, 'category', null, { displayName: b!.displayName, color: b?.color ?? 'none' });
     // categories have GUID ids, the same whatever id type is asked for
-    ctx.mb.items.delete(item.immutableId);
-    ctx.mb.byRestId.delete(item.id);
-    item.id = item.immutableId = guid();
-    ctx.mb.items.set(item.id, item);
-    ctx.mb.byRestId.set(item.id, item.id);
+    const item = ctx.core.tenant.create(ctx.mb, 'category', null, { displayName: b!.displayName, color: b?.color ?? 'none' }, undefined, guid());
     return one(ctx, item, 201);
   });
   itemRoutes(r, 'users/:u/outlook/masterCategories/:id', 'category');

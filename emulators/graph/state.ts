@@ -64,7 +64,7 @@ export interface Tenant {
   addMailbox(input: { address: string; displayName?: string; timeZone?: string }): Mailbox;
   get(mb: Mailbox, id: string): Item | undefined;
   children(mb: Mailbox, kind: Kind, parentId: string | null): Item[];
-  create(mb: Mailbox, kind: Kind, parentId: string | null, data: Json, ext?: Map<string, string>, idPrefix?: string): Item;
+  create(mb: Mailbox, kind: Kind, parentId: string | null, data: Json, ext?: Map<string, string>, fixedId?: string): Item;
   update(mb: Mailbox, item: Item, patch: Json, ext?: Map<string, string>): Item;
   remove(mb: Mailbox, item: Item): void;
   move(mb: Mailbox, item: Item, newParentId: string): Item;
@@ -122,12 +122,12 @@ export function createTenant(now: () => number): Tenant {
       }
       return out;
     },
-    create(mb, kind, parentId, data, ext, idPrefix) {
+    create(mb, kind, parentId, data, ext, fixedId) {
       const t = now();
-      const imm = itemId(idPrefix);
+      const imm = fixedId ?? itemId();
       const item: Item = {
         // REST and immutable ids are different strings, as in Exchange; both resolve
-        kind, id: itemId(idPrefix), immutableId: imm, parentId, data, changeKey: changeKey(), created: t, modified: t,
+        kind, id: fixedId ?? itemId(), immutableId: imm, parentId, data, changeKey: changeKey(), created: t, modified: t,
         ext: ext ?? new Map(), attachments: [], deleted: false, seq: 0,
       };
       mb.items.set(imm, item);
