@@ -107,6 +107,13 @@ describe('delta readers (real client, Graph emulator)', () => {
     expect(upserts(tasks).map((e) => e.item.title)).not.toContain('Untagged errand');
   });
 
+  it('a delta that refuses $expand is read without it (stamps then come from per-item reads)', async () => {
+    f.emu.admin.fault({ match: { method: 'GET', pathIncludes: '/contacts/delta' }, count: 1, status: 400, code: 'BadRequest', message: "Query option 'Expand' is not allowed." });
+    const read = await collectDelta(f.client, { mailbox: f.mailbox, resource: 'contacts', containerId: ids.contactFolderId });
+    expect(read.deltaLink).toBeTruthy();
+    expect(upserts(read.entries).length).toBeGreaterThan(0);
+  });
+
   it('every request carried Prefer: IdType="ImmutableId" (ids are stable across a move)', async () => {
     const c = await writeItems(f.client, f.mailbox, [
       { op: 'create', resource: 'contacts', containerId: ids.contactFolderId, salesforceId: '003000000000002AAA', fields: { givenName: 'Mary' } },

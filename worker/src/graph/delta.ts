@@ -110,7 +110,19 @@ export async function* readDelta(client: GraphClient, target: DeltaTarget, optio
   const headers: Record<string, string> = options.pageSize ? { Prefer: `odata.maxpagesize=${options.pageSize}` } : {};
   const maxPages = options.maxPages ?? 10_000;
   for (let page = 0; page < maxPages; page++) {
-    const body = await client.get<ODataPage>(url, headers);
+    let body: ODataPage;
+    try {
+      body = await client.get<ODataPage>(url, headers);
+    } catch (error) {
+      // Not every workload documents $expand on delta; if the first request is refused for
+      // it, read without the stamp (the runtime then reads stamps per item with get()).
+      if (page === 0 && !options.cursor && error instanceof ExchangeError && error.kind === 'permanent' && error.status === 400 && url.includes('$expand=')) {
+        url = url.replace(/&\$expand=.*$/, '');
+        body = await client.get<ODataPage>(url, headers);
+      } else {
+        throw error;
+      }
+    }
     const entries = (body?.value ?? []).map(toEntry).filter((e): e is DeltaEntry => e !== undefined);
     const nextLink = body?.['@odata.nextLink'];
     const deltaLink = body?.['@odata.deltaLink'];
