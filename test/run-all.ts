@@ -6,6 +6,7 @@
 // test (a test file that crashes before its tests counts as one failure); gates one per file or
 // component checked. A suite whose tool is missing or crashes counts one failure and says what
 // to install. Flags: --only a,b (names or prefixes, e.g. `--only apex`), --skip a,b, --list.
+// SCC_PROJECT_DIR points the Apex and metadata gates at another SFDX project (default: the repo).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -172,7 +173,9 @@ async function lwcJest(work: string): Promise<Outcome> {
   return outcome;
 }
 
-const forceApp = path.join(repoRoot, 'force-app');
+// The gates check this project (its sfdx-project.json and force-app/); tests point it at fixtures.
+const projectDir = path.resolve(repoRoot, process.env.SCC_PROJECT_DIR ?? '.');
+const forceApp = path.join(projectDir, 'force-app');
 
 const suites: Suite[] = [
   { name: 'tsc', about: 'TypeScript type check (tsconfig.json)', run: () => tsc() },
@@ -186,7 +189,7 @@ const suites: Suite[] = [
     run: async () => gateOutcome(await (await import('./gates/apex-syntax.ts')).checkApexSyntax(forceApp)),
   },
   { name: 'apex-pmd', about: 'PMD 7 Apex rules (security, performance, best practices)', run: async () => gateOutcome((await import('./gates/apex-pmd.ts')).checkApexPmd(forceApp)) },
-  { name: 'apex-types', about: 'apex-ls type check against the project objects', run: async () => gateOutcome((await import('./gates/apex-types.ts')).checkApexTypes(repoRoot)) },
+  { name: 'apex-types', about: 'apex-ls type check against the project objects', run: async () => gateOutcome((await import('./gates/apex-types.ts')).checkApexTypes(projectDir)) },
   { name: 'metadata-xml', about: 'force-app XML against the Metadata API types', run: async () => gateOutcome((await import('./gates/metadata.ts')).checkMetadata(forceApp)) },
   {
     name: 'metadata-conversion',
