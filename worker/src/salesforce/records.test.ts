@@ -10,10 +10,10 @@ describe('SOQL builders', () => {
       `SELECT Id, SystemModstamp, FirstName, LastName FROM Contact WHERE OwnerId = '${owner}' ORDER BY SystemModstamp, Id`,
     );
   });
-  it('All Contacts has no owner filter; a watermark reads from the second after it', () => {
+  it('All Contacts has no owner filter; a watermark re-reads from its own second (same-second saves are not missed)', () => {
     expect(
       contactsSoql({ fields: ['Email'], scope: 'All Contacts', ownerId: owner, since: '2026-11-27T22:00:01.123+0000' }),
-    ).toBe('SELECT Id, SystemModstamp, Email FROM Contact WHERE SystemModstamp >= 2026-11-27T22:00:02Z ORDER BY SystemModstamp, Id');
+    ).toBe('SELECT Id, SystemModstamp, Email FROM Contact WHERE SystemModstamp >= 2026-11-27T22:00:01Z ORDER BY SystemModstamp, Id');
   });
   it('tasks: owned, and open or due or modified in the last 14 days', () => {
     const soql = tasksSoql({ fields: ['Subject'], ownerId: owner, now: new Date('2026-11-27T12:00:00Z') });
@@ -26,7 +26,7 @@ describe('SOQL builders', () => {
   });
   it('deletes read IsDeleted rows since the watermark', () => {
     expect(deletedSoql('Contact', '2026-11-27T22:00:00Z')).toBe(
-      'SELECT Id, SystemModstamp, IsDeleted FROM Contact WHERE IsDeleted = true AND SystemModstamp >= 2026-11-27T22:00:01Z ORDER BY SystemModstamp, Id',
+      'SELECT Id, SystemModstamp, IsDeleted FROM Contact WHERE IsDeleted = true AND SystemModstamp >= 2026-11-27T22:00:00Z ORDER BY SystemModstamp, Id',
     );
   });
   it('rejects injection through ids, field names and watermarks', () => {

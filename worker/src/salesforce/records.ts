@@ -2,9 +2,9 @@
 // Contract:
 // - Reads stream page by page (`/query`, `/queryAll`, then each `nextRecordsUrl`); nothing
 //   loads a whole result set. The SOQL builders below are pure and take the clock as input.
-// - Reconciliation reads by SystemModstamp watermark (`SystemModstamp > X ORDER BY
-//   SystemModstamp, Id`, written `>= X + 1 s`, see watermarkClause); deletes come from
-//   `queryAll` with `IsDeleted = true`.
+// - Reconciliation reads by SystemModstamp watermark (`SystemModstamp >= second(X) ORDER BY
+//   SystemModstamp, Id`: inclusive, see watermarkClause); deletes come from `queryAll` with
+//   `IsDeleted = true`.
 // - Writes go through `/composite/sobjects` in chunks of 200 with `allOrNone: false`; every
 //   input record gets one outcome, in input order: success, or a SalesforceError of the
 //   project vocabulary. A whole-chunk failure (5xx, timeout) is that error for each record.
@@ -77,14 +77,15 @@ function assertFieldNames(fields: readonly string[]): string {
   return [...new Set(['Id', 'SystemModstamp', ...fields])].join(', ');
 }
 
-/** "Changed after the watermark" at Salesforce's one-second resolution: Salesforce keeps
- *  datetimes to the second, so `SystemModstamp > S` equals `>= S + 1 s`; the latter also holds
- *  where stamps carry milliseconds (the emulator), so a fully read second is never read again. */
+/** "Changed since the watermark", inclusive of the watermark's own second. Salesforce keeps
+ *  datetimes to the second, so a record saved later in the same second as the last one we read
+ *  carries the same SystemModstamp: a strict `>` would miss it. Re-reading one second is
+ *  harmless (the engine skips unchanged records); callers cut pages only between seconds. */
 export function watermarkClause(since: string | null | undefined): string[] {
   if (!since) return [];
   const t = new Date(normaliseStamp(since)).getTime();
   if (Number.isNaN(t)) throw new SalesforceError('permanent', 'INVALID_WATERMARK', `Not a date-time: ${since}`);
-  return [`SystemModstamp >= ${soqlDateTime(new Date(Math.floor(t / 1000) * 1000 + 1000))}`];
+  return [`SystemModstamp >= ${soqlDateTime(new Date(Math.floor(t / 1000) * 1000))}`];
 }
 
 /** The second a SystemModstamp falls in (page cuts happen only between seconds). */

@@ -4,8 +4,10 @@
 // - changesSince(kind, cursor): the cursor is a SystemModstamp watermark (JSON). With no cursor
 //   it reads the mailbox's scope (initial sync); afterwards it reads every record of the object
 //   changed since the watermark and classifies it in or out of scope, plus deletes from
-//   queryAll. A page is cut only between two seconds of SystemModstamp, because the next read
-//   asks for what changed after the watermark's second and would skip the rest of that second.
+//   queryAll. Reads include the watermark's own second (same-second saves share a stamp); a
+//   page is cut only between two seconds past it, so each page moves the watermark forward.
+// - get() right after changesSince answers from what that read saw (once per id), so a run
+//   costs one query per page, not one per record; later gets read Salesforce again.
 // - create = upsert on SCC_Exchange_Key__c (a retry never duplicates); update/delete are guarded
 //   by SystemModstamp (read, compare, write: Salesforce has no conditional composite write).
 // - A refused write returns {ok:false, reason}; failures the runtime should retry or escalate
@@ -117,14 +119,20 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
   async function readUntilBoundary(
     soql: string,
     all: boolean,
+    from: string | null,
     onRecord: (r: SfRecord) => void,
   ): Promise<{ last: string | null; complete: boolean }> {
     let count = 0;
     let last: string | null = null;
+    const startSecond = from ? stampSecond(from) : -Infinity;
     for await (const page of records.pages(soql, { all })) {
       for (const r of page) {
         const stamp = String(r.SystemModstamp ?? '');
-        if (count >= maxPerPage && last !== null && stampSecond(stamp) !== stampSecond(last)) return { last, complete: false };
+        // Cut only between seconds, and only past the watermark's own second (re-read each
+        // time), so every cut page moves the watermark forward.
+        const cut =
+          count >= maxPerPage && last !== null && stampSecond(stamp) !== stampSecond(last) && stampSecond(last) > startSecond;
+        if (cut) return { last, complete: false };
         onRecord(r);
         count += 1;
         last = stamp;
@@ -133,9 +141,24 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
     return { last, complete: true };
   }
 
-  async function current(map: SalesforceKindMap, id: string): Promise<SfRecord | 'deleted'> {
+  // What the last changesSince read, so the driver's get() right after it costs no API call.
+  // Each entry is used once; later gets read Salesforce again.
+  const recent = new Map<string, Current>();
+  const recentKey = (kind: Kind, id: string) => `${kind}:${id}`;
+
+  async function readOne(map: SalesforceKindMap, id: string): Promise<SfRecord | undefined> {
     const [r] = await records.retrieve(map.sobject, [id], [...readFields(map), 'IsDeleted'], { all: true });
+    return r;
+  }
+
+  async function current(map: SalesforceKindMap, id: string): Promise<SfRecord | 'deleted'> {
+    const r = await readOne(map, id);
     return !r || r.IsDeleted === true ? 'deleted' : r;
+  }
+
+  function deletedView(r: SfRecord | undefined): Current {
+    const stamp = r?.[EXCHANGE_KEY_FIELD];
+    return typeof stamp === 'string' && stamp ? { deleted: true, stamp } : 'deleted';
   }
 
   async function reread(map: SalesforceKindMap, id: string): Promise<WriteResult> {
@@ -149,31 +172,43 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
 
     async changesSince(kind: Kind, cursor: string | null): Promise<FeedPage> {
       const map = mapFor(kind);
+      for (const key of [...recent.keys()]) if (key.startsWith(`${kind}:`)) recent.delete(key);
       const mark = parseWatermark(cursor);
       const changes: Change[] = [];
       let live: { last: string | null; complete: boolean };
       if (cursor === null) {
-        live = await readUntilBoundary(scopeSoql(map, null), false, (r) =>
-          changes.push({ side: 'salesforce', kind, type: 'upsert', record: view(map, r) }),
-        );
+        live = await readUntilBoundary(scopeSoql(map, null), false, null, (r) => {
+          const record = view(map, r);
+          recent.set(recentKey(kind, r.Id), record);
+          changes.push({ side: 'salesforce', kind, type: 'upsert', record });
+        });
       } else {
         const where = watermarkClause(mark.m);
         const soql = `SELECT ${[...new Set(['Id', 'SystemModstamp', ...readFields(map)])].join(', ')} FROM ${map.sobject}${
           where.length ? ` WHERE ${where.join(' AND ')}` : ''
         } ORDER BY SystemModstamp, Id`;
-        live = await readUntilBoundary(soql, false, (r) =>
-          changes.push(
-            inScope(map, r)
-              ? { side: 'salesforce', kind, type: 'upsert', record: view(map, r) }
-              : { side: 'salesforce', kind, type: 'out-of-scope', id: r.Id },
-          ),
-        );
+        live = await readUntilBoundary(soql, false, mark.m, (r) => {
+          if (inScope(map, r)) {
+            const record = view(map, r);
+            recent.set(recentKey(kind, r.Id), record);
+            changes.push({ side: 'salesforce', kind, type: 'upsert', record });
+          } else {
+            recent.set(recentKey(kind, r.Id), 'out-of-scope');
+            changes.push({ side: 'salesforce', kind, type: 'out-of-scope', id: r.Id });
+          }
+        });
       }
       let deletedLast = mark.d;
       if (cursor !== null && mark.d !== null) {
-        const del = await readUntilBoundary(deletedSoql(map.sobject, mark.d), true, (r) =>
-          changes.push({ side: 'salesforce', kind, type: 'delete', id: r.Id }),
-        );
+        const del = await readUntilBoundary(deletedSoql(map.sobject, mark.d, [EXCHANGE_KEY_FIELD]), true, mark.d, (r) => {
+          const gone = deletedView(r);
+          recent.set(recentKey(kind, r.Id), gone);
+          changes.push(
+            gone === 'deleted'
+              ? { side: 'salesforce', kind, type: 'delete', id: r.Id }
+              : { side: 'salesforce', kind, type: 'delete', id: r.Id, stamp: (gone as { stamp: string }).stamp },
+          );
+        });
         deletedLast = del.last ?? mark.d;
       }
       // With nothing read yet the watermark starts at "now" minus a margin for clock skew between
@@ -193,8 +228,13 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
 
     async get(kind: Kind, id: string): Promise<Current> {
       const map = mapFor(kind);
-      const r = await current(map, id);
-      if (r === 'deleted') return 'deleted';
+      const cached = recent.get(recentKey(kind, id));
+      if (cached !== undefined) {
+        recent.delete(recentKey(kind, id));
+        return cached;
+      }
+      const r = await readOne(map, id);
+      if (!r || r.IsDeleted === true) return deletedView(r);
       return inScope(map, r) ? view(map, r) : 'out-of-scope';
     },
 
@@ -227,6 +267,7 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
 
     async update(kind: Kind, id: string, expectedVersion: string, patch: Fields): Promise<WriteResult> {
       const map = mapFor(kind);
+      recent.delete(recentKey(kind, id));
       const now = await current(map, id);
       if (now === 'deleted') return { ok: false, reason: 'not-found', message: `${map.sobject} ${id} was deleted` };
       if (String(now.SystemModstamp) !== expectedVersion) {
@@ -241,6 +282,7 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
 
     async delete(kind: Kind, id: string, expectedVersion: string): Promise<DeleteResult> {
       const map = mapFor(kind);
+      recent.delete(recentKey(kind, id));
       const now = await current(map, id);
       // Already gone: the delete we wanted has happened.
       if (now === 'deleted') return { ok: true };
