@@ -88,6 +88,16 @@ describe('Graph client against the emulator', () => {
     expect((missing as { statusCode?: number }).statusCode).toBe(404);
   });
 
+  it('a request Graph does not answer in time fails as temporary and frees its slot', async () => {
+    f = await startFixture({}, { requestTimeoutMs: 300 });
+    await f.client.get(`/users/${f.mailbox}`);
+    f.emu.admin.setLatency(2000);
+    const failure = await f.client.get(`/users/${f.mailbox}/contactFolders`).catch((e: unknown) => e);
+    expect((failure as ExchangeError).kind).toBe('temporary');
+    expect(f.client.limiter.stats(f.mailbox).inFlight).toBe(0);
+    f.emu.admin.setLatency(0);
+  });
+
   it('refuses to send the token to a host other than the configured Graph root', async () => {
     f = await startFixture();
     const failure = await f.client.get('https://example.com/v1.0/users').catch((e: unknown) => e);

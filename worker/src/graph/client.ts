@@ -38,6 +38,8 @@ export interface GraphClientOptions {
   maxThrottleRetries?: number;
   /** Longest single wait we accept from Retry-After; longer ones surface as rate-limited. */
   maxRetryAfterMs?: number;
+  /** A request (incl. reading its body) taking longer fails as temporary; default 60 s. */
+  requestTimeoutMs?: number;
   /** Structured events (never carrying secrets): request, throttled, token. */
   log?: (event: string, data: Record<string, unknown>) => void;
 }
@@ -106,6 +108,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
   const maxThrottleRetries = options.maxThrottleRetries ?? 6;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 5 * 60_000;
   const log = options.log ?? (() => {});
+  const requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
   const dispatcher = new Agent(options.caCert ? { connect: { ca: withSystemCas(options.caCert) } } : {});
   const counters: GraphCounters = { requests: 0, throttled: 0, tokenFetches: 0, authRetries: 0 };
 
@@ -181,9 +184,12 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
         async () => {
           counters.requests++;
           try {
-            const r = await undiciFetch(url, { method, headers: h, body: payload, dispatcher });
+            const r = await undiciFetch(url, { method, headers: h, body: payload, dispatcher, signal: AbortSignal.timeout(requestTimeoutMs) });
             return { status: r.status, headers: r.headers as unknown as Headers, body: await readBody(r) };
           } catch (error) {
+            if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+              throw new ExchangeError('temporary', 0, 'Timeout', `Graph did not answer within ${requestTimeoutMs} ms`);
+            }
             throw toExchangeError(error);
           }
         },
