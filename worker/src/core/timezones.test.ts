@@ -1,0 +1,43 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { instantToWallTime, toIana, toWindows, wallTimeToInstant, WINDOWS_TO_IANA } from './timezones.ts';
+import { truncate } from './limits.ts';
+
+describe('time zones', () => {
+  it('maps Windows and IANA names both ways', () => {
+    expect(toIana('W. Europe Standard Time')).toBe('Europe/Berlin');
+    expect(toWindows('America/New_York')).toBe('Eastern Standard Time');
+    expect(toIana('Nowhere/Land')).toBeUndefined();
+    for (const iana of Object.values(WINDOWS_TO_IANA)) expect(toIana(iana)).toBeDefined();
+  });
+  it('is DST correct', () => {
+    expect(wallTimeToInstant('2026-07-01T09:00:00.0000000', 'W. Europe Standard Time')).toBe('2026-07-01T07:00:00.000Z');
+    expect(wallTimeToInstant('2026-01-15T09:00:00', 'Europe/Berlin')).toBe('2026-01-15T08:00:00.000Z');
+    expect(wallTimeToInstant('2026-03-08T01:30:00', 'Pacific Standard Time')).toBe('2026-03-08T09:30:00.000Z');
+    expect(wallTimeToInstant('2026-03-08T03:30:00', 'Pacific Standard Time')).toBe('2026-03-08T10:30:00.000Z');
+    // repeated hour at the end of DST: the earlier instant
+    expect(wallTimeToInstant('2026-11-01T01:30:00', 'America/New_York')).toBe('2026-11-01T05:30:00.000Z');
+  });
+  it('wall time → instant → wall time is a fixpoint outside DST gaps', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 0, 1) }), fc.constantFrom(...Object.keys(WINDOWS_TO_IANA)), (ms, zone) => {
+        const instant = new Date(Math.floor(ms / 60000) * 60000).toISOString();
+        const wall = instantToWallTime(instant, zone);
+        expect(instantToWallTime(wallTimeToInstant(wall, zone), zone)).toBe(wall);
+      }),
+      { numRuns: 300 },
+    );
+  });
+  it('truncates by code points, never inside a surrogate pair', () => {
+    expect(truncate('ab😀cd', 3)).toBe('ab');
+    expect(truncate('ab😀cd', 4)).toBe('ab😀');
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.nat(20), (s, n) => {
+        const cut = truncate(s, n);
+        expect(cut.length).toBeLessThanOrEqual(n);
+        expect(s.startsWith(cut)).toBe(true);
+        expect(/[\uD800-\uDBFF]$/.test(cut)).toBe(false);
+      }),
+    );
+  });
+});
