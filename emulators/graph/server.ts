@@ -243,12 +243,12 @@ export function createHandler(deps: ServerDeps) {
     if (method === 'GET' && name === 'mailboxes') return { status: 200, body: a.mailboxes!() };
     const fn = a[name];
     if (method !== 'POST' || typeof fn !== 'function') {
-      return { status: 404, body: { error: { code: 'NotFound', message: `Unknown admin operation '${name}'. POST /__emulator/<operation> with a JSON array of arguments.` } } };
+      return { status: 404, body: { error: { code: 'NotFound', message: `Unknown admin operation '${name}'. POST /__emulator/<operation> with a JSON array of arguments; the answer is {"result": …}.` } } };
     }
     const args = Array.isArray(body) ? body : body === null || body === undefined ? [] : [body];
     try {
       const result = await fn(...args);
-      return { status: 200, body: result === undefined ? { ok: true } : result };
+      return { status: 200, body: result === undefined ? { ok: true } : { result } };
     } catch (err) {
       return { status: 400, body: { error: { code: 'BadRequest', message: err instanceof Error ? err.message : String(err) } } };
     }
