@@ -1,0 +1,439 @@
+// createRuntime(options) → the worker's moving parts for a set of mailboxes: the MailboxPorts
+// behind the Worker API, the scheduler, one mailbox run (runMailbox), provisioning, the change
+// feeds that turn Salesforce CDC events into hints, Graph subscription upkeep, and stop().
+// A run: refresh the mailbox's Mailbox_Sync__c into the store, provision if needed, sync each
+// enabled kind through core.sync, record failures as issues, push issues to Sync_Issue__c and
+// write the status back to Mailbox_Sync__c. Errors follow ./errors.ts.
+import { hashFields } from '../core/hash.ts';
+import { sync } from '../core/sync.ts';
+import type { Action, Kind } from '../core/types.ts';
+import type { GraphClient } from '../graph/client.ts';
+import { createExchangeSide } from '../graph/exchange-side.ts';
+import { provisionMailbox } from '../graph/provision.ts';
+import type { MailboxPorts } from '../http/app.ts';
+import { mailboxStatus } from '../http/status.ts';
+import type { Logger } from '../log.ts';
+import type { SalesforceConnection } from '../salesforce/connection.ts';
+import { startFeed, storeReplayCursor, type Feed, type FeedChange, type FeedEntity } from '../salesforce/feed.ts';
+import { createRecords, type SalesforceRecords } from '../salesforce/records.ts';
+import { createSalesforceSide } from '../salesforce/side.ts';
+import { readMailboxSyncs, syncIssues, writeMailboxStatus, type IssueObject, type MailboxStatus, type MailboxSync } from '../salesforce/status.ts';
+import { createScheduler, type RunContext, type RunReason, type RunResult, type Scheduler } from '../scheduler/index.ts';
+import { linkStoreOf } from '../store/link-store.ts';
+import type { Mailbox, MailboxState, Store } from '../store/types.ts';
+import { addCounts, countReport, nestCounts } from './counts.ts';
+import { RunError, classify } from './errors.ts';
+import { DEFAULT_KINDS, type KindPlugin } from './kinds.ts';
+import { planOf, storedSettings, syncSettings, type StoredSettings } from './mailbox-config.ts';
+import { maintainMailboxSubscriptions, onLifecycle } from './subscriptions.ts';
+
+export interface RuntimeOptions {
+  store: Store;
+  sf: SalesforceConnection;
+  graph: GraphClient;
+  /** Wall clock (ms). */
+  clock?: () => number;
+  log?: Logger;
+  /** The worker's public base URL; with it, Graph subscriptions are created after provisioning. */
+  publicUrl?: string;
+  /** Name of this process in leases. */
+  owner?: string;
+  concurrency?: number;
+  leaseTtlMs?: number;
+  streaming?: 'cdc' | 'pushtopic';
+  kinds?: readonly KindPlugin[];
+  /** Scheduler poll (ms) and hint coalescing delay (ms). */
+  pollIntervalMs?: number;
+  hintDelayMs?: number;
+  /** Subscription maintenance period (ms); default 1 h. */
+  maintenanceIntervalMs?: number;
+}
+
+export interface Runtime {
+  readonly ports: MailboxPorts;
+  readonly scheduler: Scheduler;
+  readonly records: SalesforceRecords;
+  /** For createApp: the webhook router's hint and lifecycle hooks. */
+  hint(mailboxId: string, source: string): Promise<void>;
+  lifecycle(event: { mailboxId: string; subscriptionId: string; event: string }): Promise<void>;
+  /** Reads every Mailbox_Sync__c into the store and provisions the enabled new ones. */
+  refreshMailboxes(): Promise<Mailbox[]>;
+  runMailbox(id: string, reason: RunReason, ctx?: RunContext): Promise<RunResult>;
+  provision(id: string): Promise<Mailbox | undefined>;
+  /** Subscriptions of every provisioned mailbox (created, renewed); needs publicUrl. */
+  maintain(): Promise<void>;
+  /** Scheduler loop, CDC feeds and the maintenance timer. */
+  startFeeds(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const OBJECT: Record<Kind, IssueObject> = { contact: 'Contact', task: 'Task', event: 'Event', email: 'Email' };
+
+export function createRuntime(options: RuntimeOptions): Runtime {
+  const { store, sf, graph, log } = options;
+  const clock = options.clock ?? Date.now;
+  const kinds = options.kinds ?? DEFAULT_KINDS;
+  const records = createRecords(sf);
+  const owner = options.owner ?? `worker-${process.pid}`;
+  let feed: Feed | undefined;
+  let maintenance: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const scheduler = createScheduler({
+    store,
+    clock,
+    owner,
+    runMailbox: (id, reason, ctx) => runMailbox(id, reason, ctx),
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
+    ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    ...(options.hintDelayMs !== undefined ? { hintDelayMs: options.hintDelayMs } : {}),
+    ...(log ? { log } : {}),
+  });
+
+  async function writeStatus(id: string, update: Parameters<typeof writeMailboxStatus>[2]): Promise<void> {
+    try {
+      await writeMailboxStatus(records, id, update);
+    } catch (error) {
+      // Status is a report, not the sync: a failed write-back never fails the run.
+      log?.warn({ mailboxId: id, err: classify(error).message }, 'could not write Mailbox_Sync__c status');
+    }
+  }
+
+  /** Mailbox_Sync__c → store row; returns the row and its config (undefined if the record is gone). */
+  async function refreshOne(config: MailboxSync): Promise<Mailbox> {
+    const existing = await store.getMailbox(config.id);
+    const previous = existing ? storedSettings(existing) : undefined;
+    const settings: StoredSettings = { config, ...(previous?.provisioned ? { provisioned: previous.provisioned } : {}) };
+    let state: MailboxState | undefined;
+    if (!config.enabled) state = 'paused';
+    else if (!existing) state = 'new';
+    else if (existing.state === 'paused' && config.status !== 'Paused' && existing.lastError === 'disabled in Salesforce') state = previous?.provisioned ? 'active' : 'new';
+    const row = await store.upsertMailbox({
+      id: config.id,
+      address: config.mailboxAddress,
+      salesforceUserId: config.userId || null,
+      settings: settings as unknown as Record<string, unknown>,
+      plan: planOf(config),
+      ...(state ? { state } : {}),
+      ...(existing ? {} : { nextRunAt: clock() }),
+    });
+    if (!config.enabled && existing?.state !== 'paused') await store.updateMailbox(config.id, { lastError: 'disabled in Salesforce' });
+    return row;
+  }
+
+  async function refreshMailboxes(): Promise<Mailbox[]> {
+    const out: Mailbox[] = [];
+    for (const config of await readMailboxSyncs(records)) {
+      if (!config.mailboxAddress) continue;
+      let m = await refreshOne(config);
+      if (m.state === 'new' && config.enabled) m = (await provision(m.id)) ?? m;
+      out.push(m);
+    }
+    return out;
+  }
+
+  async function loadConfig(id: string): Promise<MailboxSync | undefined> {
+    const [config] = await readMailboxSyncs(records, [id]);
+    return config;
+  }
+
+  async function provision(id: string): Promise<Mailbox | undefined> {
+    const config = await loadConfig(id);
+    if (!config) return store.getMailbox(id);
+    let m = await refreshOne(config);
+    await writeStatus(id, { status: 'Provisioning' });
+    await store.updateMailbox(id, { state: 'provisioning' });
+    try {
+      const ids = await provisionMailbox(graph, config.mailboxAddress, { category: config.categoryName });
+      const { created: _created, ...provisioned } = ids;
+      const settings: StoredSettings = { config, provisioned };
+      m =
+        (await store.updateMailbox(id, {
+          settings: settings as unknown as Record<string, unknown>,
+          state: config.enabled ? 'active' : 'paused',
+          nextRunAt: clock(),
+          retryAt: null,
+          backoffAttempts: 0,
+          lastError: null,
+        })) ?? m;
+      await writeStatus(id, { status: config.enabled ? 'Active' : 'Paused', lastError: null });
+      log?.info({ mailboxId: id, created: ids.created }, 'mailbox provisioned');
+      if (options.publicUrl) {
+        try {
+          await maintainMailboxSubscriptions(store, graph, id, config.mailboxAddress, settings, options.publicUrl);
+        } catch (error) {
+          // Without subscriptions the backstop poll still syncs; say so and carry on.
+          log?.warn({ mailboxId: id, err: classify(error).message }, 'could not create Graph subscriptions');
+        }
+      }
+      return m;
+    } catch (error) {
+      const failure = classify(error);
+      await store.updateMailbox(id, { state: failure.status === 'Error' ? 'error' : 'new', lastError: failure.message });
+      await writeStatus(id, { status: failure.status ?? 'Needs Attention', lastError: failure.message });
+      throw new RunError(failure, { cause: error });
+    }
+  }
+
+  async function pushIssues(mailboxId: string): Promise<number> {
+    const pending = (await store.listIssuesToSync(1000)).filter((i) => i.mailboxId === mailboxId);
+    if (pending.length > 0) {
+      const outcomes = await syncIssues(
+        records,
+        pending.map((i) => ({
+          mailboxSyncId: mailboxId,
+          objectType: (['Contact', 'Task', 'Event', 'Email'].includes(i.objectType) ? i.objectType : 'Contact') as IssueObject,
+          kind: i.kind,
+          message: i.message,
+          occurredAt: new Date(i.occurredAt),
+          ...(i.salesforceId ? { salesforceId: i.salesforceId } : {}),
+          ...(i.exchangeId ? { exchangeId: i.exchangeId } : {}),
+          resolved: i.resolved,
+          ...(i.salesforceRecordId ? { recordId: i.salesforceRecordId } : {}),
+        })),
+      );
+      for (const [n, outcome] of outcomes.entries()) {
+        if (outcome.ok) await store.markIssueSynced(pending[n]!.id, outcome.id);
+      }
+    }
+    return store.countOpenIssues(mailboxId);
+  }
+
+  async function syncKind(mailbox: Mailbox, settings: StoredSettings, plugin: KindPlugin): Promise<Record<string, number>> {
+    const { config, provisioned } = settings;
+    if (!provisioned) throw new Error('mailbox not provisioned');
+    const salesforce = createSalesforceSide({
+      records,
+      maps: { [plugin.kind]: plugin.salesforce },
+      ownerId: config.userId,
+      contactScope: config.contactScope,
+      now: () => new Date(clock()),
+    });
+    const exchange = createExchangeSide({
+      client: graph,
+      mailbox: config.mailboxAddress,
+      containers: provisioned,
+      map: { toFields: (_k, item) => plugin.exchange.toFields(item), toGraph: (_k, fields, mode) => plugin.exchange.toGraph(fields, mode) },
+    });
+    const run = () => sync({ mailbox: mailbox.id, salesforce, exchange, store: linkStoreOf(store), settings: syncSettings(config, kinds), hash: hashFields, kinds: [plugin.kind] });
+    let report;
+    try {
+      report = await run();
+    } catch (error) {
+      const failure = classify(error);
+      if (failure.kind !== 'cursor-expired') throw error;
+      // The side no longer knows our cursor: read it again from the start. Links and stamps
+      // turn what we already have into echoes and matches, never duplicates.
+      const side = failure.side === 'salesforce' ? 'salesforce' : 'exchange';
+      log?.warn({ mailboxId: mailbox.id, kind: plugin.kind, side }, 'cursor expired; full resync of this kind');
+      await store.deleteCursor(mailbox.id, side, plugin.kind);
+      report = await run();
+    }
+    const counts: Record<string, number> = {};
+    for (const k of report.kinds) {
+      addCounts(counts, countReport(k));
+      for (const f of k.failures) {
+        if (f.action.type === 'valve') continue;
+        const item = f.action.item;
+        await store.openIssue({
+          mailboxId: mailbox.id,
+          kind: 'Error',
+          objectType: OBJECT[k.kind],
+          salesforceId: item.salesforceId ?? null,
+          exchangeId: item.exchangeId ?? null,
+          message: `Could not ${f.action.type} this ${k.kind} in ${'side' in f.action && f.action.side === 'exchange' ? 'Outlook' : 'Salesforce'}: ${f.message}`,
+          issueKey: `error:${mailbox.id}:${k.kind}:${item.salesforceId ?? ''}:${item.exchangeId ?? ''}:${f.reason}`,
+        });
+      }
+      // An item that now linked cleanly has its earlier write errors behind it.
+      const linked = k.actions.filter((a): a is Extract<Action, { type: 'link' }> => a.type === 'link');
+      if (linked.length > 0) {
+        const open = (await store.listIssues(mailbox.id, { open: true })).filter((i) => i.kind === 'Error' && i.objectType === OBJECT[k.kind] && i.issueKey?.startsWith('error:'));
+        for (const issue of open) {
+          if (linked.some((a) => (a.item.salesforceId && a.item.salesforceId === issue.salesforceId) || (a.item.exchangeId && a.item.exchangeId === issue.exchangeId))) {
+            await store.resolveIssue(issue.id);
+          }
+        }
+      }
+    }
+    return counts;
+  }
+
+  async function runMailbox(id: string, reason: RunReason, _ctx?: RunContext): Promise<RunResult> {
+    const config = await loadConfig(id);
+    if (!config) {
+      await store.updateMailbox(id, { state: 'paused', lastError: 'Mailbox_Sync__c record not found' });
+      return { ok: true, counts: {} };
+    }
+    let mailbox = await refreshOne(config);
+    if (!config.enabled) return { ok: true, counts: {} };
+    if (!storedSettings(mailbox)?.provisioned) mailbox = (await provision(id)) ?? mailbox;
+    const settings = storedSettings(mailbox);
+    if (!settings?.provisioned) throw new Error('provisioning did not complete');
+    const counts: Record<string, number> = {};
+    const started = clock();
+    try {
+      for (const plugin of kinds) {
+        if (!plugin.enabled(config)) continue;
+        addCounts(counts, await syncKind(mailbox, settings, plugin));
+      }
+    } catch (error) {
+      const failure = classify(error);
+      log?.warn({ mailboxId: id, reason, kind: failure.kind, err: failure.message }, 'mailbox run failed');
+      if (failure.status === 'Error') await store.updateMailbox(id, { state: 'error' });
+      const openIssues = await pushIssues(id).catch(() => undefined);
+      await writeStatus(id, {
+        ...(failure.status ? { status: failure.status as MailboxStatus } : {}),
+        lastError: failure.message,
+        ...(openIssues !== undefined ? { openIssues } : {}),
+      });
+      throw new RunError(failure, { cause: error });
+    }
+    const written = Object.entries(counts)
+      .filter(([k]) => /\.(toExchange|toSalesforce)$/.test(k))
+      .reduce((n, [, v]) => n + v, 0);
+    const openIssues = await pushIssues(id);
+    const after = await store.getMailbox(id);
+    await writeStatus(id, {
+      status: 'Active',
+      lastSync: new Date(clock()),
+      lastError: null,
+      itemsSynced: (after?.itemsSynced ?? 0) + written,
+      openIssues,
+    });
+    log?.info({ mailboxId: id, reason, ms: clock() - started, written, openIssues }, 'mailbox synced');
+    return { ok: true, counts, itemsSynced: written };
+  }
+
+  /** CDC change → the mailboxes it concerns: the owner's, plus every All Contacts mailbox for contacts. */
+  async function onChange(change: FeedChange): Promise<void> {
+    const plugin = kinds.find((k) => k.entity === change.entity);
+    if (!plugin) return;
+    const mailboxes = (await store.listMailboxes()).filter((m) => {
+      const s = storedSettings(m);
+      return s !== undefined && m.state === 'active' && plugin.enabled(s.config);
+    });
+    const owners = change.ownerIds;
+    const targets = mailboxes.filter((m) => {
+      if (!owners || owners.length === 0 || change.changeType === 'GAP_OVERFLOW') return true;
+      if (change.entity === 'Contact' && storedSettings(m)?.config.contactScope === 'All Contacts') return true;
+      return m.salesforceUserId !== null && owners.includes(m.salesforceUserId);
+    });
+    // Our own write comes back as an echo; it matters only to the other mailboxes that see it.
+    if (change.ours && targets.length <= 1) return;
+    for (const m of targets) await scheduler.hint(m.id, 'salesforce');
+  }
+
+  async function onCursorExpired(entity: FeedEntity): Promise<void> {
+    // The SystemModstamp watermarks are the truth; a lost replay only means: look now.
+    await onChange({ entity, channel: '', recordIds: [], changeType: 'GAP_OVERFLOW', ours: false, replayId: -1 });
+  }
+
+  async function maintain(): Promise<void> {
+    if (!options.publicUrl) return;
+    for (const m of await store.listMailboxes()) {
+      const s = storedSettings(m);
+      if (!s?.provisioned || m.state !== 'active') continue;
+      try {
+        await maintainMailboxSubscriptions(store, graph, m.id, m.address, s, options.publicUrl);
+      } catch (error) {
+        log?.warn({ mailboxId: m.id, err: classify(error).message }, 'subscription maintenance failed');
+      }
+    }
+  }
+
+  async function startFeeds(): Promise<void> {
+    const entities = [...new Set(kinds.map((k) => k.entity).filter((e): e is FeedEntity => e !== undefined))];
+    feed = await startFeed({
+      sf,
+      entities,
+      cursor: storeReplayCursor(store),
+      records,
+      mode: options.streaming ?? 'cdc',
+      onChange,
+      onCursorExpired,
+      onError: (error, channel) => log?.warn({ channel, err: error.message }, 'Salesforce feed error'),
+    });
+    maintenance = setInterval(() => void maintain(), options.maintenanceIntervalMs ?? 3_600_000);
+    maintenance.unref();
+  }
+
+  const ports: MailboxPorts = {
+    async status(id) {
+      const doc = await mailboxStatus(store, id);
+      if (!doc) return undefined;
+      const totals: Record<string, number> = {};
+      for (const run of await store.listRuns(id, 1000)) addCounts(totals, run.counts);
+      return { ...doc, counts: nestCounts(totals) };
+    },
+    async provision(id) {
+      const m = await provision(id);
+      return m ? { id: m.id, state: m.state } : undefined;
+    },
+    async sync(id, { full }) {
+      if (!(await store.getMailbox(id))) {
+        const config = await loadConfig(id);
+        if (!config) return undefined;
+        await refreshOne(config);
+      }
+      if (full) for (const c of await store.listCursors(id)) await store.deleteCursor(id, c.side, c.channel);
+      const m = await scheduler.syncNow(id);
+      return m ? { id: m.id, state: m.state, queued: true, full } : undefined;
+    },
+    async pause(id) {
+      const m = await scheduler.pause(id);
+      if (m) await writeStatus(id, { status: 'Paused' });
+      return m ? { id: m.id, state: m.state } : undefined;
+    },
+    async resume(id) {
+      const m = await scheduler.resume(id);
+      if (m) await writeStatus(id, { status: 'Active' });
+      return m ? { id: m.id, state: m.state } : undefined;
+    },
+    async test(id) {
+      const config = await loadConfig(id);
+      if (!config) return undefined;
+      try {
+        await graph.get(`/users/${encodeURIComponent(config.mailboxAddress)}/contactFolders?$top=1`);
+        return { id, ok: true, mailbox: config.mailboxAddress };
+      } catch (error) {
+        return { id, ok: false, mailbox: config.mailboxAddress, error: classify(error).message };
+      }
+    },
+  };
+
+  return {
+    ports,
+    scheduler,
+    records,
+    hint: (mailboxId, source) => scheduler.hint(mailboxId, source),
+    async lifecycle(event) {
+      const m = await store.getMailbox(event.mailboxId);
+      if (!m || !options.publicUrl) return;
+      try {
+        await onLifecycle(store, graph, event.event, event.subscriptionId, m.address, options.publicUrl);
+      } catch (error) {
+        log?.warn({ mailboxId: m.id, err: classify(error).message }, 'lifecycle handling failed');
+      }
+    },
+    refreshMailboxes,
+    runMailbox: (id, reason, ctx) => runMailbox(id, reason, ctx),
+    provision,
+    maintain,
+    startFeeds,
+    async start() {
+      await refreshMailboxes();
+      await startFeeds();
+      scheduler.start();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (maintenance) clearInterval(maintenance);
+      await scheduler.stop();
+      await feed?.close();
+    },
+  };
+}
