@@ -294,6 +294,44 @@ describe('CDC feed', () => {
   });
 });
 
+describe('PushTopic mode', () => {
+  it('creates the topics idempotently and delivers changes with owners', async () => {
+    const seen: FeedChange[] = [];
+    const start = () =>
+      startFeed({ sf, records, mode: 'pushtopic', entities: ['Contact', 'Task'], cursor: memoryReplayCursor(), onChange: (c) => void seen.push(c), onCursorExpired: () => {} });
+    const first = await start();
+    await first.close();
+    const feed = await start();
+    await feed.ready;
+    const topics = emu.admin.query("SELECT Id, Name FROM PushTopic WHERE Name IN ('SCC_Contacts', 'SCC_Tasks')");
+    expect(topics).toHaveLength(2);
+    const id = emu.admin.insert('Contact', { LastName: 'Pushed', OwnerId: emu.users[1]!.id });
+    await until(() => seen.find((c) => c.recordIds.includes(id)), 'PushTopic event');
+    expect(seen.find((c) => c.recordIds.includes(id))).toMatchObject({
+      channel: '/topic/SCC_Contacts',
+      changeType: 'CREATE',
+      ownerIds: [emu.users[1]!.id],
+    });
+    await feed.close();
+  });
+});
+
+describe('limits', () => {
+  it('REQUEST_LIMIT_EXCEEDED is rate-limited with a backoff hint', async () => {
+    emu.admin.setApiLimit({ max: 10, used: 10 });
+    const err = await records.pages('SELECT Id FROM User').next().catch((e: unknown) => e);
+    emu.admin.setApiLimit({ max: 100_000, used: 0 });
+    expect(err).toMatchObject({ kind: 'rate-limited', code: 'REQUEST_LIMIT_EXCEEDED' });
+    expect((err as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
+  });
+
+  it('a 503 on a composite chunk is temporary for each record of the chunk', async () => {
+    emu.admin.fault({ kind: 'compositeCreate', status: 503, errorCode: 'SERVER_UNAVAILABLE', message: 'down' });
+    const out = await records.create('Contact', [{ LastName: 'T1' }, { LastName: 'T2' }]);
+    expect(out.map((o) => !o.ok && o.error.kind)).toEqual(['temporary', 'temporary']);
+  });
+});
+
 describe('status back to Salesforce', () => {
   it('writes Mailbox_Sync__c status and one Sync_Issue__c per issue, resolving later', async () => {
     const [mb] = await records.create('Mailbox_Sync__c', [
