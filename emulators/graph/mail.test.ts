@@ -136,6 +136,15 @@ describe('messages', () => {
     expect(stored.attachments).toEqual([expect.objectContaining({ size })]);
   });
 
+  it('moves a deleted message to Deleted Items, and permanentDelete removes it', async () => {
+    const id = emu.admin.deliverMessage(MB, { subject: 'bye' });
+    await tc.client.api(`/users/${MB}/messages/${id}`).delete();
+    const trash = await tc.client.api(`/users/${MB}/mailFolders/deleteditems/messages`).filter(`subject eq 'bye'`).get();
+    expect(trash.value.map((m: { id: string }) => m.id)).toEqual([id]);
+    await tc.client.api(`/users/${MB}/messages/${id}/permanentDelete`).post({});
+    await expect(tc.client.api(`/users/${MB}/messages/${id}`).get()).rejects.toMatchObject({ statusCode: 404 });
+  });
+
   it('refuses an inline attachment over 3 MB', async () => {
     const draft = await tc.client.api(`/users/${MB}/messages`).post({ subject: 'too big inline' });
     await expect(tc.client.api(`/users/${MB}/messages/${draft.id}/attachments`).post({

@@ -67,9 +67,18 @@ function itemRoutes(r: Router<Handler>, base: string, kind: Kind, parent?: (ctx:
     if (item.data.isRoot || item.data.wellKnownName || item.data.wellknownListName === 'defaultList') {
       throw new GraphError(403, 'ErrorDeleteDistinguishedFolder', 'Distinguished folders cannot be deleted.');
     }
-    ctx.core.tenant.remove(ctx.mb, item);
+    const trash = ctx.mb.wellKnown.get('deleteditems');
+    // deleting a message moves it to Deleted Items; deleting it there removes it
+    if (kind === 'message' && trash && item.parentId !== trash) ctx.core.tenant.move(ctx.mb, item, trash);
+    else ctx.core.tenant.remove(ctx.mb, item);
     return noContent;
   });
+  if (kind === 'message') {
+    r.add('POST', `${base}/permanentDelete`, (ctx) => {
+      ctx.core.tenant.remove(ctx.mb, itemOf(ctx, ctx.params.id, kind));
+      return noContent;
+    });
+  }
 }
 
 /** Kind-specific rules applied to incoming data on create and update. */
