@@ -27,6 +27,8 @@ export interface Admin {
   clearFaults(): void;
   throttleNow(mailbox: string, seconds: number): void;
   resetDeltaTokens(mailbox?: string): void;
+  /** The next n non-empty delta pages repeat each of their entries (Graph may replay). */
+  duplicateNextDeltaPages(n: number): void;
   dropNextNotifications(n: number): void;
   duplicateNextNotifications(n: number): void;
   delayNotificationsMs(ms: number): void;
@@ -100,6 +102,7 @@ export function createAdmin(deps: AdminDeps): Admin {
       throttle.reset();
       subscriptions.reset();
       core.pages.clear();
+      core.faultState.duplicateDeltaPages = 0;
       admin.resetCounters();
     },
     seed(size) {
@@ -120,6 +123,9 @@ export function createAdmin(deps: AdminDeps): Admin {
     throttleNow: (mailbox, seconds) => throttle.throttleNow(mbOf(mailbox).id, seconds),
     resetDeltaTokens(mailbox) {
       for (const mb of mailbox ? [mbOf(mailbox)] : t.list()) mb.epoch++;
+    },
+    duplicateNextDeltaPages(n) {
+      core.faultState.duplicateDeltaPages += n;
     },
     dropNextNotifications: (n) => subscriptions.dropNext(n),
     duplicateNextNotifications: (n) => subscriptions.duplicateNext(n),

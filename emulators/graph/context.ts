@@ -38,6 +38,7 @@ export interface Core {
   tenantId: string;
   counters: Counters;
   pages: Map<string, unknown>; // server-side paging state for skip/delta tokens
+  faultState: { duplicateDeltaPages: number };
   countInvitations(mb: Mailbox, n: number): void;
 }
 

@@ -77,6 +77,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
   };
   const core: Core = {
     tenant: createTenant(now), now, url: '', baseUrl: '', tenantId, counters, pages: new Map(),
+    faultState: { duplicateDeltaPages: 0 },
     countInvitations(mb, n) {
       counters.sentInvitations += n;
       counters.sentInvitationsByMailbox[mb.address] = (counters.sentInvitationsByMailbox[mb.address] ?? 0) + n;

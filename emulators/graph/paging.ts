@@ -167,6 +167,11 @@ export function delta(ctx: Ctx, src: DeltaSource): Res {
     if (present) value.push(applySelect(render(rview, item), page.select));
     else value.push({ '@odata.type': ODATA_TYPE[item.kind], id: page.immutable ? item.immutableId : item.id, '@removed': { reason: 'deleted' } });
   }
+  if (ctx.core.faultState.duplicateDeltaPages > 0 && value.length) {
+    // Exchange may replay entries: consumers must treat delta as at-least-once
+    ctx.core.faultState.duplicateDeltaPages--;
+    value.push(...value.map((v) => ({ ...v })));
+  }
   const body: Json = { '@odata.context': contextUrl(ctx) + '/$delta', value };
   const base = `${ctx.core.baseUrl}${ctx.req.path}`;
   const passOn = passThrough(q);
