@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(async () => emu.close());
 beforeEach(() => emu.admin.reset());
 
-const errorOf = async (p: Promise<unknown>): Promise<{ errorCode: string; message: string; fields?: string[] }> => {
+const errorOf = async (p: PromiseLike<unknown>): Promise<{ errorCode: string; message: string; fields?: string[] }> => {
   try {
     await p;
   } catch (e) {

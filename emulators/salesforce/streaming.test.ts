@@ -13,7 +13,8 @@ interface CdcMessage {
   event: { replayId: number };
 }
 
-type Client = ReturnType<Connection['streaming']['createClient']>;
+// jsforce's faye typings omit disconnect(), which the faye client has.
+type Client = ReturnType<Connection['streaming']['createClient']> & { disconnect(): void };
 
 let emu: SalesforceEmulator;
 let conn: Connection;
@@ -38,7 +39,7 @@ function close(client: Client): void {
 }
 
 async function subscribe(channel: string, replayId: number, into: CdcMessage[], onError?: (e: unknown) => void): Promise<Client> {
-  const client = conn.streaming.createClient([new StreamingExtension.Replay(channel, replayId)]);
+  const client = conn.streaming.createClient([new StreamingExtension.Replay(channel, replayId)]) as Client;
   clients.push(client);
   const sub = client.subscribe(channel, (m: CdcMessage) => { into.push(m); });
   if (onError) {
@@ -132,6 +133,8 @@ describe('Change Data Capture', () => {
     await subscribe('/data/ContactChangeEvent', -1, got);
     emu.admin.resetCounters();
     expect(emu.admin.dropStreamingClients()).toBeGreaterThan(0);
+    // The client learns on its next connect, handshakes again and resubscribes.
+    await waitFor(() => (emu.admin.counters().byKind.streamingSubscribe ?? 0) >= 1, 10_000);
     emu.admin.insert('Contact', { LastName: 'After drop' });
     await waitFor(() => got.length >= 1, 10_000);
     expect((got[0]!.payload.Name as { LastName: string }).LastName).toBe('After drop');
@@ -173,7 +176,7 @@ describe('PushTopic', () => {
   it('notifies matching records per NotifyFor* flags', async () => {
     emu.admin.insert('PushTopic', { Name: 'BigAccounts', Query: "SELECT Id, Name FROM Account WHERE Industry = 'Energy'", ApiVersion: 60, NotifyForFields: 'Referenced', NotifyForOperationDelete: false });
     const got: Array<{ event: { type: string; replayId: number }; sobject: Record<string, unknown> }> = [];
-    const client = conn.streaming.createClient([new StreamingExtension.Replay('/topic/BigAccounts', -1)]);
+    const client = conn.streaming.createClient([new StreamingExtension.Replay('/topic/BigAccounts', -1)]) as Client;
     clients.push(client);
     await client.subscribe('/topic/BigAccounts', (m: (typeof got)[number]) => { got.push(m); });
     const id = emu.admin.insert('Account', { Name: 'Power Co', Industry: 'Energy' });

@@ -25,6 +25,7 @@ type Callback = (m: BayeuxMessage) => void;
 
 interface FayeEngine {
   destroyClient(clientId: string): void;
+  flushConnection(clientId: string): void;
   _engine: { _messages: Map<string, unknown[]>; emptyQueue(clientId: string): void; _clients: Map<string, unknown> };
   publish(message: { channel: string; data: unknown }): void;
 }
@@ -141,17 +142,6 @@ export function createStreaming(opts: StreamingOptions) {
     return false;
   };
 
-  const deliverLive = (channel: string, data: Rec): void => {
-    if (faults.drop > 0) {
-      faults.drop--;
-      return;
-    }
-    engine.publish({ channel, data });
-    if (faults.duplicate > 0) {
-      faults.duplicate--;
-      engine.publish({ channel, data });
-    }
-  };
 
   /** Stores the event on each channel with one replay id and delivers it live. */
   const emit = (channels: string[], build: (replayId: number) => Rec): void => {
@@ -163,7 +153,14 @@ export function createStreaming(opts: StreamingOptions) {
       retainedCount++;
     }
     enforceCap();
-    for (const channel of channels) deliverLive(channel, data);
+    // Faults apply per event, on every channel it goes to.
+    if (faults.drop > 0) {
+      faults.drop--;
+      return;
+    }
+    const copies = faults.duplicate > 0 ? 2 : 1;
+    if (copies === 2) faults.duplicate--;
+    for (let i = 0; i < copies; i++) for (const channel of channels) engine.publish({ channel, data });
   };
 
   const cdcChannels = (obj: ObjectDef): string[] => [`/data/${changeEventName(obj.name)}`, '/data/ChangeEvents'];
@@ -319,7 +316,11 @@ export function createStreaming(opts: StreamingOptions) {
       const ids = [...engine._engine._clients.keys()];
       const all = new Set<string>(ids);
       for (const id of engine._engine._messages.keys()) all.add(id);
-      for (const id of all) engine.destroyClient(id);
+      for (const id of all) {
+        // End the pending long-poll first so the client's next connect meets the unknown id.
+        engine.flushConnection(id);
+        engine.destroyClient(id);
+      }
       return all.size;
     },
     /** Emits a GAP_* or GAP_OVERFLOW event for an object, as after an internal delivery gap. */
