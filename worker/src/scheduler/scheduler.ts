@@ -114,10 +114,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return hints.some((h) => h.source === SYNC_NOW_SOURCE || m.plan === 'Real-time');
   }
 
+  /** Runs a mailbox whose lease the caller has just taken; releases the lease at the end. */
   async function runOne(mailboxId: string): Promise<RunOutcome | undefined> {
-    // The lease is the cross-process guard; `inFlight` (set by the caller) is the in-process one,
-    // needed because re-taking one's own lease succeeds.
-    if (!(await store.takeLease(mailboxId, owner, leaseTtlMs))) return undefined;
     const controller = new AbortController();
     let renewer: unknown;
     let runId: number | undefined;
@@ -205,7 +203,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }
     for (const m of candidates) {
       if (inFlight.size >= concurrency) break;
+      // `inFlight` is the in-process guard (re-taking one's own lease succeeds); the lease is the
+      // cross-process one. Taking it before launching means a mailbox held elsewhere never
+      // occupies one of our slots.
       if (inFlight.has(m.id)) continue;
+      let leased = false;
+      try {
+        leased = await store.takeLease(m.id, owner, leaseTtlMs);
+      } catch (error) {
+        log?.warn({ mailboxId: m.id, err: error }, 'could not take lease');
+      }
+      if (!leased) continue;
       const p = runOne(m.id).finally(() => inFlight.delete(m.id));
       inFlight.set(m.id, p);
       launched.push(p);
