@@ -112,6 +112,21 @@ describe('calendar', () => {
     expect(emu.admin.items(MB, 'event').filter((e) => e.subject === 'Once')).toHaveLength(1);
   });
 
+  it('finds events by iCalUId and by the stamped extended property', async () => {
+    const SFID = 'String {8ECCC264-6880-4EBE-992F-8888D2EEAA1D} Name SalesforceId';
+    const ev = await tc.client.api(`/users/${MB}/events`).post({
+      subject: 'Stamped', start: { dateTime: '2026-02-05T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2026-02-05T11:00:00', timeZone: 'UTC' },
+      singleValueExtendedProperties: [{ id: SFID, value: '00U000000000001' }],
+    });
+    const byUid = await tc.client.api(`/users/${MB}/events`).filter(`iCalUId eq '${ev.iCalUId}'`).get();
+    expect(byUid.value.map((e: { id: string }) => e.id)).toEqual([ev.id]);
+    const byStamp = await tc.client.api(`/users/${MB}/events`)
+      .filter(`singleValueExtendedProperties/any(ep: ep/id eq '${SFID}' and ep/value eq '00U000000000001')`)
+      .expand(`singleValueExtendedProperties($filter=id eq '${SFID}')`).get();
+    expect(byStamp.value).toHaveLength(1);
+    expect(byStamp.value[0].singleValueExtendedProperties[0].value).toBe('00U000000000001');
+  });
+
   it('counts the invitations Exchange would send, and none without attendees', async () => {
     const before = emu.admin.counters().sentInvitations;
     const ev = await tc.client.api(`/users/${MB}/events`).post({
