@@ -89,7 +89,7 @@ describe('leases across worker processes on PostgreSQL', () => {
     expect(b.ran).toHaveLength(3);
     expect([...a.ran, ...b.ran].sort()).toEqual(IDS);
     for (const id of IDS) expect(await store.listRuns(id)).toHaveLength(1);
-  });
+  }, 120_000);
 
   it('take over the mailboxes of a process that died mid-run once its leases expire', async () => {
     await seed();
@@ -101,5 +101,5 @@ describe('leases across worker processes on PostgreSQL', () => {
     expect(await b.exited).toBe(0);
     expect(b.ran.sort()).toEqual(IDS);
     for (const id of IDS) expect((await store.getMailbox(id))?.lastSuccessAt).not.toBeNull();
-  });
+  }, 120_000);
 });

@@ -220,6 +220,14 @@ describe('scheduler', () => {
     expect(await store.getLease(A)).toBeUndefined();
   });
 
+  it('does not let a mailbox leased elsewhere occupy one of its slots', async () => {
+    await mailbox(A, 'Professional');
+    await mailbox(B, 'Professional');
+    expect(await store.takeLease(A, 'worker-2', 60_000)).toBe(true);
+    const s = scheduler(undefined, { concurrency: 1 });
+    expect(await s.tick()).toMatchObject([{ mailboxId: B, ok: true }]);
+  });
+
   it('lets two schedulers on one database split mailboxes without running any twice', async () => {
     const ids = [1, 2, 3, 4, 5, 6].map((n) => `a0000000000000${n}AAA`);
     for (const id of ids) await mailbox(id, 'Professional');
