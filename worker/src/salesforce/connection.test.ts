@@ -1,7 +1,7 @@
 // JWT bearer assertion: RS256 over header.claims, verifiable with the public key.
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { connectSalesforce, jwtAssertion } from './connection.ts';
+import { connectSalesforce, jwtAssertion, jwtAudience } from './connection.ts';
 
 describe('jwtAssertion', () => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -32,5 +32,17 @@ describe('jwtAssertion', () => {
     }).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'auth', code: 'INVALID_PRIVATE_KEY' });
     expect(String((err as Error).message)).not.toContain('SECRET');
+  });
+});
+
+describe('jwtAudience', () => {
+  it.each([
+    ['https://login.salesforce.com', 'https://login.salesforce.com'],
+    ['https://acme.my.salesforce.com', 'https://login.salesforce.com'],
+    ['https://test.salesforce.com', 'https://test.salesforce.com'],
+    ['https://acme--uat.sandbox.my.salesforce.com', 'https://test.salesforce.com'],
+    ['http://127.0.0.1:4000', 'http://127.0.0.1:4000'],
+  ])('%s → %s', (loginUrl, audience) => {
+    expect(jwtAudience(loginUrl)).toBe(audience);
   });
 });

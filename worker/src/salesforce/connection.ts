@@ -21,7 +21,7 @@ export type SalesforceAuth =
       clientId: string;
       /** PEM (PKCS#1 or PKCS#8) RSA private key, e.g. SALESFORCE_PRIVATE_KEY. */
       privateKey: string;
-      /** Token audience; defaults to the login URL (login.salesforce.com / test.salesforce.com). */
+      /** Token audience; default from the login URL (see jwtAudience). */
       audience?: string;
     };
 
@@ -91,7 +91,7 @@ export async function connectSalesforce(config: SalesforceConfig): Promise<Sales
     } else if (auth.kind === 'client-credentials') {
       params = { grant_type: 'client_credentials' };
     } else {
-      params = { grant_type: JWT_GRANT, assertion: jwtAssertion(auth, auth.audience ?? loginUrl, now()) };
+      params = { grant_type: JWT_GRANT, assertion: jwtAssertion(auth, auth.audience ?? jwtAudience(loginUrl), now()) };
     }
     let res: TokenResponse;
     try {
@@ -139,6 +139,22 @@ export async function connectSalesforce(config: SalesforceConfig): Promise<Sales
       conn._refreshDelegate = undefined;
     },
   };
+}
+
+/** Salesforce accepts only https://login.salesforce.com or https://test.salesforce.com as the
+ *  JWT audience, even when tokens are requested from a My Domain URL; any other login URL
+ *  (the emulator, an Experience Cloud site) is its own audience. */
+export function jwtAudience(loginUrl: string): string {
+  let host: string;
+  try {
+    host = new URL(loginUrl).hostname.toLowerCase();
+  } catch {
+    return loginUrl;
+  }
+  if (!/(^|\.)salesforce\.com$/.test(host)) return loginUrl;
+  return host === 'test.salesforce.com' || host.endsWith('.sandbox.my.salesforce.com')
+    ? 'https://test.salesforce.com'
+    : 'https://login.salesforce.com';
 }
 
 /** RS256 JWT for the OAuth 2.0 JWT bearer flow (iss = consumer key, sub = username, aud = login URL). */
