@@ -5,6 +5,7 @@
 // enabled kind through core.sync, record failures as issues, push issues to Sync_Issue__c and
 // write the status back to Mailbox_Sync__c. Errors follow ./errors.ts.
 import { hashFields } from '../core/hash.ts';
+import type { RecordSide } from '../core/ports.ts';
 import { sync } from '../core/sync.ts';
 import type { Action, Kind } from '../core/types.ts';
 import type { GraphClient } from '../graph/client.ts';
@@ -211,12 +212,22 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       contactScope: config.contactScope,
       now: () => new Date(clock()),
     });
-    const exchange = createExchangeSide({
+    const graphSide = createExchangeSide({
       client: graph,
       mailbox: config.mailboxAddress,
       containers: provisioned,
       map: { toFields: (_k, item) => plugin.exchange.toFields(item), toGraph: (_k, fields, mode) => plugin.exchange.toGraph(fields, mode) },
     });
+    // Items given the category outside our containers send no notification of their own and
+    // the side reads them only on a first read: add that backstop read to every run.
+    const exchange: RecordSide = {
+      ...graphSide,
+      async changesSince(kind, cursor) {
+        const page = await graphSide.changesSince(kind, cursor);
+        if (cursor === null || page.listing === 'forbidden') return page;
+        return { ...page, changes: [...page.changes, ...(await graphSide.backstop(kind))] };
+      },
+    };
     const run = () => sync({ mailbox: mailbox.id, salesforce, exchange, store: linkStoreOf(store), settings: syncSettings(config, kinds), hash: hashFields, kinds: [plugin.kind] });
     let report;
     try {

@@ -33,6 +33,8 @@ export async function maintainMailboxSubscriptions(
     ...(settings.config.syncContacts ? { contactFolderId: p.contactFolderId } : {}),
     ...(settings.config.syncTasks ? { todoListId: p.todoListId } : {}),
   });
+  // Contacts given the category anywhere in the mailbox: watch all contacts too (hints only).
+  if (settings.config.syncContacts) targets.push({ kind: 'contacts', resource: `/users/${address}/contacts` });
   const result = await maintainSubscriptions(graph, address, targets, await known(store, mailboxId, address), { publicUrl });
   for (const id of result.removed) await store.deleteSubscription(id);
   for (const c of result.created) await store.putSubscription({ id: c.id, mailboxId, resource: c.resource, expiresAt: c.expiresAt, clientState: c.clientState });
