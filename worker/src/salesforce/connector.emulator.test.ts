@@ -119,6 +119,19 @@ describe('auth', () => {
   });
 });
 
+describe('auth lost for good', () => {
+  it('an expired session whose renewal is refused is an auth error', async () => {
+    const own = await connectSalesforce({ loginUrl: emu.loginUrl, auth: { kind: 'password', ...emu.credentials } });
+    emu.admin.expireSessions();
+    emu.admin.fault({ kind: 'login', status: 400, errorCode: 'INVALID_GRANT', message: 'authentication failure' });
+    const err = await createRecords(own).pages('SELECT Id FROM User').next().catch((e: unknown) => e);
+    emu.admin.clearFaults();
+    expect(err).toMatchObject({ kind: 'auth' });
+    // the shared connection renews on its next call
+    expect((await records.pages('SELECT Id FROM User').next()).value?.length).toBeGreaterThan(0);
+  });
+});
+
 describe('records', () => {
   it('reads My Contacts over several pages (> 2,000 records), page by page', async () => {
     const owner = emu.users[1]!.id;
