@@ -114,6 +114,14 @@ export async function check(commands: readonly Command[]): Promise<string[]> {
   const lastWrite = new Map<string, { uid: string; field: string; value: string | null; at: number }>();
   const deleted = new Map<string, { side: Side; kind: Kind }>();
   const scoped = new Set<string>();
+  /** Per uid, user edits and deletes with the command index, and the indexes of sync commands. */
+  const history = new Map<string, { t: 'edit' | 'delete'; side: Side; at: number }[]>();
+  const syncs: number[] = [];
+  const note = (uid: string, t: 'edit' | 'delete', side: Side): void => {
+    const list = history.get(uid) ?? [];
+    list.push({ t, side, at: clock });
+    history.set(uid, list);
+  };
   /** Ids of records paired by natural key: an empty field there is filled from the other record on purpose. */
   const matched = new Set<string>();
 
@@ -139,6 +147,7 @@ export async function check(commands: readonly Command[]): Promise<string[]> {
         const uid = String(record.fields.uid);
         // writing the value a field already holds changes nothing anyone could lose
         if ((record.fields[command.field] ?? null) === command.value) break;
+        note(uid, 'edit', command.side);
         lastWrite.set(`${uid}\u0000${command.field}`, { uid, field: command.field, value: command.value, at: clock });
         break;
       }
@@ -147,6 +156,7 @@ export async function check(commands: readonly Command[]): Promise<string[]> {
         if (!record) break;
         world.sides[command.side].userDelete(command.kind, record.id);
         deleted.set(String(record.fields.uid), { side: command.side, kind: command.kind });
+        note(String(record.fields.uid), 'delete', command.side);
         break;
       }
       case 'scope': {
@@ -158,6 +168,7 @@ export async function check(commands: readonly Command[]): Promise<string[]> {
         break;
       }
       case 'sync': {
+        syncs.push(clock);
         for (const side of ['salesforce', 'exchange'] as const) world.sides[side].faults = { duplicate: command.duplicate ?? false, reverse: command.reverse ?? false };
         await runSync(world, command.crashAt, matched);
         for (const side of ['salesforce', 'exchange'] as const) world.sides[side].faults = {};
@@ -206,6 +217,14 @@ export async function check(commands: readonly Command[]): Promise<string[]> {
     if (scoped.has(uid)) continue;
     const live = liveByUid.get(uid) ?? [];
     if (live.length > 0 && !conflictOn(pairIds(uid))) violations.push(`${d.kind} ${uid} deleted in ${d.side} but alive (${live.map((r) => r.id).join(', ')}) with no recorded conflict`);
+  }
+  // edit beats delete: an edit on one side concurrent with (no sync between) a delete on the other survives
+  for (const [uid, events] of history) {
+    const deletes = events.filter((e) => e.t === 'delete');
+    if (scoped.has(uid) || deletes.length !== 1) continue;
+    const d = deletes[0]!;
+    const concurrent = events.some((e) => e.t === 'edit' && e.side !== d.side && !syncs.some((s) => s > Math.min(e.at, d.at) && s < Math.max(e.at, d.at)));
+    if (concurrent && (liveByUid.get(uid) ?? []).length === 0) violations.push(`${uid}: edited in one side while deleted in the other, but the delete won`);
   }
   // every user write is on both sides, superseded, or in a recorded conflict
   for (const w of lastWrite.values()) {
