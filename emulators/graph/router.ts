@@ -15,18 +15,21 @@ export function splitPath(path: string): string[] {
 }
 
 export function createRouter<H>(): Router<H> {
-  const routes: Route<H>[] = [];
+  // routes bucketed by segment count: a request only tries patterns of its own length
+  const byLength = new Map<number, Route<H>[]>();
   return {
     add(method, pattern, handler) {
-      routes.push({ method, segs: pattern.split('/').filter(Boolean), handler, template: pattern });
+      const segs = pattern.split('/').filter(Boolean);
+      let bucket = byLength.get(segs.length);
+      if (!bucket) byLength.set(segs.length, (bucket = []));
+      bucket.push({ method, segs, handler, template: pattern });
     },
     match(method, path) {
       const segs = splitPath(path);
       let pathMatched = false;
       // literal segments win over parameters ('contacts/delta' before 'contacts/:id')
       let best: { r: Route<H>; params: Params; score: number } | undefined;
-      for (const r of routes) {
-        if (r.segs.length !== segs.length) continue;
+      for (const r of byLength.get(segs.length) ?? []) {
         const params: Params = {};
         let score = 0;
         let ok = true;
