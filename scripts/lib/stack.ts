@@ -146,20 +146,21 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
 
     // The web app listens first: Graph validates the notificationUrl when a subscription is made.
     const apiToken = randomBytes(24).toString('hex');
-    let runtime: Runtime | undefined;
+    // The app is built before the runtime (it needs the URL); its ports reach the runtime late.
+    const late: { runtime?: Runtime } = {};
     const app = createApp({
       apiToken,
       mailboxes: {
-        status: (id) => runtime!.ports.status(id),
-        provision: (id) => runtime!.ports.provision(id),
-        sync: (id, o) => runtime!.ports.sync(id, o),
-        pause: (id) => runtime!.ports.pause(id),
-        resume: (id) => runtime!.ports.resume(id),
-        test: (id) => runtime!.ports.test(id),
+        status: (id) => late.runtime!.ports.status(id),
+        provision: (id) => late.runtime!.ports.provision(id),
+        sync: (id, o) => late.runtime!.ports.sync(id, o),
+        pause: (id) => late.runtime!.ports.pause(id),
+        resume: (id) => late.runtime!.ports.resume(id),
+        test: (id) => late.runtime!.ports.test(id),
       },
       subscriptions: store,
-      hint: (id, source) => runtime!.hint(id, source),
-      lifecycle: (event) => runtime!.lifecycle(event),
+      hint: (id, source) => late.runtime!.hint(id, source),
+      lifecycle: (event) => late.runtime!.lifecycle(event),
       health: async () => ({ store: store.engine }),
       log,
     });
@@ -177,7 +178,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     );
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-    runtime = createRuntime({
+    const runtime = createRuntime({
       store,
       sf,
       graph: client,
@@ -188,8 +189,8 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
       hintDelayMs: 50,
       ...options.runtime,
     });
-    const rt = runtime;
-    cleanup.push(() => rt.stop());
+    late.runtime = runtime;
+    cleanup.push(() => runtime.stop());
     if (options.provision !== false) await runtime.refreshMailboxes();
     if (options.start !== false) {
       await runtime.startFeeds();
