@@ -152,3 +152,27 @@ describe('messages', () => {
     })).rejects.toMatchObject({ statusCode: 413 });
   });
 });
+
+describe('upload budget', () => {
+  it('answers 429 once a mailbox has uploaded its budget within 5 minutes', async () => {
+    const small = await startGraphEmulator({ uploadBytesPer5Min: 1024 * 1024 });
+    const c = graphClient(small);
+    try {
+      small.admin.addMailbox({ address: MB });
+      const draft = await c.client.api(`/users/${MB}/messages`).post({ subject: 'budget' });
+      const size = 2 * 1024 * 1024;
+      const session = await c.client.api(`/users/${MB}/messages/${draft.id}/attachments/createUploadSession`)
+        .post({ AttachmentItem: { attachmentType: 'file', name: 'b.bin', size } });
+      const put = (start: number, len: number) => fetch(session.uploadUrl, {
+        method: 'PUT', body: randomBytes(len), headers: { 'Content-Range': `bytes ${start}-${start + len - 1}/${size}` }, dispatcher: c.dispatcher,
+      } as RequestInit);
+      expect((await put(0, 1024 * 1024)).status).toBe(200);
+      const over = await put(1024 * 1024, 1024 * 1024);
+      expect(over.status).toBe(429);
+      expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await c.close();
+      await small.close();
+    }
+  });
+});
