@@ -125,9 +125,15 @@ export function pushTopicData(type: string, sobject: Rec, createdMs: number): Re
   return { event: { type, createdDate: formatDateTime(createdMs) }, sobject };
 }
 
+const schemaIds = new WeakMap<ObjectDef, string>();
+
 /** A stable per-object schema id like the real base64-ish schema hash. */
 export function schemaId(obj: ObjectDef): string {
+  const known = schemaIds.get(obj);
+  if (known) return known;
   let h = 2166136261;
   for (const f of obj.fields.keys()) for (const ch of f) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
-  return Buffer.from(`${obj.name}:${h >>> 0}`).toString('base64url').slice(0, 22);
+  const id = Buffer.from(`${obj.name}:${h >>> 0}`).toString('base64url').slice(0, 22);
+  schemaIds.set(obj, id);
+  return id;
 }

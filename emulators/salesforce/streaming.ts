@@ -26,7 +26,7 @@ type Callback = (m: BayeuxMessage) => void;
 interface FayeEngine {
   destroyClient(clientId: string): void;
   flushConnection(clientId: string): void;
-  _engine: { _messages: Map<string, unknown[]>; emptyQueue(clientId: string): void; _clients: Map<string, unknown> };
+  _engine: { _messages: Map<string, unknown[]>; emptyQueue(clientId: string): void; _clients: Map<string, unknown>; _channels: Map<string, unknown> };
   publish(message: { channel: string; data: unknown }): void;
 }
 
@@ -46,7 +46,13 @@ export const PUSHTOPIC_RETENTION_MS = 24 * HOUR;
 interface StoredEvent {
   replayId: number;
   time: number;
-  data: Rec;
+  /** Built on first delivery: bulk loads nobody listens to never pay for payloads. */
+  data: () => Rec;
+}
+
+function lazy(make: () => Rec): () => Rec {
+  let value: Rec | undefined;
+  return () => (value ??= make());
 }
 
 interface ChannelLog {
@@ -144,9 +150,17 @@ export function createStreaming(opts: StreamingOptions) {
 
 
   /** Stores the event on each channel with one replay id and delivers it live. */
+  const hasSubscribers = (channel: string): boolean => {
+    const subscribed = engine._engine._channels;
+    if (subscribed.size === 0) return false;
+    if (subscribed.has(channel)) return true;
+    for (const name of subscribed.keys()) if (name.endsWith('*')) return true;
+    return false;
+  };
+
   const emit = (channels: string[], build: (replayId: number) => Rec): void => {
     const replayId = ++lastReplayId;
-    const data = build(replayId);
+    const data = lazy(() => build(replayId));
     const time = org.clock();
     for (const channel of channels) {
       logFor(channel).events.push({ replayId, time, data });
@@ -160,7 +174,10 @@ export function createStreaming(opts: StreamingOptions) {
     }
     const copies = faults.duplicate > 0 ? 2 : 1;
     if (copies === 2) faults.duplicate--;
-    for (let i = 0; i < copies; i++) for (const channel of channels) engine.publish({ channel, data });
+    for (const channel of channels) {
+      if (!hasSubscribers(channel)) continue;
+      for (let i = 0; i < copies; i++) engine.publish({ channel, data: data() });
+    }
   };
 
   const cdcChannels = (obj: ObjectDef): string[] => [`/data/${changeEventName(obj.name)}`, '/data/ChangeEvents'];
@@ -169,9 +186,7 @@ export function createStreaming(opts: StreamingOptions) {
     for (const change of changes) {
       if (change.object.name === 'PushTopic') syncPushTopic(change);
       if (change.object.cdc) {
-        const payload = cdcPayload(change);
-        const schema = schemaId(change.object);
-        emit(cdcChannels(change.object), (replayId) => ({ schema, payload, event: { replayId } }));
+        emit(cdcChannels(change.object), (replayId) => ({ schema: schemaId(change.object), payload: cdcPayload(change), event: { replayId } }));
       }
       for (const topic of pushTopics.values()) notifyTopic(topic, change);
     }
@@ -278,7 +293,7 @@ export function createStreaming(opts: StreamingOptions) {
             return callback(message);
           }
           const clientId = message.clientId ?? '';
-          if (replay.length) pending.push(() => queueFor(clientId, replay.map((e) => ({ channel, data: e.data }))));
+          if (replay.length) pending.push(() => queueFor(clientId, replay.map((e) => ({ channel, data: e.data() }))));
         }
         if (pending.length) afterResponse.set(request, pending);
       }
