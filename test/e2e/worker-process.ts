@@ -1,0 +1,46 @@
+// A real worker child process (`node --import tsx worker/src/main.ts`, role worker) configured, through its
+// environment only, against a local stack's emulators and a given store URL.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { LocalStack } from '../../scripts/lib/stack.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface WorkerProcess {
+  readonly proc: ChildProcess;
+  readonly exited: Promise<number | null>;
+  /** stderr and stdout seen so far (for failure messages). */
+  output(): string;
+}
+
+export function spawnWorker(stack: LocalStack, options: { databaseUrl: string; id: string; leaseTtlSeconds?: number }): WorkerProcess {
+  const sf = stack.salesforce;
+  const g = stack.graph;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    WORKER_ROLE: 'worker',
+    WORKER_ID: options.id,
+    DATABASE_URL: options.databaseUrl,
+    LOG_LEVEL: 'info',
+    LEASE_TTL_SECONDS: String(options.leaseTtlSeconds ?? 5),
+    SALESFORCE_LOGIN_URL: sf.loginUrl,
+    SALESFORCE_CLIENT_ID: sf.credentials.clientId,
+    SALESFORCE_CLIENT_SECRET: sf.credentials.clientSecret,
+    SALESFORCE_USERNAME: sf.credentials.username,
+    SALESFORCE_PASSWORD: sf.credentials.password,
+    GRAPH_TENANT_ID: g.tenantId,
+    GRAPH_CLIENT_ID: g.clientId,
+    GRAPH_CLIENT_SECRET: g.clientSecret,
+    GRAPH_BASE_URL: g.baseUrl,
+    GRAPH_TOKEN_URL: g.tokenUrl,
+    GRAPH_CA_CERT_PATH: g.caCertPath,
+  };
+  // One process (node with tsx's loader), so signals reach the worker itself.
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'worker/src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  return { proc, exited, output: () => out };
+}
