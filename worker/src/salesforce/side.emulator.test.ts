@@ -128,4 +128,34 @@ describe('SalesforceSide', () => {
     expect(bad).toMatchObject({ ok: false, reason: 'rejected' });
     expect((bad as { message: string }).message).toMatch(/INVALID_EMAIL_ADDRESS/);
   });
+
+  it('tasks: owned and open, or due or modified in the last 14 days', async () => {
+    const taskMap: SalesforceKindMap = {
+      sobject: 'Task',
+      fields: ['Subject', 'Status', 'ActivityDate'],
+      toFields: (r) => ({ subject: (r.Subject as string | null) ?? null }),
+      toRecord: (f): Record<string, string | null> => ('subject' in f ? { Subject: f.subject as string | null } : {}),
+    };
+    const tasks = createSalesforceSide({
+      records,
+      maps: { task: taskMap },
+      ownerId: owner,
+      contactScope: 'My Contacts',
+      now: () => new Date(emu.admin.now()),
+    });
+    const day = 86_400_000;
+    const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const oldClosed = emu.admin.insert('Task', { Subject: 'old closed', Status: 'Completed', ActivityDate: date(emu.admin.now() - 40 * day), OwnerId: owner });
+    emu.admin.advanceClock(20 * day);
+    const now = emu.admin.now();
+    const open = emu.admin.insert('Task', { Subject: 'open', Status: 'Not Started', OwnerId: owner });
+    const recentDue = emu.admin.insert('Task', { Subject: 'due lately', Status: 'Completed', ActivityDate: date(now - 3 * day), OwnerId: owner });
+    emu.admin.insert('Task', { Subject: 'not mine', Status: 'Not Started', OwnerId: emu.users[2]!.id });
+    const page = await tasks.changesSince('task', null);
+    const got = ids(page.changes, 'upsert');
+    expect(got).toEqual(expect.arrayContaining([open, recentDue]));
+    expect(got).not.toContain(oldClosed);
+    expect(got).toHaveLength(2);
+    expect(await tasks.get('task', oldClosed)).toBe('out-of-scope');
+  });
 });
