@@ -57,6 +57,23 @@ const cases: Record<string, Command[]> = {
   ],
 };
 
+describe('known limitation', () => {
+  // A crash between creating the copy and saving its link, then, before the next run, the
+  // user deletes the copy AND edits the original: without a write-ahead note for creates the
+  // planner cannot tell the edit from the original state, and the delete wins. Fix: note a
+  // pending link (source version + create key) before each create, as updates already do.
+  it.fails('edit of the original beats a delete of its unlinked copy (crash window)', async () => {
+    expect(
+      await check([
+        { t: 'create', side: 'salesforce', kind: 'contact', fields: { email: 'ann@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme', phone: '1' } },
+        { t: 'sync', crashAt: 1 },
+        { t: 'delete', side: 'exchange', kind: 'contact', pick: 0 },
+        { t: 'update', side: 'salesforce', kind: 'contact', pick: 0, field: 'email', value: 'bob@x.com' },
+      ]),
+    ).toEqual([]);
+  });
+});
+
 describe('model regressions', () => {
   for (const [name, commands] of Object.entries(cases)) {
     it(name, async () => {
