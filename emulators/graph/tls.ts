@@ -4,7 +4,7 @@
 // to its own file (caCertPath) for clients: the Graph client trusts it through an undici Agent
 // passed as `fetchOptions.dispatcher` (see index.ts header).
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
@@ -64,33 +64,62 @@ function generate(): Omit<TlsMaterial, 'caCertPath'> {
   };
 }
 
-/** Loads the cached CA + server pair, generating it on first use (or when near expiry). */
+function readCache(file: string, caCertPath: string): Omit<TlsMaterial, 'caCertPath'> | undefined {
+  try {
+    const cached = JSON.parse(readFileSync(file, 'utf8')) as Omit<TlsMaterial, 'caCertPath'>;
+    if (readFileSync(caCertPath, 'utf8') !== cached.caCert) return undefined;
+    const notAfter = forge.pki.certificateFromPem(cached.cert).validity.notAfter.getTime();
+    return notAfter > Date.now() + 7 * 86_400_000 ? cached : undefined;
+  } catch {
+    return undefined; // missing, corrupt or half-written: regenerate
+  }
+}
+
+function writeAtomic(path: string, content: string) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, path);
+}
+
+/**
+ * Loads the cached CA + server pair, generating it on first use (or near expiry). Parallel
+ * processes (test forks) serialise generation on a lock file so the CA file on disk always
+ * matches the certificate every emulator serves.
+ */
 export function loadTls(dir = join(tmpdir(), 'scc-graph-emulator-tls-' + CACHE_VERSION)): TlsMaterial {
   const file = join(dir, 'tls.json');
   const caCertPath = join(dir, 'ca.pem');
-  if (existsSync(file) && existsSync(caCertPath)) {
+  const lock = join(dir, 'lock');
+  mkdirSync(dir, { recursive: true });
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const cached = readCache(file, caCertPath);
+    if (cached) return { ...cached, caCertPath };
+    if (Date.now() > deadline) throw new Error(`Graph emulator TLS: could not create or read ${file}`);
+    let fd: number;
     try {
-      const cached = JSON.parse(readFileSync(file, 'utf8')) as Omit<TlsMaterial, 'caCertPath'>;
-      const notAfter = forge.pki.certificateFromPem(cached.cert).validity.notAfter.getTime();
-      if (notAfter > Date.now() + 7 * 86_400_000) return { ...cached, caCertPath };
+      fd = openSync(lock, 'wx');
     } catch {
-      // a corrupt cache is regenerated below
+      // another process is generating; a lock older than a minute belongs to a dead one
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 60_000) unlinkSync(lock);
+      } catch {
+        // the lock vanished meanwhile: retry
+      }
+      Atomics.wait(pause, 0, 0, 50);
+      continue;
+    }
+    try {
+      if (!readCache(file, caCertPath)) {
+        const material = generate();
+        // the CA file first: once tls.json exists, ca.pem already matches it
+        writeAtomic(caCertPath, material.caCert);
+        writeAtomic(file, JSON.stringify(material));
+      }
+    } finally {
+      closeSync(fd);
+      unlinkSync(lock);
     }
   }
-  mkdirSync(dir, { recursive: true });
-  const material = generate();
-  // write-then-rename so parallel test workers never read half a file
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(material));
-  const tmpCa = `${caCertPath}.${process.pid}.tmp`;
-  writeFileSync(tmpCa, material.caCert);
-  if (!existsSync(file) || !existsSync(caCertPath)) {
-    renameSync(tmp, file);
-    renameSync(tmpCa, caCertPath);
-  } else {
-    // another process won the race: use its pair so the CA file and the server key agree
-    const cached = JSON.parse(readFileSync(file, 'utf8')) as Omit<TlsMaterial, 'caCertPath'>;
-    return { ...cached, caCertPath };
-  }
-  return { ...material, caCertPath };
 }
