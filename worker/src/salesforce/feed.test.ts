@@ -38,6 +38,13 @@ describe('parseMessage', () => {
     });
     expect(c).toMatchObject({ changeType: 'GAP_OVERFLOW', recordIds: [], ours: false });
   });
+  it('a wildcard record id means resync the entity', () => {
+    const c = parseMessage('Contact', '/data/ContactChangeEvent', {
+      event: { replayId: 11 },
+      payload: { ChangeEventHeader: header({ recordIds: ['003*'] }) },
+    });
+    expect(c).toMatchObject({ changeType: 'GAP_OVERFLOW', recordIds: [] });
+  });
   it('PushTopic payload maps its event type', () => {
     const c = parseMessage('Contact', '/topic/SCC_Contacts', {
       event: { type: 'deleted', createdDate: '2026-11-27T22:00:00.000Z', replayId: 3 },

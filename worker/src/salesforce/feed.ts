@@ -10,7 +10,7 @@
 // - Auth failure on the CometD session → refresh the OAuth session, open a new client and
 //   resubscribe from the stored replay id. Other failures go to `onError` as SalesforceErrors.
 // - GAP_* events carry ids only (the runtime re-fetches them); GAP_OVERFLOW carries none
-//   (the runtime resyncs the entity). `ours` marks changes whose changeOrigin carries
+//   (the runtime resyncs the entity); a wildcard recordIds ("003*") is reported as GAP_OVERFLOW. `ours` marks changes whose changeOrigin carries
 //   client=SmartCloudConnect, i.e. our own writes coming back.
 import { StreamingExtension } from 'jsforce/api/streaming';
 import type { SalesforceConnection } from './connection.ts';
@@ -120,11 +120,14 @@ export function parseMessage(entity: FeedEntity, channel: string, message: unkno
     if (!GAP_OR_CHANGE.has(changeType)) return null;
     const origin = String(header.changeOrigin ?? '');
     const owner = m.payload.OwnerId;
+    const recordIds = Array.isArray(header.recordIds) ? header.recordIds.map(String) : [];
+    // "003*" (a field type conversion touched every record) names no records: resync the entity.
+    const wildcard = recordIds.some((id) => id.endsWith('*'));
     return {
       entity,
       channel,
-      recordIds: Array.isArray(header.recordIds) ? header.recordIds.map(String) : [],
-      changeType: changeType as ChangeType,
+      recordIds: wildcard ? [] : recordIds,
+      changeType: wildcard ? 'GAP_OVERFLOW' : (changeType as ChangeType),
       commitUser: typeof header.commitUser === 'string' ? header.commitUser : undefined,
       ownerIds: typeof owner === 'string' && owner ? [owner] : undefined,
       ours: isOurs(origin),
