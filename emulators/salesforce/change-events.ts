@@ -74,8 +74,13 @@ function fieldsPayload(obj: ObjectDef, rec: Rec | undefined, only?: Set<string>)
 
 let commitNumber = 10_650_212_982;
 
+/** The next system change number; taken at commit so numbers follow commit order. */
+export function nextCommitNumber(): number {
+  return ++commitNumber;
+}
+
 /** The `payload` of a CDC event for one change. */
-export function cdcPayload(change: Change, changeType = change.changeType): Rec {
+export function cdcPayload(change: Change, commit: number, changeType = change.changeType): Rec {
   const { object: obj, record } = change;
   const layout = layoutOf(obj);
   const header = {
@@ -86,7 +91,7 @@ export function cdcPayload(change: Change, changeType = change.changeType): Rec 
     transactionKey: change.transactionKey,
     sequenceNumber: change.sequenceNumber,
     commitTimestamp: change.commitTimestamp,
-    commitNumber: ++commitNumber,
+    commitNumber: commit,
     commitUser: change.ctx.userId,
     nulledFields: change.nulledFields.flatMap((f) => layout.headerName.get(f) ?? []),
     diffFields: [] as string[],

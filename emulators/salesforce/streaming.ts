@@ -4,7 +4,7 @@
 // retention window on the emulator's clock, and faults (drop/duplicate events, unknown client).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { cdcPayload, gapPayload, pushTopicData, schemaId } from './change-events.ts';
+import { cdcPayload, gapPayload, nextCommitNumber, pushTopicData, schemaId } from './change-events.ts';
 import type { Change, Org, Rec } from './org.ts';
 import { prepare, recordMatches, referencedFields, shapeRow, type PreparedQuery } from './query.ts';
 import { changeEventName, type ObjectDef } from './schema.ts';
@@ -186,7 +186,8 @@ export function createStreaming(opts: StreamingOptions) {
     for (const change of changes) {
       if (change.object.name === 'PushTopic') syncPushTopic(change);
       if (change.object.cdc) {
-        emit(cdcChannels(change.object), (replayId) => ({ schema: schemaId(change.object), payload: cdcPayload(change), event: { replayId } }));
+        const commit = nextCommitNumber();
+        emit(cdcChannels(change.object), (replayId) => ({ schema: schemaId(change.object), payload: cdcPayload(change, commit), event: { replayId } }));
       }
       for (const topic of pushTopics.values()) notifyTopic(topic, change);
     }
