@@ -71,6 +71,11 @@ export function createHandler(deps: ServerDeps) {
     const exp = iat + Math.floor(app.tokenTtlMs / 1000);
     const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const token = `${b64({ typ: 'JWT', alg: 'RS256' })}.${b64({ aud: 'https://graph.microsoft.com', iss: `https://sts.windows.net/${core.tenantId}/`, iat, nbf: iat, exp, appid: app.clientId, tid: core.tenantId, roles: ['Contacts.ReadWrite', 'Calendars.ReadWrite', 'Mail.ReadWrite', 'Tasks.ReadWrite.All', 'MailboxSettings.ReadWrite', 'User.Read.All'] })}.${opaque(64)}`;
+    if (tokens.size > 10_000) {
+      // bounded: expired tokens are forgotten (they would answer 401 either way)
+      const t = core.now();
+      for (const [k, exp] of tokens) if (exp <= t) tokens.delete(k);
+    }
     tokens.set(token, iat * 1000 + app.tokenTtlMs);
     const ttl = Math.floor(app.tokenTtlMs / 1000);
     return { status: 200, body: { token_type: 'Bearer', expires_in: ttl, ext_expires_in: ttl, access_token: token } };
