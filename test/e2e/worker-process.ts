@@ -13,7 +13,7 @@ export interface WorkerProcess {
   output(): string;
 }
 
-export function spawnWorker(stack: LocalStack, options: { databaseUrl: string; id: string; leaseTtlSeconds?: number }): WorkerProcess {
+export function spawnWorker(stack: LocalStack, options: { databaseUrl: string; id: string; leaseTtlSeconds?: number; concurrency?: number }): WorkerProcess {
   const sf = stack.salesforce;
   const g = stack.graph;
   const env: Record<string, string> = {
@@ -24,6 +24,7 @@ export function spawnWorker(stack: LocalStack, options: { databaseUrl: string; i
     DATABASE_URL: options.databaseUrl,
     LOG_LEVEL: 'info',
     LEASE_TTL_SECONDS: String(options.leaseTtlSeconds ?? 5),
+    SYNC_CONCURRENCY: String(options.concurrency ?? 4),
     SALESFORCE_LOGIN_URL: sf.loginUrl,
     SALESFORCE_CLIENT_ID: sf.credentials.clientId,
     SALESFORCE_CLIENT_SECRET: sf.credentials.clientSecret,
@@ -43,4 +44,19 @@ export function spawnWorker(stack: LocalStack, options: { databaseUrl: string; i
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   return { proc, exited, output: () => out };
+}
+
+/** Mailbox ids this worker logged as synced (its pino lines carry `mailboxId` and "mailbox synced"). */
+export function syncedMailboxes(worker: WorkerProcess): Set<string> {
+  const ids = new Set<string>();
+  for (const line of worker.output().split('\n')) {
+    if (!line.includes('"mailbox synced"')) continue;
+    try {
+      const id = (JSON.parse(line) as { mailboxId?: unknown }).mailboxId;
+      if (typeof id === 'string') ids.add(id);
+    } catch {
+      // a partial line: the rest arrives with the next chunk
+    }
+  }
+  return ids;
 }
