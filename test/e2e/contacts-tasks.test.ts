@@ -120,6 +120,18 @@ describe('tasks ↔ To Do', () => {
   });
 });
 
+describe('errors', () => {
+  it('an expired delta token resets the cursor and resyncs without duplicates', async () => {
+    const before = graphContacts(stack, m).length;
+    const sfBefore = sfQuery(stack, 'SELECT Id FROM Contact').length;
+    stack.graph.admin.resetDeltaTokens(m.address);
+    const result = await run();
+    expect(result.itemsSynced).toBe(0);
+    expect(graphContacts(stack, m)).toHaveLength(before);
+    expect(sfQuery(stack, 'SELECT Id FROM Contact')).toHaveLength(sfBefore);
+  });
+});
+
 describe('live (webhooks and CDC)', () => {
   beforeAll(async () => {
     await stack.runtime.startFeeds();
@@ -155,5 +167,21 @@ describe('live (webhooks and CDC)', () => {
     const status = (await stack.runtime.ports.status(m.mailboxSyncId)) as { counts: Record<string, Json> };
     expect(Number(status.counts.contact!.toExchange)).toBeGreaterThan(0);
     expect(Number(status.counts.contact!.toSalesforce)).toBeGreaterThan(0);
+  });
+});
+
+describe('throttling', () => {
+  it('a long Retry-After fails the run with a backoff hint and shows Needs Attention', async () => {
+    await stack.runtime.scheduler.stop();
+    stack.graph.admin.throttleNow(m.address, 3600);
+    const error = await stack.runtime.runMailbox(m.mailboxSyncId, 'sync-now').then(
+      () => undefined,
+      (e: unknown) => e as { retryAfterMs?: number; message: string },
+    );
+    expect(error).toBeDefined();
+    expect(error!.retryAfterMs).toBeGreaterThan(60_000);
+    const status = sfQuery(stack, `SELECT Status__c, Last_Error__c FROM Mailbox_Sync__c WHERE Id = '${m.mailboxSyncId}'`)[0]!;
+    expect(status.Status__c).toBe('Needs Attention');
+    expect(String(status.Last_Error__c)).toMatch(/throttl/i);
   });
 });
