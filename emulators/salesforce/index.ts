@@ -18,6 +18,7 @@ import { addField, findObject, makeSchema } from './schema.ts';
 import { bearer, Sessions } from './sessions.ts';
 import { standardObjects } from './standard-objects.ts';
 import { createStreaming } from './streaming.ts';
+import { parseBlobRequest } from './multipart.ts';
 
 export type { Admin } from './admin.ts';
 export type { CounterSnapshot } from './counters.ts';
@@ -266,7 +267,7 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     let json: unknown;
     if (body.length) {
       try {
-        json = JSON.parse(body.toString('utf8'));
+        json = parseBlobRequest(req.headers['content-type'], body) ?? JSON.parse(body.toString('utf8'));
       } catch {
         return send(res, { status: 400, body: [{ message: 'Unexpected character in JSON body', errorCode: 'JSON_PARSER_ERROR' }] }, limitHeader());
       }

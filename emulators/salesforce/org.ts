@@ -441,6 +441,44 @@ export class Org {
 
   private afterCreate(obj: ObjectDef, rec: Rec, tx: Transaction): void {
     if (obj.name === 'ContentVersion') this.publishContent(rec, tx);
+    if (obj.name === 'Event' && rec.IsRecurrence === true) this.expandSeries(obj, rec, tx);
+  }
+
+  /**
+   * A recurring event series: the master carries the pattern and each occurrence is its own
+   * Event whose RecurrenceActivityId names the master (daily, every weekday, weekly, monthly).
+   */
+  private expandSeries(obj: ObjectDef, master: Rec, tx: Transaction): void {
+    const missing = ['RecurrenceStartDateTime', 'RecurrenceEndDateOnly', 'RecurrenceType'].filter((f) => master[f] === undefined);
+    if (missing.length) throw new SfError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
+    const DAY = 86_400_000;
+    const first = master.RecurrenceStartDateTime as number;
+    const last = Date.parse(`${master.RecurrenceEndDateOnly as string}T23:59:59Z`);
+    const interval = typeof master.RecurrenceInterval === 'number' && master.RecurrenceInterval > 0 ? master.RecurrenceInterval : 1;
+    const mask = typeof master.RecurrenceDayOfWeekMask === 'number' ? master.RecurrenceDayOfWeekMask : 0;
+    const starts: number[] = [];
+    for (let t = first, i = 0; t <= last && i < 3700; t += DAY, i++) {
+      const d = new Date(t);
+      const dow = d.getUTCDay();
+      const daysFromFirst = Math.round((t - first) / DAY);
+      const ok = master.RecurrenceType === 'RecursDaily' ? daysFromFirst % interval === 0
+        : master.RecurrenceType === 'RecursEveryWeekday' ? dow >= 1 && dow <= 5
+          : master.RecurrenceType === 'RecursWeekly' ? (mask & (1 << dow)) !== 0 && Math.floor(daysFromFirst / 7) % interval === 0
+            : master.RecurrenceType === 'RecursMonthly' ? d.getUTCDate() === (master.RecurrenceDayOfMonth ?? new Date(first).getUTCDate())
+              && ((d.getUTCFullYear() - new Date(first).getUTCFullYear()) * 12 + d.getUTCMonth() - new Date(first).getUTCMonth()) % interval === 0
+              : false;
+      if (ok) starts.push(t);
+    }
+    if (starts.length > 100) throw new SfError('FIELD_INTEGRITY_EXCEPTION', 'Recurring events can have at most 100 occurrences', ['RecurrenceEndDateOnly']);
+    master.RecurrenceActivityId = master.Id;
+    const copy = ['Subject', 'Location', 'Description', 'OwnerId', 'WhoId', 'WhatId', 'IsAllDayEvent', 'IsPrivate', 'ShowAs', 'SCC_Exchange_Key__c'];
+    for (const start of starts) {
+      const input: Rec = { StartDateTime: new Date(start).toISOString(), DurationInMinutes: master.DurationInMinutes };
+      for (const f of copy) if (master[f] !== undefined && obj.fields.has(f) && f !== 'SCC_Exchange_Key__c') input[f] = master[f];
+      if (master.IsAllDayEvent) input.ActivityDate = formatDate(start);
+      const childId = this.create(obj, input, tx);
+      this.table(obj).get(childId)!.RecurrenceActivityId = master.Id;
+    }
   }
 
   /** A new ContentVersion creates its ContentDocument and, with FirstPublishLocationId, a link. */

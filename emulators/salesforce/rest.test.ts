@@ -237,3 +237,18 @@ describe('SOQL', () => {
     expect(body.nextRecordsUrl).toMatch(/-200$/);
   });
 });
+
+describe('recurring events', () => {
+  it('expands a series into occurrences that point at the master', async () => {
+    const { id } = await conn.sobject('Event').create({
+      Subject: 'Standup', StartDateTime: '2026-03-02T09:00:00Z', DurationInMinutes: 15, IsRecurrence: true,
+      RecurrenceStartDateTime: '2026-03-02T09:00:00Z', RecurrenceEndDateOnly: '2026-03-13', RecurrenceType: 'RecursEveryWeekday',
+    });
+    const rows = (await conn.query(`SELECT StartDateTime, IsRecurrence FROM Event WHERE RecurrenceActivityId = '${id}' AND Id != '${id}' ORDER BY StartDateTime`)).records;
+    expect(rows).toHaveLength(10);
+    expect(rows[0]).toMatchObject({ StartDateTime: '2026-03-02T09:00:00.000+0000', IsRecurrence: false });
+    expect(rows[5]).toMatchObject({ StartDateTime: '2026-03-09T09:00:00.000+0000' });
+    const bad = await errorOf(conn.sobject('Event').create({ Subject: 'x', StartDateTime: '2026-03-02T09:00:00Z', DurationInMinutes: 15, IsRecurrence: true }));
+    expect(bad.errorCode).toBe('REQUIRED_FIELD_MISSING');
+  });
+});
