@@ -121,14 +121,16 @@ type TestFileResult = { name: string; status: string; message?: string; assertio
 type JestLikeReport = { numPassedTests: number; numFailedTests: number; numPendingTests?: number; numTodoTests?: number; testResults: TestFileResult[] };
 
 /** vitest's JSON reporter mirrors jest's, so one reader serves both. */
-function testReport(report: JestLikeReport): Outcome {
+function testReport(report: JestLikeReport, output = ''): Outcome {
   const details: string[] = [];
   let crashedFiles = 0;
   for (const file of report.testResults) {
     const failures = file.assertionResults.filter((a) => a.status === 'failed');
     if (file.status === 'failed' && failures.length === 0) {
       crashedFiles++;
-      details.push(`✗ ${path.relative(repoRoot, file.name)} (failed before its tests ran)`, ...(file.message ?? '').split('\n').slice(0, 8).map((l) => `    ${l}`));
+      const why = (file.message ?? '').trim();
+      details.push(`✗ ${path.relative(repoRoot, file.name)} (failed before its tests ran)`);
+      details.push(...(why ? why.split('\n').slice(0, 8).map((l) => `    ${l}`) : ['    no message in the report; the tool output ends:', ...tail(output, 15)]));
     }
     for (const a of failures) {
       details.push(`✗ ${path.relative(repoRoot, file.name)} › ${a.fullName ?? a.title}`);
@@ -149,7 +151,7 @@ async function vitest(work: string): Promise<Outcome> {
   const r = await run(bin('vitest', 'vitest'), ['run', '--passWithNoTests', '--reporter=json', `--outputFile=${out}`]);
   if (r.timedOut) throw new Error(`vitest timed out after ${SUITE_TIMEOUT_MS} ms:\n${tail(r.output).join('\n')}`);
   if (!existsSync(out)) throw new Error(`vitest wrote no report (exit ${r.code}):\n${tail(r.output).join('\n')}`);
-  const outcome = testReport(JSON.parse(readFileSync(out, 'utf8')) as JestLikeReport);
+  const outcome = testReport(JSON.parse(readFileSync(out, 'utf8')) as JestLikeReport, r.output);
   // Errors outside any test (an unhandled rejection) fail the run without failing a test.
   if (r.code !== 0 && outcome.failed === 0) {
     outcome.failed = 1;
@@ -164,7 +166,7 @@ async function lwcJest(work: string): Promise<Outcome> {
   if (r.timedOut) throw new Error(`sfdx-lwc-jest timed out:\n${tail(r.output).join('\n')}`);
   if (!existsSync(out)) throw new Error(`sfdx-lwc-jest wrote no report (exit ${r.code}):\n${tail(r.output).join('\n')}`);
   const report = JSON.parse(readFileSync(out, 'utf8')) as JestLikeReport & { numRuntimeErrorTestSuites?: number };
-  const outcome = testReport(report);
+  const outcome = testReport(report, r.output);
   if (r.code !== 0 && outcome.failed === 0) {
     outcome.failed = 1;
     outcome.details.push(`sfdx-lwc-jest exited ${r.code} with no failing test`, ...tail(r.output));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkApexSyntax } from './apex-syntax.ts';
-import { checkApexPmd, runPmd } from './apex-pmd.ts';
+import { checkApexPmd } from './apex-pmd.ts';
 import { checkApexTypes } from './apex-types.ts';
 import { GateError, failedUnits, problemsOf, type GateReport } from './report.ts';
 
@@ -12,6 +12,7 @@ const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const good = path.join(fixtures, 'good-project');
 const bad = path.join(fixtures, 'apex-bad');
 const src = (project: string): string => path.join(project, 'force-app');
+const JAVA_TIMEOUT = 300_000;
 
 describe('Apex syntax gate (prettier-plugin-apex)', () => {
   it('accepts every class and trigger of the good project', async () => {
@@ -43,15 +44,16 @@ describe('PMD gate (security, performance, best practices)', () => {
   let badReport: GateReport;
   let rulesByFile: Record<string, string[]>;
 
+  // Each PMD run is a JVM start: run once per project, with room for a loaded CI machine.
   beforeAll(() => {
     goodReport = checkApexPmd(src(good));
     badReport = checkApexPmd(src(bad));
     rulesByFile = {};
-    for (const f of runPmd(src(bad)).findings) {
-      const name = path.basename(f.file);
-      rulesByFile[name] = [...(rulesByFile[name] ?? []), f.rule].sort();
+    for (const u of badReport.units) {
+      const rules = u.problems.flatMap((p) => /^line \d+: (\w+) \(/.exec(p)?.[1] ?? []);
+      if (rules.length > 0) rulesByFile[path.basename(u.name)] = rules.sort();
     }
-  });
+  }, JAVA_TIMEOUT);
 
   it('finds no violation in the good project', () => {
     expect(failedUnits(goodReport)).toEqual([]);
@@ -85,7 +87,7 @@ describe('apex-ls type check', () => {
     const report = checkApexTypes(good);
     expect(report.units).toHaveLength(4);
     expect(failedUnits(report)).toEqual([]);
-  });
+  }, JAVA_TIMEOUT);
 
   it('rejects an unknown field on a custom object and a syntax error', () => {
     const report = checkApexTypes(bad);
@@ -94,7 +96,7 @@ describe('apex-ls type check', () => {
     ]);
     expect(problemsOf(report, 'BrokenSyntax.cls')[0]).toMatch(/^line 3: Syntax: /);
     expect(problemsOf(report, 'ContactSearch.cls')).toEqual([]);
-  });
+  }, JAVA_TIMEOUT);
 
   it('refuses a folder that is not an SFDX project', () => {
     expect(() => checkApexTypes(path.join(good, 'force-app'))).toThrow(GateError);
