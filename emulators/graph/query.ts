@@ -33,8 +33,9 @@ function tokenize(src: string): Tok[] {
     const m = /^[A-Za-z0-9_.\-/@+:]+/.exec(src.slice(i));
     if (!m) throw badRequest(`Invalid filter clause: unexpected '${c}'.`, 'BadRequest');
     let w = m[0];
-    // a trailing ':' belongs to lambda syntax "x: x/..." not to the identifier
-    if (w.endsWith(':')) w = w.slice(0, -1);
+    // a ':' after an identifier belongs to lambda syntax ("x: x/..." or "x:x/..."), not to it;
+    // only date-time literals (which start with a digit) keep their colons
+    if (!/^\d/.test(w) && w.includes(':')) w = w.slice(0, w.indexOf(':'));
     i += w.length;
     if (/^(eq|ne|gt|ge|lt|le|and|or|not)$/i.test(w)) out.push({ t: 'op', v: w.toLowerCase() });
     else if (/^(true|false|null)$/.test(w)) out.push({ t: 'lit', v: w });
