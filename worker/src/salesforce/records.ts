@@ -129,12 +129,16 @@ export function eventsSoql(opts: {
   from: Date;
   to: Date;
   since?: string | null;
+  /** Events the user does not own but is invited to (EventRelation), also in scope. */
+  alsoIds?: readonly string[];
 }): string {
+  const owner = `OwnerId = ${soqlString(assertId(opts.ownerId))}`;
+  const shared = (opts.alsoIds ?? []).map(assertId);
   return select(
     'Event',
     opts.fields,
     [
-      `OwnerId = ${soqlString(assertId(opts.ownerId))}`,
+      shared.length > 0 ? `(${owner} OR Id IN (${shared.map(soqlString).join(', ')}))` : owner,
       `EndDateTime >= ${soqlDateTime(opts.from)}`,
       `StartDateTime <= ${soqlDateTime(opts.to)}`,
       ...watermarkClause(opts.since),

@@ -43,6 +43,8 @@ export interface SalesforceKindMap {
   toRecord(fields: Fields): SfInput;
   /** SOQL conditions (OR-ed) finding natural-key matches for the other side's records. */
   naturalKeyWhere?(others: readonly SideRecord[]): string[];
+  /** Ids of records the user does not own but that are in their scope (events they are invited to). */
+  sharedIds?(ownerId: string): Promise<readonly string[]>;
 }
 
 export interface SalesforceSideOptions {
@@ -91,12 +93,18 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
     const fields = readFields(map);
     if (map.sobject === 'Contact') return contactsSoql({ fields, scope: options.contactScope, ownerId: options.ownerId, since });
     if (map.sobject === 'Task') return tasksSoql({ fields, ownerId: options.ownerId, now: options.now(), since });
-    return eventsSoql({ fields, ownerId: options.ownerId, ...eventRange(), since });
+    return eventsSoql({ fields, ownerId: options.ownerId, ...eventRange(), since, alsoIds: [...shared] });
+  }
+
+  // Records shared with the user (events they are invited to), refreshed at each read.
+  let shared = new Set<string>();
+  async function refreshShared(map: SalesforceKindMap): Promise<void> {
+    if (map.sharedIds) shared = new Set(await map.sharedIds(options.ownerId));
   }
 
   function inScope(map: SalesforceKindMap, r: SfRecord): boolean {
     if (map.sobject === 'Contact') return options.contactScope === 'All Contacts' || r.OwnerId === options.ownerId;
-    if (r.OwnerId !== options.ownerId) return false;
+    if (r.OwnerId !== options.ownerId && !shared.has(r.Id)) return false;
     if (map.sobject === 'Task') {
       const from = options.now().getTime() - RECENT_TASK_DAYS * 86_400_000;
       const due = typeof r.ActivityDate === 'string' ? Date.parse(`${r.ActivityDate}T23:59:59Z`) : NaN;
@@ -172,6 +180,7 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
 
     async changesSince(kind: Kind, cursor: string | null): Promise<FeedPage> {
       const map = mapFor(kind);
+      await refreshShared(map);
       for (const key of [...recent.keys()]) if (key.startsWith(`${kind}:`)) recent.delete(key);
       const mark = parseWatermark(cursor);
       const changes: Change[] = [];
@@ -240,6 +249,7 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
 
     async candidates(kind: Kind, others: readonly SideRecord[]): Promise<readonly SideRecord[]> {
       const map = mapFor(kind);
+      await refreshShared(map);
       const stamped = others.map((o) => o.stamp).filter((s): s is string => typeof s === 'string' && /^[a-zA-Z0-9]{15,18}$/.test(s));
       const where = [...(stamped.length ? [`Id IN (${stamped.map(soqlString).join(', ')})`] : []), ...(map.naturalKeyWhere?.(others) ?? [])];
       if (where.length === 0) return [];

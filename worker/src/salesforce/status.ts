@@ -33,6 +33,8 @@ export interface MailboxSync {
   eventsDirection: DirectionValue;
   tasksDirection: DirectionValue;
   contactScope: 'My Contacts' | 'All Contacts';
+  /** Events_Private__c: what private events become on the other side. */
+  eventsPrivate: 'Sync' | 'Skip' | 'Busy Placeholder';
   categoryName: string;
   plan: 'Basic' | 'Professional' | 'Real-time' | string;
   lastSync: string | null;
@@ -51,6 +53,7 @@ export const MAILBOX_SYNC_FIELDS = [
   'Events_Direction__c',
   'Tasks_Direction__c',
   'Contact_Scope__c',
+  'Events_Private__c',
   'Category_Name__c',
   'Plan__c',
   'Last_Sync__c',
@@ -91,6 +94,7 @@ export function toMailboxSync(r: SfRecord): MailboxSync {
     eventsDirection: dir('Events_Direction__c'),
     tasksDirection: dir('Tasks_Direction__c'),
     contactScope: s('Contact_Scope__c') === 'All Contacts' ? 'All Contacts' : 'My Contacts',
+    eventsPrivate: s('Events_Private__c') === 'Sync' || s('Events_Private__c') === 'Skip' ? (s('Events_Private__c') as 'Sync' | 'Skip') : 'Busy Placeholder',
     categoryName: s('Category_Name__c') || 'Salesforce',
     plan: s('Plan__c', 'Basic'),
     lastSync: typeof r.Last_Sync__c === 'string' ? r.Last_Sync__c : null,
