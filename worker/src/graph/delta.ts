@@ -34,6 +34,7 @@ export const SELECT: Readonly<Record<DeltaResource, readonly string[]>> = {
   events: [
     'id', 'changeKey', 'iCalUId', 'transactionId', 'subject', 'body', 'start', 'end', 'isAllDay', 'location', 'showAs',
     'sensitivity', 'attendees', 'organizer', 'type', 'seriesMasterId', 'categories', 'lastModifiedDateTime',
+    'isReminderOn', 'reminderMinutesBeforeStart', 'recurrence', 'originalStart', 'isCancelled',
   ],
 };
 
