@@ -167,7 +167,10 @@ export function createEvent(core: Core, mb: Mailbox, calendarId: string, body: u
     if (!rec.range.recurrenceTimeZone) rec.range.recurrenceTimeZone = String((data.start as Json).timeZone ?? 'UTC');
   }
   data.attendees = normalizeAttendees(data.attendees);
-  data.iCalUId = '040000008200E00074C5B7101A82E008' + guid().replace(/-/g, '').toUpperCase() + '00000000';
+  // A meeting copy in an attendee's calendar (seeded by a test as a user action) keeps the
+  // organizer's iCalUId; API creates always get a new one.
+  const given = !organizerAction && typeof data.iCalUId === 'string' && data.iCalUId !== '' ? data.iCalUId : undefined;
+  data.iCalUId = given ?? '040000008200E00074C5B7101A82E008' + guid().replace(/-/g, '').toUpperCase() + '00000000';
   data[EXC] = {};
   void immutableView;
   const item = core.tenant.create(mb, 'event', calendarId, data, ext);
