@@ -4,8 +4,12 @@
 // into EventRelation rows). Recurrence as a neutral pattern (Graph's patternedRecurrence
 // shape) ↔ Salesforce Recurrence* fields. Exceptions and cancelled occurrences travel as
 // their own instance events (calendarView delta returns instances) and are not mapped here.
+// Attendee responses (Salesforce EventRelation.Status words) travel as `responses`, an object
+// address → status holding only answered invitations. toExchange writes timed events as wall
+// times in the user's zone (Windows name), so Outlook shows the meeting in that zone; it maps
+// attendees too, and the runtime strips them before writing (no invitation is ever sent).
 import { limit, type FieldLimits, type MapIssue } from '../limits.ts';
-import { instantToDate, toIana, toWindows, wallTimeToInstant } from '../timezones.ts';
+import { instantToDate, instantToWallTime, toIana, toWindows, wallTimeToInstant } from '../timezones.ts';
 import type { FieldValue, Fields } from '../types.ts';
 
 export interface SalesforceEvent {
@@ -32,6 +36,8 @@ export interface SalesforceEvent {
   RecurrenceTimeZoneSidKey?: string | null;
   /** Attendee addresses, read by the runtime from EventRelation. */
   attendees?: string[];
+  /** EventRelation.Status by attendee address (New is the unanswered default). */
+  responses?: Record<string, string>;
 }
 
 interface DateTimeTimeZone {
@@ -64,6 +70,10 @@ const INSTANCES: Readonly<Record<string, string>> = { First: 'first', Second: 's
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const SHOW_AS_TO_GRAPH: Readonly<Record<string, NonNullable<GraphEvent['showAs']>>> = { Busy: 'busy', Free: 'free', OutOfOffice: 'oof' };
 const SHOW_AS_FROM_GRAPH: Readonly<Record<string, string>> = { busy: 'Busy', free: 'Free', oof: 'OutOfOffice', tentative: 'Busy', workingElsewhere: 'Busy', unknown: 'Busy' };
+/** Graph attendee response → Salesforce EventRelation.Status (unanswered ones stay New). */
+export const RESPONSE_TO_STATUS: Readonly<Record<string, string>> = { accepted: 'Accepted', declined: 'Declined', tentativelyAccepted: 'Maybe' };
+/** The subject a private event shows on the other side under the Busy Placeholder setting. */
+export const PLACEHOLDER_SUBJECT = 'Busy';
 
 /** Salesforce's day mask (Sun=1 … Sat=64) → Graph day names, Sunday first. */
 export function maskToDays(mask: number): string[] {
@@ -141,6 +151,8 @@ export function fromSalesforce(r: SalesforceEvent): Fields {
     out.reminderMinutes = Math.round((Date.parse(r.StartDateTime) - Date.parse(r.ReminderDateTime)) / 60000);
   }
   if (r.attendees && r.attendees.length > 0) out.attendees = [...new Set(r.attendees.map((a) => a.trim().toLowerCase()))].sort();
+  const responses = answered(Object.entries(r.responses ?? {}));
+  if (responses) out.responses = responses;
   const recurrence = recurrenceFromSalesforce(r);
   if (recurrence) out.recurrence = recurrence;
   return out;
@@ -214,6 +226,8 @@ export function fromExchange(e: GraphEvent): Fields {
   if (e.isReminderOn && typeof e.reminderMinutesBeforeStart === 'number') out.reminderMinutes = e.reminderMinutesBeforeStart;
   const attendees = (e.attendees ?? []).map((a) => a.emailAddress.address.trim().toLowerCase());
   if (attendees.length > 0) out.attendees = [...new Set(attendees)].sort();
+  const responses = answered((e.attendees ?? []).map((a) => [a.emailAddress.address, RESPONSE_TO_STATUS[a.status?.response ?? ''] ?? 'New']));
+  if (responses) out.responses = responses;
   if (e.recurrence) {
     const { pattern, range } = e.recurrence;
     const rec: Record<string, FieldValue> = { type: pattern.type, interval: pattern.interval };
@@ -230,7 +244,36 @@ export function fromExchange(e: GraphEvent): Fields {
   return out;
 }
 
-export function toExchange(fields: Fields, category: string): GraphEvent {
+/** Answered invitations only (address lower-cased, sorted), or undefined when none. */
+function answered(pairs: ReadonlyArray<readonly [string, string]>): Record<string, FieldValue> | undefined {
+  const out: Record<string, FieldValue> = {};
+  for (const [address, status] of [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    if (status && status !== 'New') out[address.trim().toLowerCase()] = status;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * A private event as the other side sees it under the Busy Placeholder setting: the time it
+ * blocks (and its series), no subject, body, location, attendees or reminder.
+ */
+export function placeholder(fields: Fields): Fields {
+  const out: Record<string, FieldValue> = { subject: PLACEHOLDER_SUBJECT, isPrivate: true, showAs: text(fields, 'showAs') ?? 'Busy' };
+  for (const name of ['start', 'end', 'startDate', 'endDate', 'isAllDay', 'recurrence', 'iCalUId']) {
+    const v = fields[name];
+    if (v !== undefined && v !== null) out[name] = v;
+  }
+  return out;
+}
+
+/** Graph dateTimeTimeZone of an instant as a wall time in `zone` (IANA or Windows; UTC if unknown to Windows). */
+function zoned(instant: string, zone: string): DateTimeTimeZone {
+  const windows = zone === 'UTC' ? undefined : toWindows(zone);
+  if (!instant || !windows) return { dateTime: instant.replace(/Z$/, ''), timeZone: 'UTC' };
+  return { dateTime: instantToWallTime(instant, windows), timeZone: windows };
+}
+
+export function toExchange(fields: Fields, category: string, zone = 'UTC'): GraphEvent {
   const allDay = fields.isAllDay === true;
   const startDate = text(fields, 'startDate');
   const minutes = typeof fields.reminderMinutes === 'number' ? fields.reminderMinutes : null;
@@ -240,10 +283,10 @@ export function toExchange(fields: Fields, category: string): GraphEvent {
     isAllDay: allDay,
     start: allDay
       ? { dateTime: `${startDate}T00:00:00.0000000`, timeZone: 'UTC' }
-      : { dateTime: (text(fields, 'start') ?? '').replace(/Z$/, ''), timeZone: 'UTC' },
+      : zoned(text(fields, 'start') ?? '', zone),
     end: allDay
       ? { dateTime: `${addDays(text(fields, 'endDate') ?? startDate ?? '', 1)}T00:00:00.0000000`, timeZone: 'UTC' }
-      : { dateTime: (text(fields, 'end') ?? '').replace(/Z$/, ''), timeZone: 'UTC' },
+      : zoned(text(fields, 'end') ?? '', zone),
     location: { displayName: text(fields, 'location') ?? '' },
     sensitivity: fields.isPrivate === true ? 'private' : 'normal',
     showAs: SHOW_AS_TO_GRAPH[text(fields, 'showAs') ?? 'Busy'] ?? 'busy',
