@@ -48,6 +48,10 @@ export interface RuntimeOptions {
   hintDelayMs?: number;
   /** Subscription maintenance period (ms); default 1 h. */
   maintenanceIntervalMs?: number;
+  /** Days ahead of today mirrored for events (default 365). */
+  eventHorizonDays?: number;
+  /** Exchange → Salesforce for every event in the calendar window, not only those with the category. */
+  allEvents?: boolean;
 }
 
 export interface Runtime {
@@ -228,7 +232,28 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         return { ...page, changes: [...page.changes, ...(await graphSide.backstop(kind))] };
       },
     };
-    const run = () => sync({ mailbox: mailbox.id, salesforce, exchange, store: linkStoreOf(store), settings: syncSettings(config, kinds), hash: hashFields, kinds: [plugin.kind] });
+    const own = plugin.sides
+      ? await plugin.sides({
+          config,
+          provisioned,
+          records,
+          graph,
+          now: () => new Date(clock()),
+          ...(options.eventHorizonDays !== undefined ? { eventHorizonDays: options.eventHorizonDays } : {}),
+          ...(options.allEvents ? { allEvents: true } : {}),
+          ...(log ? { log: (message: string, data: Record<string, unknown>) => log.info({ mailboxId: mailbox.id, kind: plugin.kind, ...data }, message) } : {}),
+        })
+      : undefined;
+    const run = () =>
+      sync({
+        mailbox: mailbox.id,
+        salesforce: own?.salesforce ?? salesforce,
+        exchange: own?.exchange ?? exchange,
+        store: linkStoreOf(store),
+        settings: syncSettings(config, kinds),
+        hash: hashFields,
+        kinds: [plugin.kind],
+      });
     let report;
     try {
       report = await run();

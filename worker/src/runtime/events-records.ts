@@ -1,0 +1,172 @@
+// Event rows with their invitees: a SalesforceRecords wrapper for the event kind.
+// Contract:
+// - Reads of Event (pages, retrieve) come back with `__attendees` on each live row: the
+//   EventRelation invitees' e-mail addresses (Contact, Lead or User) and their Status.
+// - Writes of Event take `__attendees` off the row, write the row, then make sure each address
+//   that matches a Contact, Lead or User (in that order) has an EventRelation with that Status.
+//   Relations are only added or updated, never deleted: Outlook copies we write carry no
+//   attendees, so an absent list is no reason to remove invitees.
+// - An upsert that lands on an existing event (the same meeting from another mailbox) keeps
+//   its owner and relates this mailbox's user to it instead, so it stays in both users' scope.
+// - IsRecurrence is dropped from updates (Salesforce accepts it on create only).
+// - sharedEventIds(ownerId): events the user is invited to (EventRelation), for the side's scope.
+import type { SalesforceRecords, SfInput, SfRecord, WriteOutcome } from '../salesforce/records.ts';
+import { EXCHANGE_KEY_FIELD, chunks, soqlString } from '../salesforce/records.ts';
+import { ATTENDEES_FIELD, parseAttendees, type Attendee } from './events-map.ts';
+
+const PEOPLE = ['Contact', 'Lead', 'User'] as const;
+
+export interface EventRecords extends SalesforceRecords {
+  sharedEventIds(ownerId: string): Promise<string[]>;
+}
+
+export function eventRecords(inner: SalesforceRecords): EventRecords {
+  async function all(soql: string): Promise<SfRecord[]> {
+    const out: SfRecord[] = [];
+    for await (const page of inner.pages(soql)) out.push(...page);
+    return out;
+  }
+
+  /** Adds `__attendees` to live Event rows. */
+  async function enrich(rows: SfRecord[]): Promise<SfRecord[]> {
+    const live = rows.filter((r) => r.IsDeleted !== true);
+    if (live.length === 0) return rows;
+    const relations: SfRecord[] = [];
+    for (const part of chunks(live.map((r) => r.Id))) {
+      relations.push(...(await all(`SELECT Id, EventId, RelationId, Status FROM EventRelation WHERE EventId IN (${part.map(soqlString).join(', ')})`)));
+    }
+    const emails = await emailsOf([...new Set(relations.map((r) => String(r.RelationId)))]);
+    for (const row of live) {
+      const list = relations
+        .filter((rel) => rel.EventId === row.Id && emails.has(String(rel.RelationId)))
+        .map((rel) => ({ address: emails.get(String(rel.RelationId))!, status: typeof rel.Status === 'string' ? rel.Status : 'New' }))
+        .sort((a, b) => (a.address < b.address ? -1 : 1));
+      (row as Record<string, unknown>)[ATTENDEES_FIELD] = JSON.stringify(list);
+    }
+    return rows;
+  }
+
+  async function emailsOf(ids: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const byPrefix: Record<string, (typeof PEOPLE)[number]> = { '003': 'Contact', '00Q': 'Lead', '005': 'User' };
+    for (const object of PEOPLE) {
+      const mine = ids.filter((id) => byPrefix[id.slice(0, 3)] === object);
+      for (const part of chunks(mine)) {
+        for (const r of await all(`SELECT Id, Email FROM ${object} WHERE Id IN (${part.map(soqlString).join(', ')})`)) {
+          if (typeof r.Email === 'string' && r.Email) out.set(r.Id, r.Email.toLowerCase());
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Email → the person record it names: Contact first, then Lead, then User. */
+  async function peopleOf(addresses: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const object of PEOPLE) {
+      const left = addresses.filter((a) => !out.has(a));
+      for (const part of chunks(left, 100)) {
+        if (part.length === 0) continue;
+        const rows = await all(`SELECT Id, Email FROM ${object} WHERE Email IN (${part.map(soqlString).join(', ')}) ORDER BY Id`);
+        for (const r of rows) {
+          const email = typeof r.Email === 'string' ? r.Email.toLowerCase() : '';
+          if (email && !out.has(email)) out.set(email, r.Id);
+        }
+      }
+    }
+    return out;
+  }
+
+  async function relate(eventId: string, attendees: Attendee[], extraUser?: string): Promise<void> {
+    const people = await peopleOf([...new Set(attendees.map((a) => a.address.toLowerCase()))]);
+    const [event] = await all(`SELECT Id, OwnerId FROM Event WHERE Id = ${soqlString(eventId)}`);
+    const owner = event ? String(event.OwnerId) : '';
+    const existing = new Map((await all(`SELECT Id, RelationId, Status FROM EventRelation WHERE EventId = ${soqlString(eventId)}`)).map((r) => [String(r.RelationId), r]));
+    const creates: SfInput[] = [];
+    const updates: (SfInput & { Id: string })[] = [];
+    const wanted = new Map<string, string>();
+    for (const a of attendees) {
+      const id = people.get(a.address.toLowerCase());
+      if (id) wanted.set(id, a.status);
+    }
+    if (extraUser && !wanted.has(extraUser)) wanted.set(extraUser, existing.get(extraUser)?.Status as string ?? 'New');
+    for (const [relationId, status] of wanted) {
+      // the owner is the event's organiser in Salesforce, not an invitee of it
+      if (relationId === owner) continue;
+      const rel = existing.get(relationId);
+      if (!rel) creates.push({ EventId: eventId, RelationId: relationId, IsInvitee: true, Status: status });
+      else if (rel.Status !== status && status !== 'New') updates.push({ Id: rel.Id, Status: status });
+    }
+    if (creates.length) await inner.create('EventRelation', creates);
+    if (updates.length) await inner.update('EventRelation', updates);
+  }
+
+  function split(rows: readonly SfInput[]): { rows: SfInput[]; attendees: (Attendee[] | undefined)[] } {
+    const attendees: (Attendee[] | undefined)[] = [];
+    const clean = rows.map((r) => {
+      const { [ATTENDEES_FIELD]: list, ...rest } = r;
+      attendees.push(list === undefined ? undefined : parseAttendees(list));
+      return rest;
+    });
+    return { rows: clean, attendees };
+  }
+
+  async function after(outcomes: WriteOutcome[], attendees: (Attendee[] | undefined)[], extraUsers: (string | undefined)[] = []): Promise<WriteOutcome[]> {
+    for (const [i, o] of outcomes.entries()) {
+      if (o.ok && (attendees[i] || extraUsers[i])) await relate(o.id, attendees[i] ?? [], extraUsers[i]);
+    }
+    return outcomes;
+  }
+
+  return {
+    ...inner,
+    async *pages(soql, opts) {
+      const isEvent = /\bFROM\s+Event\b/i.test(soql);
+      for await (const page of inner.pages(soql, opts)) yield isEvent ? await enrich(page) : page;
+    },
+    async retrieve(sobject, ids, fields, opts) {
+      const rows = await inner.retrieve(sobject, ids, fields, opts);
+      return sobject === 'Event' ? enrich(rows) : rows;
+    },
+    async create(sobject, rows) {
+      if (sobject !== 'Event') return inner.create(sobject, rows);
+      const { rows: clean, attendees } = split(rows);
+      return after(await inner.create(sobject, clean), attendees);
+    },
+    async update(sobject, rows) {
+      if (sobject !== 'Event') return inner.update(sobject, rows);
+      const { rows: clean, attendees } = split(rows);
+      const noSeriesFlag = clean.map(({ IsRecurrence: _flag, ...rest }) => rest as SfInput & { Id: string });
+      return after(await inner.update(sobject, noSeriesFlag), attendees);
+    },
+    async upsert(sobject, rows, externalIdField) {
+      if (sobject !== 'Event' || (externalIdField && externalIdField !== EXCHANGE_KEY_FIELD)) return inner.upsert(sobject, rows, externalIdField);
+      const { rows: clean, attendees } = split(rows);
+      const keys = clean.map((r) => r[EXCHANGE_KEY_FIELD]).filter((k): k is string => typeof k === 'string');
+      const owners = new Map<string, string>();
+      for (const part of chunks(keys, 100)) {
+        if (part.length === 0) continue;
+        for (const r of await all(`SELECT Id, OwnerId, ${EXCHANGE_KEY_FIELD} FROM Event WHERE ${EXCHANGE_KEY_FIELD} IN (${part.map(soqlString).join(', ')})`)) {
+          owners.set(String(r[EXCHANGE_KEY_FIELD]), String(r.OwnerId));
+        }
+      }
+      const extraUsers: (string | undefined)[] = [];
+      const kept = clean.map((r) => {
+        const owner = owners.get(String(r[EXCHANGE_KEY_FIELD]));
+        if (owner === undefined) {
+          extraUsers.push(undefined);
+          return r;
+        }
+        // the same meeting, already in Salesforce: keep its owner, relate this user to it
+        const { OwnerId: mine, IsRecurrence: _flag, ...rest } = r;
+        extraUsers.push(typeof mine === 'string' && mine !== owner ? mine : undefined);
+        return rest;
+      });
+      return after(await inner.upsert(sobject, kept, externalIdField), attendees, extraUsers);
+    },
+    async sharedEventIds(ownerId) {
+      const rows = await all(`SELECT EventId FROM EventRelation WHERE RelationId = ${soqlString(ownerId)}`);
+      return [...new Set(rows.map((r) => String(r.EventId)))];
+    },
+  };
+}

@@ -1,0 +1,193 @@
+// The two sides of the event kind, as the engine sees them: the connector sides
+// (salesforce/side.ts, graph/exchange-side.ts) wrapped with the calendar rules.
+// Contract (both sides):
+// - Private events follow Events_Private__c: Sync as they are; Skip → out of scope; Busy
+//   Placeholder → read as a placeholder (time and series only, subject "Busy"), on both sides,
+//   so the copy of a private event never carries its details and the pair hashes alike.
+// - A patch that touches a time, the all-day flag or the reminder is completed with the
+//   record's current time fields, so each side can write whole, consistent times.
+// Exchange side:
+// - Scope: items we wrote (stamped) always; others when they carry the category (or every
+//   event in the window when `allEvents`).
+// - Series: calendarView/delta returns occurrences. A series we created from Salesforce
+//   (stamped master) is one record, its master: an occurrence change reads as a change of the
+//   master. A series born in Outlook is synced occurrence by occurrence (its master reads as
+//   gone, so a single event that became a series hands over to its occurrences).
+// - No invitation spam: on an event with attendees, writes never touch what Exchange would
+//   mail attendees about (times, subject, body, location, recurrence) and deletes leave it in
+//   place; only the other properties (showAs, sensitivity, reminder) are written.
+// Salesforce side: occurrence rows of a Salesforce series are out of scope (the master carries it).
+import { placeholder } from '../core/maps/event.ts';
+import type { Current, FeedPage, RecordSide, WriteResult } from '../core/ports.ts';
+import type { Change, Fields, FieldValue, Kind, SideRecord } from '../core/types.ts';
+import { markers, stripMarkers } from './events-map.ts';
+
+export type PrivatePolicy = 'Sync' | 'Skip' | 'Busy Placeholder';
+
+const TIME_FIELDS = ['start', 'end', 'startDate', 'endDate', 'isAllDay'];
+const NOTIFYING = new Set(['subject', 'description', 'location', 'recurrence', ...TIME_FIELDS]);
+
+function privacy(record: SideRecord, policy: PrivatePolicy): SideRecord | 'out-of-scope' {
+  const clean = { ...record, fields: stripMarkers(record.fields) };
+  if (clean.fields.isPrivate !== true || policy === 'Sync') return clean;
+  if (policy === 'Skip') return 'out-of-scope';
+  return { ...clean, fields: placeholder(clean.fields) };
+}
+
+function isRecord(c: Current): c is SideRecord {
+  return typeof c === 'object' && !('deleted' in c);
+}
+
+/** Completes a patch touching times or the reminder with the current time fields. */
+function completeTimes(patch: Fields, current: Fields): Fields {
+  if (![...TIME_FIELDS, 'reminderMinutes'].some((f) => f in patch)) return patch;
+  const out: Record<string, FieldValue> = { ...patch };
+  for (const f of TIME_FIELDS) if (!(f in out)) out[f] = current[f] ?? null;
+  return out;
+}
+
+export interface ExchangeEventOptions {
+  policy: PrivatePolicy;
+  /** Exchange → Salesforce for every event in the window, not only categorised ones. */
+  allEvents?: boolean;
+  log?: (message: string, data: Record<string, unknown>) => void;
+}
+
+export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptions): RecordSide {
+  const masters = new Map<string, Current>();
+  async function masterOf(id: string): Promise<Current> {
+    let m = masters.get(id);
+    if (m === undefined) {
+      m = await inner.get('event', id);
+      masters.set(id, m);
+    }
+    return m;
+  }
+
+  /** What the engine sees of a raw record: itself, its series master, or nothing. */
+  async function view(raw: SideRecord): Promise<Current | { master: string }> {
+    const m = markers(raw.fields);
+    if ((m.__type === 'occurrence' || m.__type === 'exception') && m.__master) {
+      const master = await masterOf(m.__master);
+      // an occurrence of a series we wrote: the series is one record, its master
+      if (isRecord(master) && master.stamp !== undefined) return { master: master.id };
+    } else if (m.__type === 'seriesMaster' && raw.stamp === undefined) {
+      // a series born in Outlook travels as its occurrences; its master is not a record of ours
+      return 'deleted';
+    }
+    if (raw.stamp === undefined && !m.__tagged && !options.allEvents) return 'out-of-scope';
+    return privacy(raw, options.policy);
+  }
+
+  async function current(kind: Kind, id: string): Promise<Current> {
+    const raw = await inner.get(kind, id);
+    if (!isRecord(raw)) return raw;
+    const seen = await view(raw);
+    if (typeof seen === 'object' && 'master' in seen) return seen.master === id ? privacy(raw, options.policy) : 'out-of-scope';
+    return seen;
+  }
+
+  function settle(result: WriteResult): WriteResult {
+    if (!result.ok) return result;
+    const seen = privacy(result.record, options.policy);
+    return { ok: true, record: seen === 'out-of-scope' ? { ...result.record, fields: stripMarkers(result.record.fields) } : seen };
+  }
+
+  return {
+    side: inner.side,
+    async changesSince(kind, cursor): Promise<FeedPage> {
+      masters.clear();
+      const page = await inner.changesSince(kind, cursor);
+      const changes: Change[] = [];
+      const seenMasters = new Set<string>();
+      for (const change of page.changes) {
+        if (change.type !== 'upsert') {
+          changes.push(change);
+          continue;
+        }
+        const seen = await view(change.record);
+        if (typeof seen === 'object' && 'master' in seen) {
+          if (seenMasters.has(seen.master)) continue;
+          seenMasters.add(seen.master);
+          const master = await current(kind, seen.master);
+          changes.push(isRecord(master) ? { side: 'exchange', kind, type: 'upsert', record: master } : { side: 'exchange', kind, type: 'out-of-scope', id: seen.master });
+        } else if (seen === 'deleted') changes.push({ side: 'exchange', kind, type: 'delete', id: change.record.id });
+        else if (seen === 'out-of-scope') changes.push({ side: 'exchange', kind, type: 'out-of-scope', id: change.record.id });
+        else if (isRecord(seen)) changes.push({ side: 'exchange', kind, type: 'upsert', record: seen });
+      }
+      return { ...page, changes };
+    },
+    get: current,
+    candidates: (kind, others) => inner.candidates(kind, others),
+    async create(kind, key, fields) {
+      return settle(await inner.create(kind, key, fields));
+    },
+    async update(kind, id, expectedVersion, patch) {
+      const raw = await inner.get(kind, id);
+      if (!isRecord(raw)) return { ok: false, reason: 'not-found', message: `event ${id} is gone` };
+      let body = completeTimes(patch, raw.fields);
+      if (markers(raw.fields).__meeting) {
+        // a meeting: Exchange would mail its attendees about these; keep them as Outlook has them
+        const kept = Object.fromEntries(Object.entries(body).filter(([k]) => !NOTIFYING.has(k)));
+        if (Object.keys(kept).length < Object.keys(body).length) options.log?.('meeting fields not written to Outlook', { id, fields: Object.keys(body).filter((k) => NOTIFYING.has(k)) });
+        body = kept;
+        if (Object.keys(body).filter((k) => k !== 'attendees' && k !== 'responses' && k !== 'iCalUId').length === 0) {
+          const seen = privacy(raw, options.policy);
+          return { ok: true, record: seen === 'out-of-scope' ? { ...raw, fields: stripMarkers(raw.fields) } : seen };
+        }
+      }
+      return settle(await inner.update(kind, id, expectedVersion, body));
+    },
+    async delete(kind, id, expectedVersion) {
+      const raw = await inner.get(kind, id);
+      if (!isRecord(raw)) return { ok: true };
+      // deleting a meeting would send every attendee a cancellation: leave it in Outlook
+      if (markers(raw.fields).__meeting) return { ok: true };
+      return inner.delete(kind, id, expectedVersion);
+    },
+  };
+}
+
+export function salesforceEventSide(inner: RecordSide, policy: PrivatePolicy): RecordSide {
+  const view = (c: Current): Current => {
+    if (!isRecord(c)) return c;
+    if (markers(c.fields).__child) return 'out-of-scope';
+    return privacy(c, policy);
+  };
+  const settle = (result: WriteResult): WriteResult => {
+    if (!result.ok) return result;
+    const seen = view(result.record);
+    return { ok: true, record: isRecord(seen) ? seen : { ...result.record, fields: stripMarkers(result.record.fields) } };
+  };
+  return {
+    side: inner.side,
+    async changesSince(kind, cursor) {
+      const page = await inner.changesSince(kind, cursor);
+      const changes = page.changes.map((change): Change => {
+        if (change.type !== 'upsert') return change;
+        const seen = view(change.record);
+        return isRecord(seen) ? { ...change, record: seen } : { side: change.side, kind, type: 'out-of-scope', id: change.record.id };
+      });
+      return { ...page, changes };
+    },
+    async get(kind, id) {
+      return view(await inner.get(kind, id));
+    },
+    async candidates(kind, others) {
+      const found = await inner.candidates(kind, others);
+      return found.map(view).filter(isRecord);
+    },
+    async create(kind, key, fields) {
+      return settle(await inner.create(kind, key, fields));
+    },
+    async update(kind, id, expectedVersion, patch) {
+      let body = patch;
+      if ([...TIME_FIELDS, 'reminderMinutes'].some((f) => f in patch)) {
+        const now = await inner.get(kind, id);
+        if (isRecord(now)) body = completeTimes(patch, now.fields);
+      }
+      return settle(await inner.update(kind, id, expectedVersion, body));
+    },
+    delete: (kind, id, expectedVersion) => inner.delete(kind, id, expectedVersion),
+  };
+}
