@@ -161,7 +161,8 @@ export function eventFieldsToRow(fields: Fields): SfInput {
   if (has('iCalUId') && s('iCalUId')) out[EXCHANGE_KEY_FIELD] = `event:${s('iCalUId')}`;
   if (has('attendees') || has('responses')) {
     const responses = (fields.responses && typeof fields.responses === 'object' && !Array.isArray(fields.responses) ? fields.responses : {}) as Record<string, FieldValue>;
-    const list = Array.isArray(fields.attendees) ? (fields.attendees as string[]) : [];
+    // a patch may carry only the responses: relations are added or updated, never removed, so the union is enough
+    const list = [...new Set([...(Array.isArray(fields.attendees) ? (fields.attendees as string[]) : []), ...Object.keys(responses)])];
     out[ATTENDEES_FIELD] = JSON.stringify(list.map((address) => ({ address, status: typeof responses[address] === 'string' ? responses[address] : 'New' })));
   }
   return out;
