@@ -69,7 +69,7 @@ export function taskToFields(item: ExchangeItem): Fields {
   const due = (item.dueDateTime ?? {}) as { dateTime?: unknown };
   return compact({
     subject: text(item.title),
-    description: text(typeof body.content === 'string' ? body.content.trim() : null),
+    description: text(typeof body.content === 'string' ? body.content : null),
     dueDate: isDate(due.dateTime) ? due.dateTime.slice(0, 10) : null,
     status: typeof item.status === 'string' && lookup(STATUS, item.status, 1) ? item.status : 'notStarted',
     priority: typeof item.importance === 'string' && lookup(PRIORITY, item.importance, 1) ? item.importance : 'normal',
