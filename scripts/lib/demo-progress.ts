@@ -28,8 +28,6 @@ function barProgress(out: NodeJS.WritableStream): Progress {
       barsize: 30,
       hideCursor: true,
       clearOnComplete: false,
-      // A redraw only on updates keeps the bars honest: they move when links are really written.
-      forceRedraw: true,
     },
     cliProgress.Presets.shades_classic,
   );

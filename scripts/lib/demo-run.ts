@@ -112,13 +112,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     start: false,
     log: options.log ?? createLogger({ level: 'silent' }),
   });
+  // Ctrl-C still closes the servers and removes the temp dir.
+  const onSignal = (): void => {
+    void stack.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     say(`  Salesforce emulator ${stack.salesforce.instanceUrl}, Graph emulator ${stack.graph.baseUrl}, worker ${stack.worker.url}`);
     say(`  store: SQLite in ${stack.dataDir} (removed at exit)`);
-    say(`  provisioned ${stack.mailboxes.length} mailboxes (Salesforce Contacts folder, Salesforce Tasks list, Salesforce Emails folder, Salesforce category)`);
 
     const today = new Date(stack.salesforce.admin.now()).toISOString().slice(0, 10);
     const mailboxes = await seedDemo(stack, size, today);
+    say(`  ${mailboxes.length} Mailbox_Sync__c records, each mailbox provisioned by the worker (Salesforce Contacts folder, Salesforce Tasks list, Salesforce Emails folder, Salesforce category)`);
     say(`  seeded ${size.contacts} Salesforce contacts and ${size.tasks} tasks across ${mailboxes.length} users;`);
     say('  in each mailbox: 2 Outlook contacts tagged "Salesforce", 1 moved into Salesforce Contacts, 1 personal contact, 2 To Do tasks');
     say();
@@ -230,6 +236,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     result.failure = error instanceof DemoFailure ? error.message : `unexpected error: ${(error as Error).message}`;
     result.ok = false;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await stack.close();
   }
   result.seconds = (Date.now() - t0) / 1000;
