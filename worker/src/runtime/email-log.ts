@@ -292,7 +292,7 @@ async function* download(graph: GraphClient, url: string, size: number, chunkByt
   for (let start = 0; start < size; ) {
     const end = Math.min(size, start + chunkBytes) - 1;
     const res = await graph.raw('GET', url, { headers: { Range: `bytes=${start}-${end}` }, binary: true });
-    if (res.status === 200) {
+    if (res.status === 200 && start === 0) {
       yield res.body as Buffer;
       return;
     }

@@ -1,8 +1,11 @@
 // Filed email (Graph message) → completed Salesforce Task (TaskSubtype Email). One way.
 // The message key is the SHA-256 of the internetMessageId, so the same message filed
 // twice (or retried after a crash) upserts one Task (SCC_Exchange_Key__c = email:<key>).
+// Also pure here: who the task relates to (address order, owner excluded, WhoId/WhatId/
+// further relations), which attachments are saved (inline and size rules) and the key each
+// saved file carries, so a retry finds the files it already wrote instead of adding more.
 import { sha256Hex } from '../hash.ts';
-import { email as validEmail, limit, type FieldLimits, type MapIssue } from '../limits.ts';
+import { email as validEmail, limit, truncate, type FieldLimits, type MapIssue } from '../limits.ts';
 import { instantToDate } from '../timezones.ts';
 import type { FieldValue, Fields } from '../types.ts';
 
@@ -19,6 +22,11 @@ export interface GraphMessage {
   receivedDateTime?: string;
   internetMessageId?: string;
   hasAttachments?: boolean;
+}
+
+/** The Task's External ID value for a message: `email:<sha256 of internetMessageId>`. */
+export function exchangeKey(internetMessageId: string): string {
+  return `email:${sha256Hex(internetMessageId)}`;
 }
 
 /**
@@ -50,11 +58,129 @@ export function fromExchange(m: GraphMessage, zone: string, toText: (html: strin
 /** The Task to upsert; WhoId/WhatId are resolved by the runtime from `participants`. */
 export function toSalesforce(fields: Fields, limits: FieldLimits, issues: MapIssue[]): Record<string, string | null> {
   const text = (name: string): string | null => (typeof fields[name] === 'string' ? (fields[name] as string) : null);
+  const description = text('description');
+  const max = limits.Description;
   return {
     Subject: limit('Subject', text('subject'), limits, issues),
-    Description: limit('Description', text('description'), limits, issues),
+    Description: description !== null && max !== undefined ? withTruncationNote(description, max, issues) : description,
     Status: 'Completed',
     TaskSubtype: 'Email',
     ActivityDate: text('dueDate'),
   };
+}
+
+/**
+ * Cut a long description to `max` (UTF-16 units, never inside a surrogate pair) and end it
+ * with a note the user can see, saying how much was left out: a silent cut would read as
+ * the whole email.
+ */
+export function withTruncationNote(text: string, max: number, issues: MapIssue[]): string {
+  if (text.length <= max) return text;
+  const total = [...text].length;
+  // The note's own length depends on the number it names; the longest such number is `total`.
+  const note = (omitted: number): string => `\n\n[Truncated by SmartCloud Connect: ${omitted} of ${total} characters omitted; the full email is in Outlook.]`;
+  const room = Math.max(0, max - note(total).length);
+  const kept = truncate(text, room);
+  const out = kept + note(total - [...kept].length);
+  issues.push({ field: 'Description', code: 'truncated', message: `Description cut from ${total} to ${[...kept].length} characters (limit ${max}) with a note` });
+  return out.length <= max ? out : truncate(out, max);
+}
+
+/** Sender, then To, then Cc, lower-cased, each once: the order matches are tried for WhoId. */
+export function messageAddresses(m: GraphMessage): string[] {
+  const all = [m.from, ...(m.toRecipients ?? []), ...(m.ccRecipients ?? [])];
+  const out: string[] = [];
+  for (const r of all) {
+    const a = r?.emailAddress?.address?.trim().toLowerCase();
+    if (a && !out.includes(a)) out.push(a);
+  }
+  return out;
+}
+
+export interface MatchCandidate {
+  id: string;
+  email: string;
+  type: 'Contact' | 'Lead';
+  accountId?: string | null;
+}
+
+export interface Relations {
+  whoId: string | null;
+  /** Further contacts and leads (TaskRelation rows when Shared Activities is on). */
+  others: string[];
+  whatId: string | null;
+  /** Addresses matched by nothing (the owner's own excluded). */
+  unmatched: string[];
+}
+
+/**
+ * Who a filed email relates to. The mailbox owner's addresses never match (they are the
+ * user, not a customer). Per address a contact wins over a lead; the first matched address
+ * (sender first) gives WhoId; WhatId is the matched contacts' account when they all share one.
+ */
+export function relate(addresses: readonly string[], owner: readonly string[], candidates: readonly MatchCandidate[]): Relations {
+  const mine = new Set(owner.map((a) => a.toLowerCase()));
+  const ids: string[] = [];
+  const accounts = new Set<string>();
+  const unmatched: string[] = [];
+  for (const address of addresses) {
+    if (mine.has(address)) continue;
+    const hits = candidates.filter((c) => c.email.toLowerCase() === address);
+    const contacts = hits.filter((c) => c.type === 'Contact').sort((a, b) => a.id.localeCompare(b.id));
+    const leads = hits.filter((c) => c.type === 'Lead').sort((a, b) => a.id.localeCompare(b.id));
+    const chosen = contacts.length > 0 ? contacts : leads;
+    if (chosen.length === 0) unmatched.push(address);
+    for (const c of chosen) {
+      if (!ids.includes(c.id)) ids.push(c.id);
+      if (c.type === 'Contact' && c.accountId) accounts.add(c.accountId);
+    }
+  }
+  return { whoId: ids[0] ?? null, others: ids.slice(1), whatId: accounts.size === 1 ? [...accounts][0]! : null, unmatched };
+}
+
+export interface AttachmentInfo {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
+  isInline: boolean;
+  /** '#microsoft.graph.fileAttachment', itemAttachment or referenceAttachment. */
+  odataType: string;
+}
+
+export interface AttachmentRules {
+  includeInline: boolean;
+  maxBytes: number;
+}
+
+export interface PlannedFile extends AttachmentInfo {
+  /** Carried by the ContentVersion so a retry recognises a file it already saved. */
+  key: string;
+}
+
+/**
+ * Which attachments become files. The key is derived from what the attachment is (name,
+ * size, type, and its rank among identical ones), not from Graph's attachment id, so the
+ * same email filed again from another copy maps to the same files.
+ */
+export function planAttachments(list: readonly AttachmentInfo[], rules: AttachmentRules): { files: PlannedFile[]; skipped: Array<{ name: string; reason: string }> } {
+  const files: PlannedFile[] = [];
+  const skipped: Array<{ name: string; reason: string }> = [];
+  const seen = new Map<string, number>();
+  for (const a of list) {
+    if (a.odataType && !/fileAttachment$/i.test(a.odataType)) {
+      skipped.push({ name: a.name, reason: 'it is not a file (an attached item or a cloud link)' });
+      continue;
+    }
+    if (a.isInline && !rules.includeInline) continue;
+    if (a.size > rules.maxBytes) {
+      skipped.push({ name: a.name, reason: `it is ${a.size} bytes, over the ${rules.maxBytes}-byte limit` });
+      continue;
+    }
+    const identity = `${a.name}\n${a.size}\n${a.contentType}`;
+    const rank = (seen.get(identity) ?? 0) + 1;
+    seen.set(identity, rank);
+    files.push({ ...a, key: `att:${sha256Hex(`${identity}\n${rank}`).slice(0, 40)}` });
+  }
+  return { files, skipped };
 }
