@@ -53,6 +53,8 @@ export interface RawResponse {
 export interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
+  /** Read the response body as bytes (a Buffer), e.g. an attachment's $value. */
+  binary?: boolean;
 }
 
 export interface GraphCounters {
@@ -160,7 +162,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     return pendingToken;
   }
 
-  async function send(method: string, url: string, headers: Headers, body: string | undefined): Promise<RawResponse> {
+  async function send(method: string, url: string, headers: Headers, body: string | undefined, binary = false): Promise<RawResponse> {
     const target = new URL(url);
     if (target.host !== baseHost || target.protocol !== baseProtocol) {
       // Never hand the bearer token to a host other than the configured Graph root.
@@ -185,7 +187,8 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
           counters.requests++;
           try {
             const r = await undiciFetch(url, { method, headers: h, body: payload, dispatcher, signal: AbortSignal.timeout(requestTimeoutMs) });
-            return { status: r.status, headers: r.headers as unknown as Headers, body: await readBody(r) };
+            const ok = r.status >= 200 && r.status < 300;
+            return { status: r.status, headers: r.headers as unknown as Headers, body: binary && ok ? Buffer.from(await r.arrayBuffer()) : await readBody(r) };
           } catch (error) {
             if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
               throw new ExchangeError('temporary', 0, 'Timeout', `Graph did not answer within ${requestTimeoutMs} ms`);
@@ -250,7 +253,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
   async function raw(method: string, pathOrUrl: string, opts: RequestOptions = {}): Promise<RawResponse> {
     const headers = new Headers(opts.headers);
     const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-    return send(method.toUpperCase(), url(pathOrUrl), headers, body);
+    return send(method.toUpperCase(), url(pathOrUrl), headers, body, opts.binary === true);
   }
 
   async function request<T>(method: string, pathOrUrl: string, opts: RequestOptions = {}): Promise<T> {
