@@ -62,7 +62,7 @@ export function htmlToText(html: string): string {
 }
 
 export async function logFiledEmails(ctx: EmailLogContext): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
+  const counts: Record<string, number> = { 'email.toSalesforce': 0, 'email.created': 0, 'email.issues': 0, 'email.files': 0 };
   const add = (k: string, n = 1): void => {
     counts[`email.${k}`] = (counts[`email.${k}`] ?? 0) + n;
   };
@@ -76,7 +76,12 @@ export async function logFiledEmails(ctx: EmailLogContext): Promise<Record<strin
       for (const entry of page.entries) {
         // Moved out of the folder or deleted: the Salesforce task stays (it is the record of the email).
         if (entry.type !== 'upsert') continue;
-        add(await logOne(ctx, entry.item, { settings, fieldLimits, rules, add }));
+        const outcome = await logOne(ctx, entry.item, { settings, fieldLimits, rules, add });
+        // The Status page's names: a logged email is a write to Salesforce; skips are issues.
+        if (outcome === 'logged') {
+          add('toSalesforce');
+          add('created');
+        } else if (outcome !== 'unchanged') add('issues');
       }
       const next = page.deltaLink ?? page.nextLink;
       if (next) await ctx.store.setCursor(ctx.mailboxId, 'exchange', EMAIL_CURSOR_CHANNEL, next);
