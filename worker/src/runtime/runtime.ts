@@ -23,6 +23,7 @@ import { createScheduler, type RunContext, type RunReason, type RunResult, type 
 import { linkStoreOf } from '../store/link-store.ts';
 import type { Mailbox, MailboxState, Store } from '../store/types.ts';
 import { addCounts, countReport, nestCounts } from './counts.ts';
+import { logFiledEmails, type EmailOptions } from './email-log.ts';
 import { RunError, classify } from './errors.ts';
 import { DEFAULT_KINDS, type KindPlugin } from './kinds.ts';
 import { planOf, storedSettings, syncSettings, type StoredSettings } from './mailbox-config.ts';
@@ -43,6 +44,8 @@ export interface RuntimeOptions {
   leaseTtlMs?: number;
   streaming?: 'cdc' | 'pushtopic';
   kinds?: readonly KindPlugin[];
+  /** Email logging options (attachment rules); false turns email logging off in this process. */
+  email?: EmailOptions | false;
   /** Scheduler poll (ms) and hint coalescing delay (ms). */
   pollIntervalMs?: number;
   hintDelayMs?: number;
@@ -314,6 +317,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       for (const plugin of kinds) {
         if (!plugin.enabled(config)) continue;
         addCounts(counts, await syncKind(mailbox, settings, plugin));
+      }
+      // Filed emails are one-way and item-by-item (task, relations, files, stamp): their own run.
+      if (config.syncEmails && options.email !== false) {
+        addCounts(counts, await logFiledEmails({ ...options.email, store, graph, sf, records, mailboxId: id, config, mailFolderId: settings.provisioned.mailFolderId, categoryName: settings.provisioned.categoryName, ...(log ? { log } : {}) }));
       }
     } catch (error) {
       const failure = classify(error);
