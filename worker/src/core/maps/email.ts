@@ -106,36 +106,52 @@ export interface MatchCandidate {
 
 export interface Relations {
   whoId: string | null;
-  /** Further contacts and leads (TaskRelation rows when Shared Activities is on). */
+  /** Further contacts (TaskRelation rows when Shared Activities is on). */
   others: string[];
   whatId: string | null;
   /** Addresses matched by nothing (the owner's own excluded). */
   unmatched: string[];
+  /** Matches left unrelated by Salesforce's rule (one lead, or up to 50 contacts). */
+  unrelated: string[];
 }
+
+/** Salesforce relates a task to one lead or to up to 50 contacts (TaskRelation). */
+export const MAX_TASK_CONTACTS = 50;
 
 /**
  * Who a filed email relates to. The mailbox owner's addresses never match (they are the
- * user, not a customer). Per address a contact wins over a lead; the first matched address
- * (sender first) gives WhoId; WhatId is the matched contacts' account when they all share one.
+ * user, not a customer). Per address a contact wins over a lead. A task holds one lead or up
+ * to 50 contacts, never both: contacts when any matched (the first matched address, sender
+ * first, gives WhoId), else the first lead. WhatId is the contacts' account when they all
+ * share one.
  */
 export function relate(addresses: readonly string[], owner: readonly string[], candidates: readonly MatchCandidate[]): Relations {
   const mine = new Set(owner.map((a) => a.toLowerCase()));
-  const ids: string[] = [];
-  const accounts = new Set<string>();
+  const contacts: MatchCandidate[] = [];
+  const leads: MatchCandidate[] = [];
   const unmatched: string[] = [];
+  const byId = (a: MatchCandidate, b: MatchCandidate): number => a.id.localeCompare(b.id);
   for (const address of addresses) {
     if (mine.has(address)) continue;
     const hits = candidates.filter((c) => c.email.toLowerCase() === address);
-    const contacts = hits.filter((c) => c.type === 'Contact').sort((a, b) => a.id.localeCompare(b.id));
-    const leads = hits.filter((c) => c.type === 'Lead').sort((a, b) => a.id.localeCompare(b.id));
-    const chosen = contacts.length > 0 ? contacts : leads;
-    if (chosen.length === 0) unmatched.push(address);
-    for (const c of chosen) {
-      if (!ids.includes(c.id)) ids.push(c.id);
-      if (c.type === 'Contact' && c.accountId) accounts.add(c.accountId);
+    const c = hits.filter((h) => h.type === 'Contact').sort(byId);
+    const l = hits.filter((h) => h.type === 'Lead').sort(byId);
+    if (c.length === 0 && l.length === 0) unmatched.push(address);
+    for (const x of c.length > 0 ? c : l) {
+      const list = x.type === 'Contact' ? contacts : leads;
+      if (!list.some((y) => y.id === x.id)) list.push(x);
     }
   }
-  return { whoId: ids[0] ?? null, others: ids.slice(1), whatId: accounts.size === 1 ? [...accounts][0]! : null, unmatched };
+  const chosen = contacts.length > 0 ? contacts.slice(0, MAX_TASK_CONTACTS) : leads.slice(0, 1);
+  const accounts = new Set(chosen.map((c) => c.accountId).filter((a): a is string => typeof a === 'string' && a !== ''));
+  const unrelated = [...contacts, ...leads].filter((x) => !chosen.includes(x)).map((x) => x.id);
+  return {
+    whoId: chosen[0]?.id ?? null,
+    others: chosen.slice(1).map((c) => c.id),
+    whatId: contacts.length > 0 && accounts.size === 1 ? [...accounts][0]! : null,
+    unmatched,
+    unrelated,
+  };
 }
 
 export interface AttachmentInfo {
