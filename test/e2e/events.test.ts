@@ -165,6 +165,24 @@ describe('recurring series', () => {
     await compare('Weekly sync v2');
   });
 
+  it('an Outlook single event turned into a series hands over to its occurrences', async () => {
+    const first = mondayIn(6);
+    const id = stack.graph.admin.userCreateEvent(m1.address, null, {
+      subject: 'Becomes weekly',
+      start: { dateTime: `${first}T07:00:00`, timeZone: 'UTC' },
+      end: { dateTime: `${first}T07:30:00`, timeZone: 'UTC' },
+      categories: ['Salesforce'],
+    });
+    await run(m1);
+    const uid = String(events(m1).find((e) => e.id === id)!.iCalUId);
+    expect(sfEvents(`SCC_Exchange_Key__c = 'event:${uid}'`)).toHaveLength(1);
+    stack.graph.admin.userUpdateEvent(m1.address, id, { recurrence: { pattern: { type: 'weekly', interval: 1, daysOfWeek: ['monday'] }, range: { type: 'numbered', startDate: first, numberOfOccurrences: 3 } } });
+    await run(m1);
+    expect(sfEvents(`SCC_Exchange_Key__c = 'event:${uid}'`)).toHaveLength(0);
+    const rows = sfEvents(`SCC_Exchange_Key__c LIKE 'event:${uid}:%'`);
+    expect(rows.map((r) => iso(r.StartDateTime)).sort()).toEqual([0, 7, 14].map((d) => `${date(Date.parse(first) + d * DAY)}T07:00:00.000Z`));
+  });
+
   it('a Salesforce weekly series becomes an Outlook series with the same pattern', async () => {
     const first = mondayIn(2);
     const start = `${first}T08:00:00.000Z`;
@@ -188,6 +206,29 @@ describe('recurring series', () => {
     // Salesforce keeps the series as its master plus one row per occurrence; none is another event
     expect(sfQuery(stack, `SELECT Id FROM Event WHERE Subject = 'Standup SF' AND RecurrenceActivityId != '${id}'`)).toHaveLength(0);
     expect(byStamp(m1, id)).toHaveLength(1);
+    // a whole-series edit in Salesforce reaches the Outlook series
+    stack.salesforce.admin.update('Event', id, { Subject: 'Standup SF (new room)' });
+    await run(m1);
+    expect(byStamp(m1, id)[0]!.subject).toBe('Standup SF (new room)');
+  });
+});
+
+describe('showAs and reminders', () => {
+  it('flow both ways', async () => {
+    const start = `${mondayIn(2)}T16:00:00.000Z`;
+    const id = stack.salesforce.admin.insert('Event', {
+      Subject: 'Reminder SF', StartDateTime: start, ActivityDateTime: start, DurationInMinutes: 30, OwnerId: m1.salesforceUserId,
+      ShowAs: 'OutOfOffice', IsReminderSet: true, ReminderDateTime: new Date(Date.parse(start) - 15 * 60_000).toISOString(),
+    });
+    await run(m1);
+    const [item] = byStamp(m1, id);
+    expect(item).toMatchObject({ showAs: 'oof', isReminderOn: true, reminderMinutesBeforeStart: 15 });
+    stack.graph.admin.userUpdateEvent(m1.address, String(item!.id), { reminderMinutesBeforeStart: 60, showAs: 'free' });
+    await run(m1);
+    const [row] = sfQuery(stack, `SELECT Id, ShowAs, IsReminderSet, ReminderDateTime FROM Event WHERE Id = '${id}'`);
+    expect(row?.ShowAs).toBe('Free');
+    expect(row?.IsReminderSet).toBe(true);
+    expect(iso(row!.ReminderDateTime)).toBe(new Date(Date.parse(start) - 60 * 60_000).toISOString());
   });
 });
 

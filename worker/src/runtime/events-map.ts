@@ -10,6 +10,7 @@
 //   is suffixed with its original start, so each occurrence has its own key.
 // - toGraph never writes attendees: Exchange mails attendees on every organizer write that
 //   carries them (see docs/events.md).
+import { convert } from 'html-to-text';
 import { fromExchange, fromSalesforce, toExchange, toSalesforce, type GraphEvent, type SalesforceEvent } from '../core/maps/event.ts';
 import type { Fields, FieldValue } from '../core/types.ts';
 import type { ExchangeItem } from '../graph/delta.ts';
@@ -199,6 +200,13 @@ export const eventSalesforceMap: SalesforceKindMap = {
 /** Graph event → neutral fields plus the markers the Exchange event side reads. */
 export function eventItemToFields(item: ExchangeItem, category: string): Fields {
   const out: Record<string, FieldValue> = { ...fromExchange(item as unknown as GraphEvent) };
+  const body = item.body as { contentType?: unknown; content?: unknown } | undefined;
+  if (body?.contentType === 'html' && typeof body.content === 'string') {
+    // Outlook keeps bodies as HTML; Salesforce's Description is plain text
+    const plain = convert(body.content, { wordwrap: false }).trim();
+    if (plain) out.description = plain;
+    else delete out.description;
+  }
   const type = typeof item.type === 'string' ? item.type : 'singleInstance';
   const uid = typeof item.iCalUId === 'string' && item.iCalUId !== '' ? item.iCalUId : null;
   const original = typeof item.originalStart === 'string' ? new Date(item.originalStart).toISOString() : null;

@@ -114,6 +114,13 @@ export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptio
         } else if (seen === 'deleted') changes.push({ side: 'exchange', kind, type: 'delete', id: change.record.id });
         else if (seen === 'out-of-scope') changes.push({ side: 'exchange', kind, type: 'out-of-scope', id: change.record.id });
         else if (isRecord(seen)) changes.push({ side: 'exchange', kind, type: 'upsert', record: seen });
+        const master = markers(change.record.fields).__master;
+        if (typeof seen === 'object' && !('master' in seen) && isRecord(seen) && master && !seenMasters.has(master)) {
+          // an Outlook series travels as its occurrences: if its master was synced as a single
+          // event before it became a series, that copy goes (the driver reads the master as gone)
+          seenMasters.add(master);
+          changes.push({ side: 'exchange', kind, type: 'delete', id: master });
+        }
       }
       return { ...page, changes };
     },
