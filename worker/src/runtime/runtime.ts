@@ -237,6 +237,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     };
     const own = plugin.sides
       ? await plugin.sides({
+          mailboxId: mailbox.id,
+          store,
           config,
           provisioned,
           records,
@@ -270,6 +272,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       await store.deleteCursor(mailbox.id, side, plugin.kind);
       report = await run();
     }
+    await own?.afterRun?.();
     const counts: Record<string, number> = {};
     for (const k of report.kinds) {
       addCounts(counts, countReport(k));
@@ -286,8 +289,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           issueKey: `error:${mailbox.id}:${k.kind}:${item.salesforceId ?? ''}:${item.exchangeId ?? ''}:${f.reason}`,
         });
       }
-      // An item that now linked cleanly has its earlier write errors behind it.
-      const linked = k.actions.filter((a): a is Extract<Action, { type: 'link' }> => a.type === 'link');
+      // An item that now linked cleanly has its earlier write errors behind it. A planned link
+      // whose item failed in this run was never committed: its error stays open.
+      const failedItem = (a: Extract<Action, { type: 'link' }>): boolean =>
+        k.failures.some((f) => f.action.type !== 'valve' && ((a.item.salesforceId !== undefined && f.action.item.salesforceId === a.item.salesforceId) || (a.item.exchangeId !== undefined && f.action.item.exchangeId === a.item.exchangeId)));
+      const linked = k.actions.filter((a): a is Extract<Action, { type: 'link' }> => a.type === 'link' && !failedItem(a));
       if (linked.length > 0) {
         const open = (await store.listIssues(mailbox.id, { open: true })).filter((i) => i.kind === 'Error' && i.objectType === OBJECT[k.kind] && i.issueKey?.startsWith('error:'));
         for (const issue of open) {
