@@ -1,6 +1,10 @@
 // The scorecard's families in print order. Each runs its fast subset by default and every
 // case with { full: true }; the seed picks and orders the sampled cases.
+import { badInput } from './bad-input.ts';
 import { crashPoints } from './crash-points.ts';
 import type { Family } from './scorecard.ts';
 
-export const FAMILIES: ReadonlyArray<{ name: string; run: Family }> = [{ name: 'crash points', run: crashPoints }];
+export const FAMILIES: ReadonlyArray<{ name: string; run: Family }> = [
+  { name: 'crash points', run: crashPoints },
+  { name: 'bad input', run: badInput },
+];
