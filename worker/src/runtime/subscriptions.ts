@@ -33,6 +33,7 @@ export async function maintainMailboxSubscriptions(
     ...(settings.config.syncContacts ? { contactFolderId: p.contactFolderId } : {}),
     ...(settings.config.syncTasks ? { todoListId: p.todoListId } : {}),
     ...(settings.config.syncEmails ? { mailFolderId: p.mailFolderId } : {}),
+    ...(settings.config.syncEvents ? { calendar: true } : {}),
   });
   // Contacts given the category anywhere in the mailbox: watch all contacts too (hints only).
   if (settings.config.syncContacts) targets.push({ kind: 'contacts', resource: `/users/${address}/contacts` });
