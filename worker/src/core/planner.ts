@@ -5,6 +5,7 @@
 // Every branch names its situation (the truth table of DESIGN.md "Sync engine").
 import { merge } from './merge.ts';
 import { KEY_PHASES, exchangeKey } from './natural-key.ts';
+import { otherSide } from './types.ts';
 import type {
   Action,
   Change,
@@ -29,6 +30,37 @@ type SideView =
   | { readonly status: 'changed'; readonly record: SideRecord }
   | { readonly status: 'deleted' }
   | { readonly status: 'out-of-scope' };
+
+/** A write-ahead note left by a create whose link was never committed (a crash in between). */
+interface CreateNote {
+  /** Side of the record the copy is made from; the copy goes to the other side. */
+  readonly source: Side;
+  readonly sourceId: string;
+  /** The create key: the copy carries it as its stamp. */
+  readonly key: string;
+  /** The source's mapped fields when the create was planned, and their hash. */
+  readonly base: Fields;
+  readonly hash: string;
+  readonly version: string;
+  /** Ids as the note is stored (the copy's is a pendingCreateId): an `unlink` of this drops the note. */
+  readonly item: ItemRef;
+}
+
+function noteOf(link: Link): CreateNote | undefined {
+  const create = link.pending?.create;
+  if (!link.pending || !create) return undefined;
+  const source = otherSide(create.side);
+  const state = link.pending[source];
+  return {
+    source,
+    sourceId: state.id,
+    key: create.key,
+    base: link.pending.base,
+    hash: state.hash,
+    version: state.version,
+    item: { kind: link.kind, salesforceId: link.salesforce.id, exchangeId: link.exchange.id },
+  };
+}
 
 interface Flows {
   readonly salesforce: boolean;
@@ -56,7 +88,16 @@ export function plan(input: PlanInput): Action[] {
   const { settings, hash, mailbox } = input;
   const linkBySf = new Map<string, Link>();
   const linkByEx = new Map<string, Link>();
+  /** Create notes by kind and source ("side\0id"); their pairs are planned as unlinked items. */
+  const notes = new Map<Kind, Map<string, CreateNote>>();
   for (const link of input.links) {
+    const note = noteOf(link);
+    if (note) {
+      const byKind = notes.get(link.kind) ?? new Map<string, CreateNote>();
+      byKind.set(`${note.source}\u0000${note.sourceId}`, note);
+      notes.set(link.kind, byKind);
+      continue;
+    }
     linkBySf.set(`${link.kind}\u0000${link.salesforce.id}`, link);
     linkByEx.set(`${link.kind}\u0000${link.exchange.id}`, link);
   }
@@ -64,6 +105,14 @@ export function plan(input: PlanInput): Action[] {
   // the runtime resolves each touched id to its current state, so duplicates agree; keep one
   const latest = new Map<string, Change>();
   for (const change of input.changes) latest.set(changeKey(change), change);
+  for (const [kind, byKind] of notes) {
+    for (const note of byKind.values()) {
+      const record: SideRecord = { id: note.sourceId, version: note.version, fields: note.base };
+      const change: Change = { side: note.source, kind, type: 'upsert', record };
+      // a noted source the feeds did not report is as it was when the create was planned
+      if (!latest.has(changeKey(change))) latest.set(changeKey(change), change);
+    }
+  }
 
   const linked = new Map<string, { link: Link; salesforce?: Change; exchange?: Change }>();
   const unlinked = new Map<Kind, { salesforce: Change[]; exchange: Change[] }>();
@@ -300,12 +349,83 @@ export function plan(input: PlanInput): Action[] {
         }
       }
     }
-    const pairs: { sf: SideRecord; ex: SideRecord; situation: Situation }[] = [];
-    const take = (sf: SideRecord, ex: SideRecord, situation: Situation): void => {
-      pairs.push({ sf, ex, situation });
+    const pairs: { sf: SideRecord; ex: SideRecord; situation: Situation; base?: Fields }[] = [];
+    const take = (sf: SideRecord, ex: SideRecord, situation: Situation, base?: Fields): void => {
+      pairs.push({ sf, ex, situation, ...(base !== undefined ? { base } : {}) });
       pool.salesforce.delete(sf.id);
       pool.exchange.delete(ex.id);
     };
+    const kindNotes = notes.get(kind) ?? new Map<string, CreateNote>();
+    const noteFor = (side: Side, id: string): CreateNote | undefined => kindNotes.get(`${side}\u0000${id}`);
+    for (const key of [...kindNotes.keys()].sort(compareStrings)) out.push(...planNoted(kindNotes.get(key)!));
+
+    /** A create whose link a crash never committed: the note's base tells edits from the state we copied. */
+    function planNoted(note: CreateNote): Action[] {
+      const source = note.source;
+      const target = otherSide(source);
+      const idOf = (side: Side): 'salesforceId' | 'exchangeId' => (side === 'salesforce' ? 'salesforceId' : 'exchangeId');
+      const sourceChange = pools[source].find((c) => (c.type === 'upsert' ? c.record.id : c.id) === note.sourceId);
+      const copy = sortedValues(pool[target]).find((r) => r.stamp === note.key);
+      const copyDeleted = pools[target].some((c) => c.type === 'delete' && c.stamp === note.key);
+      const forget: Action = { type: 'unlink', item: note.item, situation: 'deleted-before-linked' };
+      const propagates = (deletedOn: Side): boolean =>
+        flows[deletedOn] && (deletedOn === 'salesforce' ? ks.deleteToExchange : ks.deleteToSalesforce);
+      const state = (r: SideRecord): SideState => ({ id: r.id, version: r.version, hash: hash(r.fields) });
+      if (!sourceChange || sourceChange.type === 'out-of-scope') {
+        // the source left scope before its copy was linked: drop the note; a copy made stays, unlinked and reported
+        return [{ ...forget, situation: 'out-of-scope' }];
+      }
+      if (sourceChange.type === 'delete') {
+        if (!copy) {
+          // the source is gone and its copy never made or gone too: only the note is left to drop
+          return [forget];
+        }
+        pool[target].delete(copy.id);
+        const copyItem: ItemRef = { kind, [idOf(target)]: copy.id };
+        if (hash(copy.fields) !== note.hash && flows[target]) {
+          // source deleted, its copy edited before the link was saved: the edit wins, the source comes back from the copy
+          const situation: Situation = source === 'salesforce' ? 'deleted-in-salesforce-edited-in-exchange' : 'deleted-in-exchange-edited-in-salesforce';
+          const key = target === 'exchange' ? exchangeKey(kind, mailbox, copy.id, copy.fields) : copy.id;
+          return [
+            { type: 'conflict', item: copyItem, situation, fields: [], deletedOn: source, message: `deleted in ${sideName(source)} but edited on the other side: restored` },
+            { type: 'create', item: copyItem, situation, side: source, key, fields: copy.fields },
+            { type: 'link', item: copyItem, situation, target: target === 'salesforce' ? { salesforce: state(copy), base: copy.fields } : { exchange: state(copy), base: copy.fields } },
+            forget,
+          ];
+        }
+        if (propagates(source)) {
+          // source deleted before its copy was linked, copy untouched: the delete reaches the copy
+          return [{ type: 'delete', item: copyItem, situation: 'deleted-before-linked', side: target, id: copy.id, expectedVersion: copy.version }, forget];
+        }
+        // source deleted before its copy was linked, deletes not propagated: leave the copy
+        return [{ type: 'skip', item: copyItem, situation: 'deleted-before-linked', report: true, message: 'its original was deleted before the link was saved' }, forget];
+      }
+      const record = sourceChange.record;
+      const sourceItem: ItemRef = { kind, [idOf(source)]: record.id };
+      if (copy) {
+        // our copy is there: pair them with the noted base, so edits on either side since the create merge as edits
+        const [sf, ex] = source === 'salesforce' ? [record, copy] : [copy, record];
+        take(sf, ex, 'matched-by-stamp', note.base);
+        return [];
+      }
+      if (!copyDeleted) return [];
+      pool[source].delete(record.id);
+      if (hash(record.fields) !== note.hash && flows[source]) {
+        // copy deleted before its link was saved, source edited since: the edit beats the delete, the copy is made again
+        const situation: Situation = target === 'salesforce' ? 'deleted-in-salesforce-edited-in-exchange' : 'deleted-in-exchange-edited-in-salesforce';
+        return [
+          { type: 'conflict', item: sourceItem, situation, fields: [], deletedOn: target, message: `deleted in ${sideName(target)} but edited on the other side: restored` },
+          { type: 'create', item: sourceItem, situation, side: target, key: note.key, fields: record.fields },
+          { type: 'link', item: sourceItem, situation, target: source === 'salesforce' ? { salesforce: state(record), base: record.fields } : { exchange: state(record), base: record.fields } },
+        ];
+      }
+      if (propagates(target)) {
+        // copy deleted before its link was saved, source untouched: the delete reaches the source
+        return [{ type: 'delete', item: sourceItem, situation: 'deleted-before-linked', side: source, id: record.id, expectedVersion: record.version }, forget];
+      }
+      // copy deleted before its link was saved, deletes not propagated: leave the source
+      return [{ type: 'skip', item: sourceItem, situation: 'deleted-before-linked', report: true, message: 'its copy was deleted before the link was saved' }, forget];
+    }
     const involvesFresh = (sf: SideRecord, ex: SideRecord): boolean => fresh.salesforce.has(sf.id) || fresh.exchange.has(ex.id);
 
     // matched by stamp: the Exchange item carries this Salesforce Id, or the record carries the item's key
@@ -338,13 +458,14 @@ export function plan(input: PlanInput): Action[] {
         }
       }
     }
-    for (const { sf, ex, situation } of pairs) {
+    for (const { sf, ex, situation, base } of pairs) {
       const item: ItemRef = { kind, salesforceId: sf.id, exchangeId: ex.id };
       // matched by stamp: one is our copy of the other whose link a crash lost; either may
       // have been edited since, so every difference is a recorded conflict.
       // matched by natural key: no base, a value on one side fills the other
+      // (a copy paired through its create note has the note's base: a three-way merge)
       out.push(
-        ...writePair(item, kind, situation === 'matched-by-stamp' ? undefined : {}, sf.fields, ex.fields, situation, {
+        ...writePair(item, kind, base ?? (situation === 'matched-by-stamp' ? undefined : {}), sf.fields, ex.fields, situation, {
           salesforce: { id: sf.id, version: sf.version, hash: hash(sf.fields) },
           exchange: { id: ex.id, version: ex.version, hash: hash(ex.fields) },
         }),
@@ -362,7 +483,10 @@ export function plan(input: PlanInput): Action[] {
           continue;
         }
         const identity = side === 'salesforce' ? record.id : exchangeKey(kind, mailbox, record.id, record.fields);
-        if (deletedStamps[target].has(identity) || (record.stamp !== undefined && deletedIds[target].has(record.stamp))) {
+        // a noted source (created before a crash, no copy to be seen) skips the stamp checks: the note
+        // already settled deletes, so it is created again here (the key makes that idempotent)
+        const noted = noteFor(side, record.id) !== undefined;
+        if (!noted && (deletedStamps[target].has(identity) || (record.stamp !== undefined && deletedIds[target].has(record.stamp)))) {
           const propagate = flows[target] && (target === 'salesforce' ? ks.deleteToExchange : ks.deleteToSalesforce);
           if (propagate) {
             // its counterpart was deleted before the link was committed (a crash after our create): the delete reaches it too
@@ -374,7 +498,7 @@ export function plan(input: PlanInput): Action[] {
           }
           continue;
         }
-        if (record.stamp !== undefined) {
+        if (record.stamp !== undefined && !noted) {
           // carries the identity of a counterpart we no longer link (left scope, or its delete was kept): never duplicate it
           out.push({ type: 'skip', item, situation: 'stamped-but-unlinked', report: true, message: `stamped with ${record.stamp} but not linked` });
           continue;
@@ -385,6 +509,14 @@ export function plan(input: PlanInput): Action[] {
         out.push({ type: 'create', item, situation, side: target, key, fields: record.fields });
         out.push({ type: 'link', item, situation, target: side === 'salesforce' ? { salesforce: own, base: record.fields } : { exchange: own, base: record.fields } });
       }
+    }
+    for (const note of kindNotes.values()) {
+      const sourceField = note.source === 'salesforce' ? 'salesforceId' : 'exchangeId';
+      const settled = out.some(
+        (a) => (a.type === 'link' && a.item[sourceField] === note.sourceId) || (a.type === 'unlink' && a.item.salesforceId === note.item.salesforceId),
+      );
+      // a noted create the plan no longer makes (direction changed, kind matched elsewhere): drop the note
+      if (!settled) out.push({ type: 'unlink', item: note.item, situation: 'direction' });
     }
     return out;
   }
@@ -411,6 +543,10 @@ export function plan(input: PlanInput): Action[] {
       .map((a) => ({ type: 'skip', item: a.item, situation: 'safety-valve', report: false, message: 'held back by the safety valve' }));
     return [{ type: 'valve', mailbox, situation: 'safety-valve', reason, deletes, links: input.links.length, message }, ...held];
   }
+}
+
+function sideName(side: Side): string {
+  return side === 'salesforce' ? 'Salesforce' : 'Exchange';
 }
 
 function describeConflict(c: FieldConflict): string {

@@ -9,7 +9,7 @@ import { canonicalJson } from './hash.ts';
 import { plan } from './planner.ts';
 import type { Issue, LinkStore, LinkTx, RecordSide, WriteFailure } from './ports.ts';
 import type { Action, Change, Fields, Kind, Link, MailboxSettings, Side, SideRecord, SideState } from './types.ts';
-import { KINDS } from './types.ts';
+import { KINDS, otherSide, pendingCreateId } from './types.ts';
 
 export interface SyncOptions {
   readonly mailbox: string;
@@ -56,13 +56,19 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     };
     const changes: Change[] = [];
     const fresh: Record<Side, SideRecord[]> = { salesforce: [], exchange: [] };
+    // a create note (a crash between a create and its link) is not a link: its pair is still new
+    const linked = links.filter((l) => !l.pending?.create);
+    const notes = links.filter((l) => l.pending?.create);
     const linkedIds: Record<Side, Set<string>> = {
-      salesforce: new Set(links.map((l) => l.salesforce.id)),
-      exchange: new Set(links.map((l) => l.exchange.id)),
+      salesforce: new Set(linked.map((l) => l.salesforce.id)),
+      exchange: new Set(linked.map((l) => l.exchange.id)),
     };
     for (const side of ['salesforce', 'exchange'] as const) {
-      // feeds may repeat and reorder entries: read each touched id once, as it is now
-      const ids = [...new Set(pages[side].changes.map((c) => (c.type === 'upsert' ? c.record.id : c.id)))].sort();
+      // feeds may repeat and reorder entries: read each touched id once, as it is now; the
+      // sources of create notes are read too, so the planner sees them as they are now
+      const touched = pages[side].changes.map((c) => (c.type === 'upsert' ? c.record.id : c.id));
+      const sources = notes.filter((l) => l.pending!.create!.side !== side).map((l) => l[side].id);
+      const ids = [...new Set([...touched, ...sources])].sort();
       for (const id of ids) {
         const current = await sides[side].get(kind, id);
         if (current === 'deleted') changes.push({ side, kind, type: 'delete', id });
@@ -99,7 +105,8 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     }
 
     const written: Partial<Record<Side, SideRecord>> = {};
-    const linkBySf = new Map(links.map((l) => [l.salesforce.id, l]));
+    const linkBySf = new Map(linked.map((l) => [l.salesforce.id, l]));
+    const linkByEx = new Map(linked.map((l) => [l.exchange.id, l]));
     let noted = false;
     let failed = false;
     for (const [index, action] of actions.entries()) {
@@ -122,6 +129,29 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
           };
           effect();
           await store.transaction(async (tx) => tx.putLink(pendingLink));
+        }
+        noted = true;
+      }
+      if (action.type === 'create' && !noted) {
+        // write-ahead for a new pair: note the source as we copy it and the create key, so after a
+        // crash between the create and the link the next run tells later edits from this state
+        const existing =
+          (action.item.salesforceId !== undefined ? linkBySf.get(action.item.salesforceId) : undefined) ??
+          (action.item.exchangeId !== undefined ? linkByEx.get(action.item.exchangeId) : undefined);
+        const commit = actions.slice(index).find((a) => a.type === 'link' || a.type === 'unlink');
+        const source = commit?.type === 'link' ? commit.target[otherSide(action.side)] : undefined;
+        if (!existing && commit?.type === 'link' && source) {
+          const copy: SideState = { id: pendingCreateId(action.key), version: '', hash: hash(commit.target.base) };
+          const states = action.side === 'salesforce' ? { salesforce: copy, exchange: source } : { salesforce: source, exchange: copy };
+          const note: Link = {
+            kind,
+            mailbox,
+            ...states,
+            base: commit.target.base,
+            pending: { base: commit.target.base, ...states, written: [action.side], create: { side: action.side, key: action.key } },
+          };
+          effect();
+          await store.transaction(async (tx) => tx.putLink(note));
         }
         noted = true;
       }

@@ -70,6 +70,28 @@ export interface PendingLink {
   readonly salesforce: SideState;
   readonly exchange: SideState;
   readonly written: readonly Side[];
+  /**
+   * Set when the note precedes a create of the copy (the pair has no link yet): the side the
+   * copy is created on and its create key, which the copy carries as its stamp. The copy's id
+   * is not known until the create returns: that side's `id` is `pendingCreateId(key)`. With
+   * the note the next run knows the source's state at the create (the base), so after a crash
+   * an edit of the source is told from the original and beats a delete of the copy.
+   */
+  readonly create?: PendingCreate;
+}
+
+export interface PendingCreate {
+  readonly side: Side;
+  readonly key: string;
+}
+
+/** Stand-in id of a copy whose create is pending (Salesforce ids are alphanumeric, Graph ids have no ':'). */
+export function pendingCreateId(key: string): string {
+  return `pending-create:${key}`;
+}
+
+export function isPendingCreateId(id: string): boolean {
+  return id.startsWith('pending-create:');
 }
 
 /**
