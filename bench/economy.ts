@@ -1,0 +1,64 @@
+// API economy from the emulators' counters: what a sync cost on each side, per 1,000 items, as a
+// ratio to the least it could cost. Minimum (issue 11): Salesforce one query page per 2,000
+// records read and one collection call per 200 written, per object; Graph one request per item
+// written (each $batch sub-request is throttled as a request) and one $batch per 20, plus for
+// reads one delta page per 1,000 items (the emulator's and Graph's largest page).
+import type { CounterSnapshot } from '../emulators/salesforce/counters.ts';
+import type { Counters } from '../emulators/graph/context.ts';
+import type { Volume } from './seed.ts';
+import { round } from './stats.ts';
+
+export interface Cost {
+  /** REST calls counted against the Salesforce daily API budget. */
+  salesforceCalls: number;
+  salesforceByKind: Record<string, number>;
+  /** Graph requests as throttled: plain requests plus each $batch sub-request. */
+  graphRequests: number;
+  /** $batch envelopes (HTTP requests that carried sub-requests). */
+  graphBatches: number;
+  graphByKind: Record<string, number>;
+}
+
+export function costOf(sf: CounterSnapshot, graph: Counters): Cost {
+  const kinds = { ...graph.kinds };
+  const graphBatches = kinds.batch ?? 0;
+  const graphRequests = Object.entries(kinds)
+    .filter(([k]) => k !== 'batch' && k !== 'token')
+    .reduce((n, [, v]) => n + v, 0);
+  return { salesforceCalls: sf.apiCalls, salesforceByKind: { ...sf.byKind }, graphRequests, graphBatches, graphByKind: kinds };
+}
+
+export interface Economy {
+  items: number;
+  salesforcePer1000: number;
+  salesforceMinPer1000: number;
+  salesforceRatio: number;
+  graphPer1000: number;
+  graphMinPer1000: number;
+  graphRatio: number;
+  graphBatchesPer1000: number;
+  graphBatchesMinPer1000: number;
+}
+
+const kindsOf = (v: Volume): number[] => [v.contacts, v.events, v.tasks].filter((n) => n > 0);
+
+/** `direction` says which side was read and which was written. */
+export function economyOf(direction: 'toExchange' | 'toSalesforce', volume: Volume, cost: Cost): Economy {
+  const items = kindsOf(volume).reduce((a, b) => a + b, 0);
+  const ceilSum = (per: number): number => kindsOf(volume).reduce((n, k) => n + Math.ceil(k / per), 0);
+  const sfMin = direction === 'toExchange' ? ceilSum(2000) : ceilSum(200);
+  const graphMin = direction === 'toExchange' ? items : ceilSum(1000);
+  const batchMin = direction === 'toExchange' ? ceilSum(20) : 0;
+  const per1000 = (n: number): number => round((n / Math.max(1, items)) * 1000, 2);
+  return {
+    items,
+    salesforcePer1000: per1000(cost.salesforceCalls),
+    salesforceMinPer1000: per1000(sfMin),
+    salesforceRatio: round(cost.salesforceCalls / sfMin, 2),
+    graphPer1000: per1000(cost.graphRequests),
+    graphMinPer1000: per1000(graphMin),
+    graphRatio: round(cost.graphRequests / graphMin, 2),
+    graphBatchesPer1000: per1000(cost.graphBatches),
+    graphBatchesMinPer1000: per1000(batchMin),
+  };
+}
