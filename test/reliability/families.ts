@@ -3,8 +3,10 @@
 import { badInput } from './bad-input.ts';
 import { crashPoints } from './crash-points.ts';
 import type { Family } from './scorecard.ts';
+import { secrets } from './secrets.ts';
 
 export const FAMILIES: ReadonlyArray<{ name: string; run: Family }> = [
   { name: 'crash points', run: crashPoints },
   { name: 'bad input', run: badInput },
+  { name: 'secrets', run: secrets },
 ];
