@@ -1,23 +1,42 @@
 // linkStoreOf(store) → the core's LinkStore port (worker/src/core/ports.ts) over the real
 // store: each driver transaction is one database transaction, so a cursor and the links it
 // covers commit together. Cursors of a mailbox's kind live under channel = kind.
+// A link's write-ahead note (Link.pending) rides as JSON in the base column under PENDING; a
+// create note's copy has no id yet: the row holds null there, the core a pendingCreateId.
 import type { Issue as CoreIssue, LinkStore, LinkTx } from '../core/ports.ts';
-import type { Kind, Link as CoreLink } from '../core/types.ts';
+import { isPendingCreateId, pendingCreateId } from '../core/types.ts';
+import type { Kind, Link as CoreLink, PendingLink } from '../core/types.ts';
 import type { Link, Store, StoreOps } from './types.ts';
 
 const OBJECT_TYPE: Record<Kind, string> = { contact: 'Contact', event: 'Event', task: 'Task', email: 'Email' };
 
+/** Key of the note in the base JSON; field maps never make '@' names. */
+const PENDING = '@pending';
+
+function noteOf(l: Link): PendingLink | undefined {
+  const note = l.base[PENDING];
+  return note !== null && typeof note === 'object' ? (note as PendingLink) : undefined;
+}
+
 function toCore(l: Link): CoreLink | undefined {
-  // A half-made row (one side only) is not a link the planner can reason about.
-  if (l.salesforceId === null || l.exchangeId === null) return undefined;
+  const { [PENDING]: _note, ...base } = l.base;
+  const pending = noteOf(l);
+  const create = pending?.create;
+  const salesforceId = l.salesforceId ?? (create?.side === 'salesforce' ? pendingCreateId(create.key) : null);
+  const exchangeId = l.exchangeId ?? (create?.side === 'exchange' ? pendingCreateId(create.key) : null);
+  // Any other half-made row (one side only) is not a link the planner can reason about.
+  if (salesforceId === null || exchangeId === null) return undefined;
   return {
     kind: l.kind as Kind,
     mailbox: l.mailboxId,
-    salesforce: { id: l.salesforceId, version: l.sfVersion ?? '', hash: l.sfHash ?? '' },
-    exchange: { id: l.exchangeId, version: l.exVersion ?? '', hash: l.exHash ?? '' },
-    base: l.base as CoreLink['base'],
+    salesforce: { id: salesforceId, version: l.sfVersion ?? '', hash: l.sfHash ?? '' },
+    exchange: { id: exchangeId, version: l.exVersion ?? '', hash: l.exHash ?? '' },
+    base: base as CoreLink['base'],
+    ...(pending ? { pending } : {}),
   };
 }
+
+const realId = (id: string): string | null => (isPendingCreateId(id) ? null : id);
 
 function txOf(ops: StoreOps): LinkTx {
   return {
@@ -28,17 +47,22 @@ function txOf(ops: StoreOps): LinkTx {
       await ops.replaceLink({
         mailboxId: link.mailbox,
         kind: link.kind,
-        salesforceId: link.salesforce.id,
-        exchangeId: link.exchange.id,
+        salesforceId: realId(link.salesforce.id),
+        exchangeId: realId(link.exchange.id),
         sfVersion: link.salesforce.version,
         exVersion: link.exchange.version,
         sfHash: link.salesforce.hash,
         exHash: link.exchange.hash,
-        base: link.base as Record<string, unknown>,
+        base: link.pending ? { ...link.base, [PENDING]: link.pending } : (link.base as Record<string, unknown>),
       });
     },
     async deleteLink(mailbox, kind, salesforceId) {
-      await ops.deleteLinkBySalesforceId(mailbox, kind, salesforceId);
+      if (!isPendingCreateId(salesforceId)) return ops.deleteLinkBySalesforceId(mailbox, kind, salesforceId);
+      // a create note whose Salesforce copy was never linked: its row has no Salesforce id
+      for (const row of await ops.listLinks(mailbox, kind)) {
+        const create = noteOf(row)?.create;
+        if (row.salesforceId === null && create?.side === 'salesforce' && pendingCreateId(create.key) === salesforceId) await ops.deleteLink(row.id);
+      }
     },
     async cursor(mailbox, kind, side) {
       return (await ops.getCursor(mailbox, side, kind)) ?? null;
