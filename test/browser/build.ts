@@ -68,6 +68,8 @@ export async function buildUi(outDir: string): Promise<{ ms: number; files: stri
       lwc({
         rootDir: repoRoot,
         enableDynamicComponents: true,
+        // Base components (lightning-combobox) call attachInternals(); Lightning Experience allows it under synthetic shadow.
+        enableSyntheticElementInternals: true,
         modules: [...projectModules(), { npm: 'lightning-base-components' }],
       }),
     ],

@@ -5,12 +5,12 @@
 // configures, provisions and activates a mailbox; then on the status page an Outlook contact
 // given the Salesforce category shows up in the counts after Sync now; Pause and Resume work.
 // Screenshots land in test/artifacts/. Without chromium the test fails, saying how to install it.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import jsforce from 'jsforce';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../scripts/lib/stack.ts';
 import { createApexBridge, type ApexBridge } from './bridge.ts';
 import { cachedBuild, repoRoot } from './build.ts';
@@ -34,7 +34,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
 }
 
 async function pickOption(page: Page, combobox: Locator, value: string): Promise<void> {
-  await combobox.locator('button[role="combobox"], input[role="combobox"]').first().click();
+  await combobox.locator('lightning-base-combobox button').first().click();
   await combobox.locator(`lightning-base-combobox-item[data-value="${value}"]`).click();
   await expect.poll(() => combobox.evaluate((el) => (el as unknown as { value?: string }).value)).toBe(value);
 }
@@ -78,6 +78,15 @@ describe('Salesforce package UI in chromium', () => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.setDefaultTimeout(UI_WAIT_MS);
   }, 420_000);
+
+  afterEach(async (ctx) => {
+    // A failed step leaves a picture of the page and its markup for whoever reads the failure.
+    if (ctx.task.result?.state === 'fail' && page) {
+      const name = ctx.task.name.replace(/\W+/g, '-').slice(0, 60);
+      await page.screenshot({ path: path.join(ARTIFACTS, `failed-${name}.png`), fullPage: true }).catch(() => undefined);
+      writeFileSync(path.join(ARTIFACTS, `failed-${name}.html`), await page.content().catch(() => ''));
+    }
+  });
 
   afterAll(async () => {
     await context?.close();

@@ -1,0 +1,2 @@
+import { cachedBuild } from './build.ts';
+console.log(await cachedBuild());
