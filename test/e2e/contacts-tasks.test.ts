@@ -81,6 +81,35 @@ describe('contacts', () => {
     expect(rows[0]!.SCC_Exchange_Key__c).toBe(`contact:${m.mailboxSyncId}:${id}`);
     expect(await stack.store.getLinkByExchangeId(m.mailboxSyncId, 'contact', id)).toMatchObject({ salesforceId: rows[0]!.Id });
   });
+
+  it('an Outlook contact given the category gets the new Salesforce Id stamped, and a further run writes nothing', async () => {
+    const id = stack.graph.admin.userCreateContact(m.address, null, { givenName: 'Mary', surname: 'Jackson', emailAddresses: [{ address: 'mj@example.test', name: 'Mary Jackson' }] });
+    stack.graph.admin.userSetCategories(m.address, id, ['Salesforce']);
+    await run();
+    const rows = sfQuery(stack, `SELECT Id FROM Contact WHERE Email = 'mj@example.test'`);
+    expect(rows).toHaveLength(1);
+    expect(stampOf(graphContacts(stack, m).find((c) => c.id === id)!)).toBe(rows[0]!.Id);
+    const again = await run();
+    expect(again.itemsSynced).toBe(0);
+    const third = await run();
+    expect(third.itemsSynced).toBe(0);
+  });
+
+  it('a 100-character last name from Outlook is cut to 80 in Salesforce and reported', async () => {
+    const { contactFolderId } = await containers(stack, m);
+    const long = 'Q'.repeat(100);
+    stack.graph.admin.userCreateContact(m.address, contactFolderId, { givenName: 'Long', surname: long, emailAddresses: [{ address: 'long@example.test', name: 'Long Name' }] });
+    await run();
+    const rows = sfQuery(stack, `SELECT Id, LastName FROM Contact WHERE Email = 'long@example.test'`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.LastName).toBe(long.slice(0, 80));
+    const issues = sfQuery(stack, `SELECT Kind__c, Object_Type__c, Salesforce_Id__c, Message__c FROM Sync_Issue__c WHERE Mailbox_Sync__c = '${m.mailboxSyncId}'`);
+    const issue = issues.find((i) => i.Salesforce_Id__c === rows[0]!.Id);
+    expect(issue).toMatchObject({ Kind__c: 'Skipped', Object_Type__c: 'Contact' });
+    expect(String(issue!.Message__c)).toMatch(/LastName was longer than Salesforce allows and was shortened/);
+    // the shortened name is not seen as an edit: nothing flows back
+    expect((await run()).itemsSynced).toBe(0);
+  });
 });
 
 describe('tasks ↔ To Do', () => {

@@ -7,6 +7,7 @@
 // crash mid-way replays pages (duplicates are harmless) and never skips one. `@removed`
 // entries become removals. A token Graph forgot (410 Gone, syncStateNotFound) throws an
 // ExchangeError of kind 'cursor-expired': the runtime drops the cursor and resyncs.
+import { FAX_PROPERTY } from '../core/maps/contact.ts';
 import type { GraphClient } from './client.ts';
 import { ExchangeError } from './errors.ts';
 
@@ -18,7 +19,7 @@ export type DeltaResource = 'contacts' | 'tasks' | 'messages' | 'events';
 /** Fields each resource's readers ask for: what the field maps use, plus ids and versions. */
 export const SELECT: Readonly<Record<DeltaResource, readonly string[]>> = {
   contacts: [
-    'id', 'changeKey', 'parentFolderId', 'givenName', 'surname', 'displayName', 'emailAddresses', 'businessPhones',
+    'id', 'changeKey', 'parentFolderId', 'title', 'givenName', 'surname', 'displayName', 'emailAddresses', 'businessPhones',
     'mobilePhone', 'homePhones', 'companyName', 'jobTitle', 'department', 'businessAddress', 'homeAddress',
     'personalNotes', 'birthday', 'categories', 'lastModifiedDateTime',
   ],
@@ -81,14 +82,16 @@ export interface DeltaOptions {
 
 const enc = encodeURIComponent;
 
-function expandStamp(): string {
-  return `singleValueExtendedProperties($filter=id eq '${SALESFORCE_ID_PROPERTY}')`;
+/** The extended properties a read expands: the stamp, and for contacts the business fax the contact map reads. */
+export function expandProperties(resource: DeltaResource): string {
+  const ids = resource === 'contacts' ? [SALESFORCE_ID_PROPERTY, FAX_PROPERTY] : [SALESFORCE_ID_PROPERTY];
+  return `singleValueExtendedProperties($filter=${ids.map((id) => `id eq '${id}'`).join(' or ')})`;
 }
 
 /** The initial delta URL (a Graph path) for a container. */
 export function deltaPath(target: DeltaTarget, select: readonly string[] = SELECT[target.resource]): string {
   const user = `/users/${enc(target.mailbox)}`;
-  const query = `$select=${select.join(',')}&$expand=${expandStamp()}`;
+  const query = `$select=${select.join(',')}&$expand=${expandProperties(target.resource)}`;
   switch (target.resource) {
     case 'contacts':
       return `${user}/contactFolders/${enc(required(target.containerId, 'containerId'))}/contacts/delta?${query}`;
@@ -157,7 +160,7 @@ export async function collectDelta(client: GraphClient, target: DeltaTarget, opt
  */
 export async function* readCategorizedContacts(client: GraphClient, mailbox: string, category: string, pageSize = 100): AsyncGenerator<DeltaEntry[]> {
   const user = `/users/${enc(mailbox)}`;
-  const query = `$filter=${enc(categoryFilter(category))}&$select=${SELECT.contacts.join(',')}&$expand=${expandStamp()}&$top=${pageSize}`;
+  const query = `$filter=${enc(categoryFilter(category))}&$select=${SELECT.contacts.join(',')}&$expand=${expandProperties('contacts')}&$top=${pageSize}`;
   yield* pages(client, `${user}/contacts?${query}`);
   for await (const folders of pagesRaw(client, `${user}/contactFolders`)) {
     for (const folder of folders) yield* pages(client, `${user}/contactFolders/${enc(String(folder.id))}/contacts?${query}`);
@@ -170,7 +173,7 @@ export async function* readCategorizedTasks(client: GraphClient, mailbox: string
     for (const list of lists) {
       const path =
         `/users/${enc(mailbox)}/todo/lists/${enc(String(list.id))}/tasks?$filter=${enc(categoryFilter(category))}` +
-        `&$expand=${expandStamp()}&$top=${pageSize}`;
+        `&$expand=${expandProperties('tasks')}&$top=${pageSize}`;
       for await (const entries of pages(client, path)) {
         yield entries.map((e) => (e.type === 'upsert' ? { ...e, item: { ...e.item, todoListId: String(list.id) } } : e));
       }

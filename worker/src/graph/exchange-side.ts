@@ -16,7 +16,7 @@ import type { Change, Fields, Kind, SideRecord } from '../core/types.ts';
 import type { GraphClient } from './client.ts';
 import {
   SELECT,
-  SALESFORCE_ID_PROPERTY,
+  expandProperties,
   readCategorizedContacts,
   readCategorizedTasks,
   readDelta,
@@ -150,7 +150,7 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
     async get(kind, id): Promise<Current> {
       const path = itemPath(kind, id);
       const select = SELECT[RESOURCE[kind]].join(',');
-      const expand = encodeURIComponent(`singleValueExtendedProperties($filter=id eq '${SALESFORCE_ID_PROPERTY}')`);
+      const expand = encodeURIComponent(expandProperties(RESOURCE[kind]));
       let item: ExchangeItem;
       try {
         item = await client.get<ExchangeItem>(`${path}?$select=${select}&$expand=${expand}`);

@@ -147,8 +147,10 @@ function stampLookupUrl(user: string, resource: ItemResource, containerId: strin
   return `${collection}?$filter=${filter}&$expand=${expand}&$top=1`;
 }
 
-function stamp(salesforceId: string): Array<{ id: string; value: string }> {
-  return [{ id: SALESFORCE_ID_PROPERTY, value: salesforceId }];
+/** The body's own extended properties (a contact's fax) plus the stamp, which replaces any stamp in the body. */
+function withStamp(fields: Readonly<Record<string, unknown>>, salesforceId: string): Array<{ id: string; value: string }> {
+  const own = Array.isArray(fields.singleValueExtendedProperties) ? (fields.singleValueExtendedProperties as Array<{ id: string; value: string }>) : [];
+  return [...own.filter((p) => p.id.toLowerCase() !== SALESFORCE_ID_PROPERTY.toLowerCase()), { id: SALESFORCE_ID_PROPERTY, value: salesforceId }];
 }
 
 /** A stable transactionId for an event create: Graph dedupes retries of the same one. */
@@ -172,7 +174,7 @@ function itemPath(user: string, resource: ItemResource, id: string, containerId?
 
 function toSubRequest(user: string, op: WriteOp, found: ExchangeItem | undefined): SubRequest | undefined {
   if (op.op === 'create') {
-    const body = { ...op.fields, singleValueExtendedProperties: stamp(op.salesforceId) };
+    const body = { ...op.fields, singleValueExtendedProperties: withStamp(op.fields, op.salesforceId) };
     if (found) {
       const path = itemPath(user, op.resource, found.id, op.containerId);
       return path ? { method: 'PATCH', url: path, body } : undefined;
@@ -194,7 +196,7 @@ function toSubRequest(user: string, op: WriteOp, found: ExchangeItem | undefined
   if (!path) return undefined;
   const headers = op.ifMatch ? { 'If-Match': asEtag(op.ifMatch) } : undefined;
   if (op.op === 'update') {
-    const body = op.salesforceId ? { ...op.fields, singleValueExtendedProperties: stamp(op.salesforceId) } : { ...op.fields };
+    const body = op.salesforceId ? { ...op.fields, singleValueExtendedProperties: withStamp(op.fields, op.salesforceId) } : { ...op.fields };
     return { method: 'PATCH', url: path, body, ...(headers ? { headers } : {}) };
   }
   return { method: 'DELETE', url: path, ...(headers ? { headers } : {}) };

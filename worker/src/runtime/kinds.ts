@@ -1,15 +1,13 @@
 // The kinds the runtime syncs, as plug-ins: each one names its Salesforce object (and CDC
 // entity), its field maps both ways and how Mailbox_Sync__c switches it on. The runner and
 // the feeds iterate this list, so events and email plug in by adding an entry.
-import type { RecordSide } from '../core/ports.ts';
 import type { Direction, Fields, Kind } from '../core/types.ts';
 import type { ExchangeItem } from '../graph/delta.ts';
 import type { FeedEntity } from '../salesforce/feed.ts';
 import type { SalesforceKindMap } from '../salesforce/side.ts';
 import type { MailboxSync } from '../salesforce/status.ts';
-import { contactSalesforceMap, contactToFields, contactToGraph } from './contact-map.ts';
-import { EVENT_KIND, type KindSidesContext } from './events.ts';
-import { taskSalesforceMap, taskToFields, taskToGraph } from './task-map.ts';
+import { EVENT_KIND } from './events.ts';
+import { contactMaps, recordSides, taskMaps, type KindRunContext, type KindSides } from './record-sides.ts';
 
 export interface KindPlugin {
   readonly kind: Kind;
@@ -23,25 +21,32 @@ export interface KindPlugin {
   enabled(config: MailboxSync): boolean;
   direction(config: MailboxSync): Direction;
   /** Builds this kind's sides for one run instead of the default connector sides over the maps. */
-  sides?(ctx: KindSidesContext): Promise<{ salesforce: RecordSide; exchange: RecordSide }>;
+  sides?(ctx: KindRunContext): Promise<KindSides>;
 }
+
+// Contacts and tasks run on their `sides` (describe limits, the user's zone, issues, stamps);
+// these plain maps (no limits, UTC) serve callers that only need a map.
+const plainContact = contactMaps({}, 'Salesforce');
+const plainTask = taskMaps({}, 'Salesforce', 'UTC');
 
 export const CONTACT_KIND: KindPlugin = {
   kind: 'contact',
   entity: 'Contact',
-  salesforce: contactSalesforceMap,
-  exchange: { toFields: contactToFields, toGraph: contactToGraph },
+  salesforce: plainContact.salesforce,
+  exchange: { toFields: plainContact.fromExchange, toGraph: (fields, mode) => (mode === 'create' ? plainContact.toExchange(fields, []) : plainContact.exchangePatch(fields, {}, [])) },
   enabled: (c) => c.syncContacts,
   direction: (c) => c.contactsDirection,
+  sides: (ctx) => recordSides('contact', ctx),
 };
 
 export const TASK_KIND: KindPlugin = {
   kind: 'task',
   entity: 'Task',
-  salesforce: taskSalesforceMap,
-  exchange: { toFields: taskToFields, toGraph: taskToGraph },
+  salesforce: plainTask.salesforce,
+  exchange: { toFields: plainTask.fromExchange, toGraph: (fields, mode) => (mode === 'create' ? plainTask.toExchange(fields, []) : plainTask.exchangePatch(fields, {}, [])) },
   enabled: (c) => c.syncTasks,
   direction: (c) => c.tasksDirection,
+  sides: (ctx) => recordSides('task', ctx),
 };
 
 /** What the runtime syncs; email adds its plug-in here. */

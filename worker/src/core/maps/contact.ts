@@ -1,7 +1,9 @@
 // Contact ↔ Outlook contact. Mapped fields are the neutral form both sides are compared
 // in; Account.Name is read from Salesforce (companyName in Exchange) but never written
-// back, because Salesforce needs an Account lookup the runtime resolves. Fax has no
-// Graph v1.0 property: it rides on the MAPI business-fax extended property.
+// back, because Salesforce needs an Account lookup, not a name. Fax has no Graph v1.0
+// property: it rides on the MAPI business-fax extended property. Creates take every field
+// (toSalesforce, toExchange); updates take a patch and write only what it names
+// (salesforcePatch, exchangePatch).
 import { email, limit, type FieldLimits, type MapIssue } from '../limits.ts';
 import type { FieldValue, Fields } from '../types.ts';
 
@@ -30,6 +32,7 @@ export interface SalesforceContact {
 
 export interface GraphContact {
   title?: string | null;
+  displayName?: string;
   givenName?: string | null;
   middleName?: string | null;
   surname?: string | null;
@@ -102,7 +105,8 @@ export function fromExchange(item: GraphContact): Fields {
   put(out, 'phone', item.businessPhones?.[0]);
   put(out, 'mobilePhone', item.mobilePhone);
   put(out, 'homePhone', item.homePhones?.[0]);
-  put(out, 'fax', item.singleValueExtendedProperties?.find((p) => p.id === FAX_PROPERTY)?.value);
+  // Graph may answer the property id in another case ("String 0x3a24")
+  put(out, 'fax', item.singleValueExtendedProperties?.find((p) => p.id.toLowerCase() === FAX_PROPERTY.toLowerCase())?.value);
   put(out, 'mailingStreet', item.businessAddress?.street);
   put(out, 'mailingCity', item.businessAddress?.city);
   put(out, 'mailingState', item.businessAddress?.state);
@@ -123,6 +127,8 @@ export function toExchange(fields: Fields, category: string, issues: MapIssue[])
   const birthdate = text(fields, 'birthdate');
   return {
     title: text(fields, 'salutation'),
+    // Graph names a contact by displayName; without one the folder lists a blank row
+    ...(name ? { displayName: name } : {}),
     givenName: text(fields, 'firstName'),
     surname: text(fields, 'lastName'),
     jobTitle: text(fields, 'title'),
@@ -144,4 +150,62 @@ export function toExchange(fields: Fields, category: string, issues: MapIssue[])
     categories: [category],
     singleValueExtendedProperties: [{ id: FAX_PROPERTY, value: text(fields, 'fax') ?? '' }],
   };
+}
+
+/** The Salesforce values for an update: only the fields `patch` names (accountName never). */
+export function salesforcePatch(patch: Fields, limits: FieldLimits, issues: MapIssue[]): Record<string, string | null> {
+  // fields the patch does not name are null here and report nothing
+  const all = toSalesforce(patch, limits, issues);
+  const out: Record<string, string | null> = {};
+  for (const [sf, name] of SIMPLE) if (name in patch) out[sf] = all[sf] ?? null;
+  return out;
+}
+
+/** The Salesforce fields toSalesforce writes and fromSalesforce reads (Account.Name aside). */
+export const SALESFORCE_FIELDS: readonly string[] = SIMPLE.map(([sf]) => sf);
+
+/** Graph property (of toExchange's body) that carries each mapped field. */
+const GRAPH_PROPERTY: Readonly<Record<string, keyof GraphContact>> = {
+  salutation: 'title',
+  firstName: 'givenName',
+  lastName: 'surname',
+  title: 'jobTitle',
+  department: 'department',
+  accountName: 'companyName',
+  email: 'emailAddresses',
+  phone: 'businessPhones',
+  mobilePhone: 'mobilePhone',
+  homePhone: 'homePhones',
+  fax: 'singleValueExtendedProperties',
+  mailingStreet: 'businessAddress',
+  mailingCity: 'businessAddress',
+  mailingState: 'businessAddress',
+  mailingPostalCode: 'businessAddress',
+  mailingCountry: 'businessAddress',
+  birthdate: 'birthday',
+  description: 'personalNotes',
+};
+
+/**
+ * The Graph PATCH body for `patch`, given the item's `current` mapped fields: only the
+ * properties the patch touches. businessAddress is one complex property, so a changed line
+ * sends the whole address (the other lines from `current`); a changed name also renames
+ * displayName and the email entry. A cleared accountName leaves companyName alone: a
+ * Salesforce contact without an Account says nothing about the company written in Outlook.
+ */
+export function exchangePatch(patch: Fields, current: Fields, issues: MapIssue[]): GraphContact {
+  const merged: Fields = { ...current, ...patch };
+  const names = Object.keys(patch).filter((n) => n in GRAPH_PROPERTY && !(n === 'accountName' && text(patch, n) === null));
+  if (names.length === 0) return {};
+  const full = toExchange(merged, '', names.includes('email') ? issues : []);
+  const out: Record<string, unknown> = {};
+  for (const name of names) {
+    const property = GRAPH_PROPERTY[name]!;
+    out[property] = full[property];
+  }
+  if (names.includes('firstName') || names.includes('lastName')) {
+    if (full.displayName) out.displayName = full.displayName;
+    if (text(merged, 'email') !== null && !names.includes('email')) out.emailAddresses = full.emailAddresses;
+  }
+  return out as GraphContact;
 }

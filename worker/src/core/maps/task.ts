@@ -96,3 +96,42 @@ export function toExchange(fields: Fields, zone: string, category: string, issue
     categories: [category],
   };
 }
+
+/** Salesforce fields written for each mapped field. */
+const SALESFORCE_OF: Readonly<Record<string, readonly (keyof SalesforceTask)[]>> = {
+  subject: ['Subject'],
+  description: ['Description'],
+  dueDate: ['ActivityDate'],
+  status: ['Status'],
+  priority: ['Priority'],
+  reminder: ['IsReminderSet', 'ReminderDateTime'],
+};
+
+/** The Salesforce fields toSalesforce writes and fromSalesforce reads. */
+export const SALESFORCE_FIELDS: readonly string[] = [...new Set(Object.values(SALESFORCE_OF).flat())];
+
+/** The Salesforce values for an update: only the fields `patch` names. */
+export function salesforcePatch(patch: Fields, limits: FieldLimits, issues: MapIssue[]): SalesforceTask {
+  const all = toSalesforce(patch, limits, issues);
+  const out: Record<string, unknown> = {};
+  for (const [name, sf] of Object.entries(SALESFORCE_OF)) if (name in patch) for (const f of sf) out[f] = all[f];
+  return out as SalesforceTask;
+}
+
+/** Graph properties written for each mapped field. */
+const GRAPH_OF: Readonly<Record<string, readonly (keyof GraphTodoTask)[]>> = {
+  subject: ['title'],
+  description: ['body'],
+  dueDate: ['dueDateTime'],
+  status: ['status'],
+  priority: ['importance'],
+  reminder: ['isReminderOn', 'reminderDateTime'],
+};
+
+/** The Graph PATCH body for `patch`: only the properties it touches (categories stay the user's). */
+export function exchangePatch(patch: Fields, zone: string, issues: MapIssue[]): GraphTodoTask {
+  const all = toExchange(patch, zone, '', issues);
+  const out: Record<string, unknown> = {};
+  for (const [name, graph] of Object.entries(GRAPH_OF)) if (name in patch) for (const p of graph) out[p] = all[p];
+  return out as GraphTodoTask;
+}

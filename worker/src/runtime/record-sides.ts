@@ -1,0 +1,265 @@
+// Contacts and tasks on the core's field maps (core/maps/contact.ts, task.ts): the kind
+// plug-in sides for one run. Contract:
+// - Describe limits (Contact, Task) and the user's time zone are loaded once a run and handed
+//   to the pure maps; creates map every field, updates only what the patch names.
+// - What a map reports (a value cut to its Salesforce limit, an address not sent, a status
+//   To Do lacks) becomes a Skipped issue on the item, in words a user understands.
+// - Stamps: after the run, every linked Exchange item seen without the SalesforceId stamp
+//   (an Outlook-born item just created in Salesforce, a natural-key match) is patched with
+//   the stamp alone, guarded by the version its link holds; the link then records the
+//   item's new version, so the next run sees no change. A refused stamp waits for the next run.
+import type { FieldLimits, MapIssue } from '../core/limits.ts';
+import * as contact from '../core/maps/contact.ts';
+import * as task from '../core/maps/task.ts';
+import type { RecordSide, WriteResult } from '../core/ports.ts';
+import type { Change, FieldValue, Fields, Kind, SideRecord } from '../core/types.ts';
+import { SALESFORCE_ID_PROPERTY, type ExchangeItem } from '../graph/delta.ts';
+import { createExchangeSide } from '../graph/exchange-side.ts';
+import type { SalesforceRecords, SfInput, SfRecord } from '../salesforce/records.ts';
+import { soqlString } from '../salesforce/records.ts';
+import { createSalesforceSide, type SalesforceKindMap } from '../salesforce/side.ts';
+import { linkStoreOf } from '../store/link-store.ts';
+import type { Store } from '../store/types.ts';
+import type { KindSidesContext } from './events.ts';
+
+/** What a kind's `sides` hook gets from the runtime. */
+export interface KindRunContext extends KindSidesContext {
+  mailboxId: string;
+  store: Store;
+}
+
+/** A kind's sides for one run; afterRun runs once the run's sync succeeded. */
+export interface KindSides {
+  salesforce: RecordSide;
+  exchange: RecordSide;
+  afterRun?(): Promise<void>;
+}
+
+type RecordKind = 'contact' | 'task';
+
+/** Maps of one kind with this run's limits, zone and category bound in. */
+interface BoundMaps {
+  salesforce: SalesforceKindMap;
+  fromExchange(item: ExchangeItem): Fields;
+  toExchange(fields: Fields, issues: MapIssue[]): Record<string, unknown>;
+  exchangePatch(patch: Fields, current: Fields, issues: MapIssue[]): Record<string, unknown>;
+  salesforcePatch(patch: Fields, issues: MapIssue[]): SfInput;
+}
+
+const words = (others: readonly SideRecord[], name: string): string[] => [
+  ...new Set(others.map((o) => o.fields[name]).filter((v): v is string => typeof v === 'string' && v !== '')),
+];
+/** `Field IN (…)` conditions of at most 100 values each. */
+function inClauses(field: string, values: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < values.length; i += 100) out.push(`${field} IN (${values.slice(i, i + 100).map(soqlString).join(', ')})`);
+  return out;
+}
+
+export function contactMaps(limits: FieldLimits, category: string): BoundMaps {
+  const salesforcePatch = (patch: Fields, issues: MapIssue[]): SfInput => contact.salesforcePatch(patch, limits, issues);
+  return {
+    salesforce: {
+      sobject: 'Contact',
+      fields: [...contact.SALESFORCE_FIELDS, 'Account.Name'],
+      toFields: (r: SfRecord) => contact.fromSalesforce(r as contact.SalesforceContact),
+      toRecord: (fields) => salesforcePatch(fields, []),
+      naturalKeyWhere: (others) => [...inClauses('Email', words(others, 'email')), ...inClauses('LastName', words(others, 'lastName'))],
+    },
+    fromExchange: (item) => contact.fromExchange(item as contact.GraphContact),
+    toExchange: (fields, issues) => ({ ...contact.toExchange(fields, category, issues) }),
+    exchangePatch: (patch, current, issues) => ({ ...contact.exchangePatch(patch, current, issues) }),
+    salesforcePatch,
+  };
+}
+
+export function taskMaps(limits: FieldLimits, category: string, zone: string): BoundMaps {
+  const salesforcePatch = (patch: Fields, issues: MapIssue[]): SfInput => ({ ...task.salesforcePatch(patch, limits, issues) }) as SfInput;
+  return {
+    salesforce: {
+      sobject: 'Task',
+      fields: task.SALESFORCE_FIELDS,
+      toFields: (r: SfRecord) => task.fromSalesforce(r as task.SalesforceTask),
+      toRecord: (fields) => salesforcePatch(fields, []),
+      naturalKeyWhere: (others) => inClauses('Subject', words(others, 'subject')),
+    },
+    fromExchange: (item) => task.fromExchange(item as task.GraphTodoTask, zone),
+    toExchange: (fields, issues) => ({ ...task.toExchange(fields, zone, category, issues) }),
+    exchangePatch: (patch, _current, issues) => ({ ...task.exchangePatch(patch, zone, issues) }),
+    salesforcePatch,
+  };
+}
+
+/** Text lengths from describe: the limits the maps cut to (picklists and dates have none). */
+export async function describeLimits(records: SalesforceRecords, sobject: string): Promise<FieldLimits> {
+  const out: Record<string, number> = {};
+  for (const [name, f] of await records.fieldLimits(sobject)) {
+    if (f.length > 0 && ['string', 'textarea', 'phone', 'email', 'url'].includes(f.type)) out[name] = f.length;
+  }
+  return out;
+}
+
+/** The user's time zone (IANA, from User.TimeZoneSidKey); UTC when unknown. */
+async function userZone(records: SalesforceRecords, userId: string): Promise<string> {
+  try {
+    const [user] = await records.retrieve('User', [userId], ['TimeZoneSidKey']);
+    return typeof user?.TimeZoneSidKey === 'string' && user.TimeZoneSidKey ? user.TimeZoneSidKey : 'UTC';
+  } catch {
+    // the zone only places To Do due dates; a wrong guess shows, it loses nothing
+    return 'UTC';
+  }
+}
+
+// A Graph body worked out by the wrapper (it knows the item and the run's issues) rides to the
+// connector's map under this name; no field map produces a name starting with '@'.
+const GRAPH_BODY = '@graphBody';
+
+const OBJECT: Record<RecordKind, string> = { contact: 'Contact', task: 'Task' };
+
+/** A map report in a user's words. */
+export function issueMessage(kind: RecordKind, issue: MapIssue, target: 'Salesforce' | 'Outlook'): string {
+  const what = `${OBJECT[kind]} ${issue.field}`;
+  if (issue.code === 'truncated') return `${what} was longer than ${target} allows and was shortened (${issue.message}).`;
+  if (issue.code === 'invalid-email') return `${what} is not a valid email address, so it was not written to ${target}.`;
+  return `${what}: ${issue.message}.`;
+}
+
+export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promise<KindSides> {
+  const { config, provisioned, records, store, mailboxId } = ctx;
+  const category = provisioned.categoryName;
+  const maps =
+    kind === 'contact'
+      ? contactMaps(await describeLimits(records, 'Contact'), category)
+      : taskMaps(await describeLimits(records, 'Task'), category, await userZone(records, config.userId));
+
+  async function report(issues: readonly MapIssue[], target: 'Salesforce' | 'Outlook', ids: { salesforceId?: string | undefined; exchangeId?: string | undefined }): Promise<void> {
+    for (const issue of issues) {
+      await store.openIssue({
+        mailboxId,
+        kind: 'Skipped',
+        objectType: OBJECT[kind],
+        salesforceId: ids.salesforceId ?? null,
+        exchangeId: ids.exchangeId ?? null,
+        message: issueMessage(kind, issue, target),
+        issueKey: `map:${mailboxId}:${kind}:${ids.salesforceId ?? ''}:${ids.exchangeId ?? ''}:${issue.field}:${issue.code}`,
+      });
+    }
+  }
+
+  const sfInner = createSalesforceSide({ records, maps: { [kind]: maps.salesforce }, ownerId: config.userId, contactScope: config.contactScope, now: ctx.now });
+  const exchangeKeyPrefix = `${kind}:${mailboxId}:`;
+  const salesforce: RecordSide = {
+    ...sfInner,
+    async create(k, key, fields) {
+      const issues: MapIssue[] = [];
+      maps.salesforcePatch(fields, issues);
+      const result = await sfInner.create(k, key, fields);
+      const exchangeId = key.startsWith(exchangeKeyPrefix) ? key.slice(exchangeKeyPrefix.length) : undefined;
+      if (result.ok) await report(issues, 'Salesforce', { salesforceId: result.record.id, exchangeId });
+      return result;
+    },
+    async update(k, id, expectedVersion, patch) {
+      const issues: MapIssue[] = [];
+      maps.salesforcePatch(patch, issues);
+      const result = await sfInner.update(k, id, expectedVersion, patch);
+      if (result.ok) await report(issues, 'Salesforce', { salesforceId: id });
+      return result;
+    },
+  };
+
+  const graphSide = createExchangeSide({
+    client: ctx.graph,
+    mailbox: config.mailboxAddress,
+    containers: provisioned,
+    map: {
+      toFields: (_k, item) => maps.fromExchange(item),
+      toGraph: (_k, fields, mode) => {
+        const body = fields[GRAPH_BODY];
+        if (body && typeof body === 'object' && !Array.isArray(body)) return body;
+        return mode === 'create' ? maps.toExchange(fields, []) : maps.exchangePatch(fields, {}, []);
+      },
+    },
+  });
+
+  // What this run saw of each Exchange item: the fields a patch is laid over, and the
+  // versions of items that lack the stamp.
+  const seen = new Map<string, SideRecord>();
+  const unstamped = new Map<string, string>();
+  const note = (record: SideRecord): void => {
+    seen.set(record.id, record);
+    if (record.stamp === undefined) unstamped.set(record.id, record.version);
+    else unstamped.delete(record.id);
+  };
+  const noteChanges = (changes: readonly Change[]): void => {
+    for (const c of changes) if (c.type === 'upsert') note(c.record);
+  };
+  const asBody = (body: Record<string, unknown>): Fields => ({ [GRAPH_BODY]: body as FieldValue });
+
+  const exchange: RecordSide = {
+    ...graphSide,
+    async changesSince(k, cursor) {
+      const page = await graphSide.changesSince(k, cursor);
+      // Items given the category outside our containers send no notification of their own and
+      // the side reads them only on a first read: add that backstop read to every run.
+      const changes = cursor === null || page.listing === 'forbidden' ? page.changes : [...page.changes, ...(await graphSide.backstop(k))];
+      noteChanges(changes);
+      return { ...page, changes };
+    },
+    async get(k, id) {
+      const current = await graphSide.get(k, id);
+      if (typeof current === 'object' && !('deleted' in current)) note(current);
+      return current;
+    },
+    async create(k, key, fields): Promise<WriteResult> {
+      const issues: MapIssue[] = [];
+      const result = await graphSide.create(k, key, asBody(maps.toExchange(fields, issues)));
+      if (result.ok) await report(issues, 'Outlook', { salesforceId: key, exchangeId: result.record.id });
+      return result;
+    },
+    async update(k, id, expectedVersion, patch): Promise<WriteResult> {
+      let current = seen.get(id);
+      if (!current || current.version !== expectedVersion) {
+        const now = await graphSide.get(k, id);
+        current = typeof now === 'object' && !('deleted' in now) ? now : undefined;
+      }
+      const issues: MapIssue[] = [];
+      const result = await graphSide.update(k, id, expectedVersion, asBody(maps.exchangePatch(patch, current?.fields ?? {}, issues)));
+      if (result.ok) {
+        note(result.record);
+        await report(issues, 'Outlook', { exchangeId: id });
+      }
+      return result;
+    },
+  };
+
+  async function stampLinked(): Promise<void> {
+    if (unstamped.size === 0) return;
+    const linkStore = linkStoreOf(store);
+    const links = await linkStore.transaction((tx) => tx.links(mailboxId, kind as Kind));
+    const due = links.filter((l) => l.pending === undefined && unstamped.get(l.exchange.id) === l.exchange.version);
+    // $batch takes 20 writes a request; the side coalesces the writes issued together
+    for (let i = 0; i < due.length; i += 20) {
+      const part = due.slice(i, i + 20);
+      const results = await Promise.all(
+        part.map(async (link) => {
+          const body = { singleValueExtendedProperties: [{ id: SALESFORCE_ID_PROPERTY, value: link.salesforce.id }] };
+          try {
+            return await graphSide.update(kind, link.exchange.id, link.exchange.version, asBody(body));
+          } catch (error) {
+            ctx.log?.('could not stamp an Exchange item', { exchangeId: link.exchange.id, err: error instanceof Error ? error.message : String(error) });
+            return undefined;
+          }
+        }),
+      );
+      for (const [n, result] of results.entries()) {
+        // edited or gone since: the next run sees the item and stamps it then
+        if (!result?.ok) continue;
+        const link = part[n]!;
+        unstamped.delete(link.exchange.id);
+        await linkStore.transaction((tx) => tx.putLink({ ...link, exchange: { ...link.exchange, version: result.record.version } }));
+      }
+    }
+  }
+
+  return { salesforce, exchange, afterRun: stampLinked };
+}
