@@ -99,28 +99,33 @@ export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptio
       masters.clear();
       const page = await inner.changesSince(kind, cursor);
       const changes: Change[] = [];
-      const seenMasters = new Set<string>();
+      // one change per id: several occurrences name the same master
+      const emitted = new Set<string>();
+      const emit = (c: Change): void => {
+        const id = c.type === 'upsert' ? c.record.id : c.id;
+        if (emitted.has(id)) return;
+        emitted.add(id);
+        changes.push(c);
+      };
       for (const change of page.changes) {
         if (change.type !== 'upsert') {
-          changes.push(change);
+          emit(change);
           continue;
         }
         const seen = await view(change.record);
         if (typeof seen === 'object' && 'master' in seen) {
-          if (seenMasters.has(seen.master)) continue;
-          seenMasters.add(seen.master);
+          if (emitted.has(seen.master)) continue;
           const master = await current(kind, seen.master);
-          changes.push(isRecord(master) ? { side: 'exchange', kind, type: 'upsert', record: master } : { side: 'exchange', kind, type: 'out-of-scope', id: seen.master });
-        } else if (seen === 'deleted') changes.push({ side: 'exchange', kind, type: 'delete', id: change.record.id });
-        else if (seen === 'out-of-scope') changes.push({ side: 'exchange', kind, type: 'out-of-scope', id: change.record.id });
-        else if (isRecord(seen)) changes.push({ side: 'exchange', kind, type: 'upsert', record: seen });
-        const master = markers(change.record.fields).__master;
-        if (typeof seen === 'object' && !('master' in seen) && isRecord(seen) && master && !seenMasters.has(master)) {
-          // an Outlook series travels as its occurrences: if its master was synced as a single
-          // event before it became a series, that copy goes (the driver reads the master as gone)
-          seenMasters.add(master);
-          changes.push({ side: 'exchange', kind, type: 'delete', id: master });
+          emit(isRecord(master) ? { side: 'exchange', kind, type: 'upsert', record: master } : { side: 'exchange', kind, type: 'out-of-scope', id: seen.master });
+          continue;
         }
+        if (seen === 'deleted') emit({ side: 'exchange', kind, type: 'delete', id: change.record.id });
+        else if (seen === 'out-of-scope') emit({ side: 'exchange', kind, type: 'out-of-scope', id: change.record.id });
+        else if (isRecord(seen)) emit({ side: 'exchange', kind, type: 'upsert', record: seen });
+        const master = markers(change.record.fields).__master;
+        // an Outlook series travels as its occurrences: if its master was synced as a single
+        // event before it became a series, that copy goes (the driver reads the master as gone)
+        if (isRecord(seen) && master) emit({ side: 'exchange', kind, type: 'delete', id: master });
       }
       return { ...page, changes };
     },
