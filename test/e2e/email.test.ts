@@ -259,6 +259,8 @@ describe('email logging', () => {
 
   it('with Email Without Match = Skip, an unmatched email is not logged and the issue says why', async () => {
     stack.salesforce.admin.update('Mailbox_Sync__c', m.mailboxSyncId, { Email_No_Match__c: 'Skip' });
+    // A run reads the setting when it starts: let one start after the change first.
+    await afterNextRun();
     try {
       const { internetMessageId } = fileMessage({ subject: 'Newsletter', from: { emailAddress: { address: 'news@list.example' } }, toRecipients: [{ emailAddress: { address: m.address } }] });
       const issue = await waitFor('the Skipped issue', () =>
@@ -270,5 +272,25 @@ describe('email logging', () => {
     } finally {
       stack.salesforce.admin.update('Mailbox_Sync__c', m.mailboxSyncId, { Email_No_Match__c: 'Log Anyway' });
     }
+  }, 60_000);
+
+  it('an attachment read that fails (Graph 500 on $value) is retried by the next run: the file saved whole, once', async () => {
+    stack.graph.admin.fault({ match: { method: 'GET', pathIncludes: '$value' }, count: 1, status: 500, code: 'InternalServerError' });
+    const bytes = randomBytes(9 * 1024 * 1024);
+    const { internetMessageId } = fileMessage({
+      subject: 'Survey data',
+      from: { emailAddress: { address: 'ann@contoso.example' } },
+      toRecipients: [{ emailAddress: { address: m.address } }],
+      hasAttachments: true,
+      attachments: [{ name: 'survey.csv', bytes, contentType: 'text/csv' }],
+    });
+    const task = await loggedTask(internetMessageId);
+    await waitFor('the failed run', async () => (await stack.store.listRuns(m.mailboxSyncId, 5)).some((r) => r.error !== null && r.error.includes('500')) || filesOn(String(task.Id)).length > 0);
+    await stack.runtime.ports.sync(m.mailboxSyncId, { full: false });
+    const files = await waitFor('the file', () => filesOn(String(task.Id)).length > 0 && filesOn(String(task.Id)), 30_000);
+    await afterNextRun();
+    expect(filesOn(String(task.Id))).toHaveLength(1);
+    expect(sha(await versionBytes(String(files[0]!.Id)))).toBe(sha(bytes));
+    expect(tasksFor(internetMessageId)).toHaveLength(1);
   }, 60_000);
 });
