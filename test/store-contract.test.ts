@@ -319,6 +319,17 @@ for (const engine of [sqliteEngine(), postgresEngine()]) {
       expect(await store.listSubscriptions()).toEqual([]);
     });
 
+    it('renews a subscription by its expiry alone, keeping the clientState hash', async () => {
+      await store.putSubscription({ id: 'sub-2', mailboxId: MBX, resource: '/users/x/todo/lists/l/tasks', expiresAt: now + 60_000, clientState: 'kept-secret' });
+      const before = await store.getSubscription('sub-2');
+      expect(await store.updateSubscriptionExpiry('sub-2', now + 3_600_000)).toBe(true);
+      const after = await store.getSubscription('sub-2');
+      expect(after).toMatchObject({ id: 'sub-2', expiresAt: now + 3_600_000, clientStateHash: before!.clientStateHash, resource: '/users/x/todo/lists/l/tasks' });
+      expect(await store.listSubscriptionsExpiringBefore(now + 60_001)).toEqual([]);
+      expect(await store.updateSubscriptionExpiry('gone', now)).toBe(false);
+      await store.deleteSubscription('sub-2');
+    });
+
     it('stores secrets encrypted and refuses them without a key', async () => {
       await store.putSecret('graph-token', 'eyJ-token');
       expect(await store.getSecret('graph-token')).toBe('eyJ-token');

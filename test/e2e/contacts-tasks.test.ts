@@ -140,6 +140,8 @@ describe('tasks ↔ To Do', () => {
     const rows = sfQuery(stack, `SELECT Id, OwnerId FROM Task WHERE Subject = 'Send the proposal'`);
     expect(rows).toHaveLength(1);
     expect(rows[0]!.OwnerId).toBe(m.salesforceUserId);
+    // the To Do task now carries its Salesforce Id
+    expect(stampOf(graphTasks(stack, m).find((t) => t.title === 'Send the proposal')!)).toBe(rows[0]!.Id);
   });
 
   it('a deleted Salesforce task leaves the list', async () => {
@@ -196,6 +198,25 @@ describe('live (webhooks and CDC)', () => {
     const status = (await stack.runtime.ports.status(m.mailboxSyncId)) as { counts: Record<string, Json> };
     expect(Number(status.counts.contact!.toExchange)).toBeGreaterThan(0);
     expect(Number(status.counts.contact!.toSalesforce)).toBeGreaterThan(0);
+  });
+});
+
+describe('subscriptions', () => {
+  it('a renewal is saved: the next maintenance pass does not renew again', async () => {
+    const subs = await stack.store.listSubscriptions(m.mailboxSyncId);
+    expect(subs.length).toBeGreaterThan(0);
+    // bring every subscription into its renewal window
+    const soon = Date.now() + 60_000;
+    for (const s of subs) expect(await stack.store.updateSubscriptionExpiry(s.id, soon)).toBe(true);
+    const renewals = () => Object.entries(stack.graph.admin.counters().endpoints).filter(([k]) => k.startsWith('PATCH subscriptions')).reduce((n, [, v]) => n + v, 0);
+    const before = renewals();
+    await stack.runtime.maintain();
+    expect(renewals() - before).toBe(subs.length);
+    const after = await stack.store.listSubscriptions(m.mailboxSyncId);
+    expect(after.map((s) => s.id).sort()).toEqual(subs.map((s) => s.id).sort());
+    for (const s of after) expect(s.expiresAt).toBeGreaterThan(soon + 3_600_000);
+    await stack.runtime.maintain();
+    expect(renewals() - before).toBe(subs.length);
   });
 });
 

@@ -40,8 +40,8 @@ export async function maintainMailboxSubscriptions(
   const result = await maintainSubscriptions(graph, address, targets, await known(store, mailboxId, address), { publicUrl });
   for (const id of result.removed) await store.deleteSubscription(id);
   for (const c of result.created) await store.putSubscription({ id: c.id, mailboxId, resource: c.resource, expiresAt: c.expiresAt, clientState: c.clientState });
-  // The store has no expiry-only update (it keeps the clientState hashed and putSubscription
-  // rehashes): a renewed row keeps its old expiry, so the next pass renews it again early.
+  // A renewal moves the expiry only: the clientState (kept hashed) is the one Graph still sends.
+  for (const r of result.renewed) await store.updateSubscriptionExpiry(r.id, r.expiresAt);
   return { created: result.created.length, renewed: result.renewed.length, removed: result.removed.length };
 }
 
@@ -52,6 +52,7 @@ export async function onLifecycle(store: Store, graph: GraphClient, event: strin
   if (!row) return;
   const sub: Subscription = { id: row.id, mailbox: address, kind: kindOfResource(row.resource), resource: row.resource, expiresAt: row.expiresAt };
   const outcome = await handleLifecycle(graph, event, sub, { publicUrl });
+  if (outcome.action === 'reauthorized') await store.updateSubscriptionExpiry(outcome.subscription.id, outcome.subscription.expiresAt);
   if (outcome.action === 'recreated') {
     await store.deleteSubscription(outcome.removed);
     const c = outcome.subscription;

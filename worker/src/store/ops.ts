@@ -610,6 +610,11 @@ export function makeOps(db: Executor, ctx: OpsContext): StoreOps {
         .execute();
     },
 
+    async updateSubscriptionExpiry(id, expiresAt) {
+      const result = await db.updateTable('subscriptions').set({ expires_at: expiresAt }).where('id', '=', id).executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
     async getSubscription(id) {
       const r = await db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
       return r ? toSubscription(r) : undefined;

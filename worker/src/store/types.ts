@@ -211,6 +211,8 @@ export interface StoreOps {
 
   // subscriptions
   putSubscription(sub: { id: string; mailboxId: string; resource: string; expiresAt: number; clientState: string }): Promise<void>;
+  /** A renewal: the new expiry only (the stored clientState hash stays). False if the row is gone. */
+  updateSubscriptionExpiry(id: string, expiresAt: number): Promise<boolean>;
   getSubscription(id: string): Promise<Subscription | undefined>;
   listSubscriptions(mailboxId?: string): Promise<Subscription[]>;
   listSubscriptionsExpiringBefore(time: number): Promise<Subscription[]>;
