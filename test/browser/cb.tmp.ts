@@ -1,2 +1,0 @@
-import { cachedBuild } from './build.ts';
-console.log(await cachedBuild());
