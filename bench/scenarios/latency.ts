@@ -4,6 +4,7 @@
 // Time runs from the change on one side to the moment the item is seen written on the other; the
 // bench looks every 10 ms at emulator state (no API cost), so each sample carries ≤10 ms of slack.
 import { startLocalStack, type LocalStack, type StackMailbox } from '../../scripts/lib/stack.ts';
+import { detectionCost, type DetectionCost } from '../detection.ts';
 import { runAll } from '../drive.ts';
 import { containersOf } from '../seed.ts';
 import { percentile, round } from '../stats.ts';
@@ -32,6 +33,8 @@ export interface LatencyResult {
   scheduler: { hintDelayMs: number; pollIntervalMs: number; concurrency: number };
   toExchange: Percentiles;
   toSalesforce: Percentiles;
+  /** Salesforce change detection at this mailbox count (before the scheduler starts). */
+  detection: DetectionCost;
 }
 
 const SCHEDULER = { hintDelayMs: 500, pollIntervalMs: 5_000, concurrency: 4 };
@@ -101,6 +104,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
     // First runs (empty mailboxes) set every cursor; then the live paths take over.
     await runAll(stack, stack.mailboxes.map((m) => m.mailboxSyncId), SCHEDULER.concurrency, 600_000);
     await stack.runtime.startFeeds();
+    const detection = await detectionCost(stack, Math.min(20, stack.mailboxes.length));
     stack.runtime.scheduler.start();
     const folders = new Map<string, string>();
     for (const m of stack.mailboxes) folders.set(m.address, (await containersOf(stack, m)).contactFolderId);
@@ -141,7 +145,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
         return new Set(rows.map((r) => String(r.Email).toLowerCase()));
       },
     );
-    return { options, scheduler: SCHEDULER, toExchange, toSalesforce };
+    return { options, scheduler: SCHEDULER, toExchange, toSalesforce, detection };
   } finally {
     await stack.close();
   }
