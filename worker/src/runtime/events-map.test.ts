@@ -25,6 +25,15 @@ describe('Salesforce row → fields', () => {
   });
 });
 
+describe('Recurrence 2.0', () => {
+  it('an RRULE series reads as the same neutral pattern as the classic fields', () => {
+    const f = eventRowToFields({ Id: '00U000000000003AAA', Subject: 'r2', StartDateTime: '2027-03-01T08:00:00.000+0000', EndDateTime: '2027-03-01T08:15:00.000+0000', Recurrence2PatternText: 'RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,WE;COUNT=4' });
+    expect(f.recurrence).toEqual({ type: 'weekly', interval: 1, daysOfWeek: ['monday', 'wednesday'], startDate: '2027-03-01', count: 4 });
+    const graph = eventFieldsToGraph(stripMarkers(f), 'create', 'Salesforce', 'UTC');
+    expect(graph.recurrence).toMatchObject({ range: { type: 'numbered', numberOfOccurrences: 4 } });
+  });
+});
+
 describe('fields → Salesforce row', () => {
   it('all-day: ActivityDate and 1440 minutes a day', () => {
     expect(eventFieldsToRow({ subject: 'Offsite', isAllDay: true, startDate: '2027-03-01', endDate: '2027-03-03' })).toMatchObject({ IsAllDayEvent: true, ActivityDate: '2027-03-01', DurationInMinutes: 4320 });

@@ -12,6 +12,7 @@
 //   carries them (see docs/events.md).
 import { convert } from 'html-to-text';
 import { fromExchange, fromSalesforce, toExchange, toSalesforce, type GraphEvent, type SalesforceEvent } from '../core/maps/event.ts';
+import { fromRrule } from '../core/calendar/rrule.ts';
 import type { Fields, FieldValue } from '../core/types.ts';
 import type { ExchangeItem } from '../graph/delta.ts';
 import type { SfInput, SfRecord } from '../salesforce/records.ts';
@@ -113,6 +114,17 @@ export function eventRowToFields(r: SfRecord): Fields {
     responses: Object.fromEntries(attendees.map((a) => [a.address, a.status])),
   };
   const out: Record<string, FieldValue> = { ...fromSalesforce(input) };
+  const rrule = str(r.Recurrence2PatternText);
+  const first = out.startDate ?? out.start;
+  if (rrule && !out.recurrence && typeof first === 'string') {
+    // Recurrence 2.0 (RRULE) series: read into the same neutral pattern; an RRULE Outlook
+    // cannot express leaves the event single (the error names the part)
+    try {
+      out.recurrence = fromRrule(rrule, first.slice(0, 10));
+    } catch {
+      // kept single: only the series' first occurrence is mirrored
+    }
+  }
   const key = str(r[EXCHANGE_KEY_FIELD]);
   if (key?.startsWith('event:')) out.iCalUId = key.slice('event:'.length);
   if (typeof r.RecurrenceActivityId === 'string' && r.RecurrenceActivityId !== r.Id && r.IsRecurrence !== true) out.__child = true;

@@ -49,9 +49,12 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
   const horizon = ctx.eventHorizonDays ?? DEFAULT_EVENT_HORIZON_DAYS;
   const zone = await userZone(ctx.records, config.userId);
   const records = eventRecords(ctx.records);
+  // Orgs with Recurrence 2.0 keep series as an RRULE: read it where the field exists.
+  const describe = await ctx.records.fieldLimits('Event').catch(() => new Map());
+  const fields = describe.has('Recurrence2PatternText') ? [...eventSalesforceMap.fields, 'Recurrence2PatternText'] : eventSalesforceMap.fields;
   const salesforce = createSalesforceSide({
     records,
-    maps: { event: { ...eventSalesforceMap, sharedIds: (owner) => records.sharedEventIds(owner) } },
+    maps: { event: { ...eventSalesforceMap, fields, sharedIds: (owner) => records.sharedEventIds(owner) } },
     ownerId: config.userId,
     contactScope: config.contactScope,
     now: ctx.now,

@@ -238,6 +238,7 @@ export function fromExchange(e: GraphEvent): Fields {
     if (pattern.type === 'absoluteYearly' || pattern.type === 'relativeYearly') rec.interval = 1;
     rec.startDate = range.startDate;
     if (range.type === 'endDate' && range.endDate) rec.endDate = range.endDate;
+    if (range.type === 'numbered' && typeof range.numberOfOccurrences === 'number') rec.count = range.numberOfOccurrences;
     if (range.recurrenceTimeZone) rec.timeZone = toIana(range.recurrenceTimeZone) ?? range.recurrenceTimeZone;
     out.recurrence = rec;
   }
@@ -305,7 +306,9 @@ export function toExchange(fields: Fields, category: string, zone = 'UTC'): Grap
     if (typeof rec.index === 'string') pattern.index = rec.index;
     const range: GraphRecurrence['range'] = typeof rec.endDate === 'string'
       ? { type: 'endDate', startDate: String(rec.startDate), endDate: rec.endDate }
-      : { type: 'noEnd', startDate: String(rec.startDate) };
+      : typeof rec.count === 'number'
+        ? { type: 'numbered', startDate: String(rec.startDate), numberOfOccurrences: rec.count }
+        : { type: 'noEnd', startDate: String(rec.startDate) };
     if (typeof rec.timeZone === 'string') range.recurrenceTimeZone = toWindows(rec.timeZone) ?? rec.timeZone;
     out.recurrence = { pattern, range };
   }
