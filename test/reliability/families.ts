@@ -2,12 +2,14 @@
 // case with { full: true }; the seed picks and orders the sampled cases.
 import { badInput } from './bad-input.ts';
 import { crashPoints } from './crash-points.ts';
+import { deliveryFaults } from './delivery-faults.ts';
 import { httpFaults } from './http-faults.ts';
 import type { Family } from './scorecard.ts';
 import { secrets } from './secrets.ts';
 
 export const FAMILIES: ReadonlyArray<{ name: string; run: Family }> = [
   { name: 'crash points', run: crashPoints },
+  { name: 'delivery faults', run: deliveryFaults },
   { name: 'HTTP faults', run: httpFaults },
   { name: 'bad input', run: badInput },
   { name: 'secrets', run: secrets },
