@@ -121,6 +121,42 @@ describe('time zones and all-day events', () => {
   });
 });
 
+describe('scope, edits and deletes', () => {
+  it("an event the user is invited to (EventRelation) reaches the user's Outlook", async () => {
+    const start = `${mondayIn(2)}T10:00:00.000Z`;
+    const id = stack.salesforce.admin.insert('Event', { Subject: 'Invited by a colleague', StartDateTime: start, ActivityDateTime: start, DurationInMinutes: 30, OwnerId: m2.salesforceUserId });
+    stack.salesforce.admin.insert('EventRelation', { EventId: id, RelationId: m1.salesforceUserId, IsInvitee: true });
+    await run(m1);
+    expect(byStamp(m1, id)).toHaveLength(1);
+  });
+
+  it('edits and deletes flow both ways', async () => {
+    const start = `${mondayIn(2)}T12:00:00.000Z`;
+    const id = stack.salesforce.admin.insert('Event', { Subject: 'Lunch', StartDateTime: start, ActivityDateTime: start, DurationInMinutes: 60, OwnerId: m1.salesforceUserId });
+    await run(m1);
+    const exId = String(byStamp(m1, id)[0]!.id);
+    stack.salesforce.admin.update('Event', id, { Location: 'Canteen', EndDateTime: new Date(Date.parse(start) + 90 * 60_000).toISOString() });
+    await run(m1);
+    const item = events(m1).find((e) => e.id === exId)!;
+    expect((item.location as Json).displayName).toBe('Canteen');
+    stack.graph.admin.userUpdateEvent(m1.address, exId, { subject: 'Long lunch' });
+    await run(m1);
+    const [row] = sfEvents(`Id = '${id}'`);
+    expect(row?.Subject).toBe('Long lunch');
+    expect(row?.DurationInMinutes).toBe(90);
+    stack.graph.admin.userDeleteEvent(m1.address, exId);
+    await run(m1);
+    expect(sfEvents(`Id = '${id}'`)).toHaveLength(0);
+
+    const other = stack.salesforce.admin.insert('Event', { Subject: 'Dinner', StartDateTime: start, ActivityDateTime: start, DurationInMinutes: 60, OwnerId: m1.salesforceUserId });
+    await run(m1);
+    expect(byStamp(m1, other)).toHaveLength(1);
+    stack.salesforce.admin.delete('Event', other);
+    await run(m1);
+    expect(byStamp(m1, other)).toHaveLength(0);
+  });
+});
+
 describe('recurring series', () => {
   const instancesOf = async (m: StackMailbox, id: string, from: string, to: string): Promise<Json[]> =>
     ((await stack.client.get<{ value: Json[] }>(`${users(m)}/events/${encodeURIComponent(id)}/instances?startDateTime=${from}&endDateTime=${to}`)).value);
