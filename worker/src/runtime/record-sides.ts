@@ -218,7 +218,10 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
     },
     async update(k, id, expectedVersion, patch): Promise<WriteResult> {
       let current = seen.get(id);
-      if (!current || current.version !== expectedVersion) {
+      // Only a contact's address line or name change needs the item's other values; read
+      // them when this run has not seen the item at the expected version.
+      const needsCurrent = kind === 'contact' && Object.keys(patch).some((n) => n.startsWith('mailing') || n === 'firstName' || n === 'lastName');
+      if (needsCurrent && (!current || current.version !== expectedVersion)) {
         const now = await graphSide.get(k, id);
         current = typeof now === 'object' && !('deleted' in now) ? now : undefined;
       }
