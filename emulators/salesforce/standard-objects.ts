@@ -173,6 +173,8 @@ export function standardObjects(): ObjectDef[] {
     ro({ name: 'GroupEventType', type: 'picklist', length: 40 }),
     ...activityRecurrence(),
     f({ name: 'RecurrenceStartDateTime', type: 'datetime' }),
+    // Recurrence 2.0: the series as an RFC 5545 RRULE (stored as given; the emulator expands only the classic fields)
+    f({ name: 'Recurrence2PatternText', type: 'textarea', length: 4000 }),
   ], { cdc: true });
 
   const eventRelation = makeObject('EventRelation', '0RE', [
