@@ -249,6 +249,20 @@ describe('recurring series', () => {
   });
 });
 
+describe('Recurrence 2.0', () => {
+  it('a Salesforce series kept as an RRULE becomes an Outlook series', async () => {
+    const first = mondayIn(7);
+    const start = `${first}T09:30:00.000Z`;
+    const id = stack.salesforce.admin.insert('Event', {
+      Subject: 'RRULE series', StartDateTime: start, ActivityDateTime: start, DurationInMinutes: 30, OwnerId: m1.salesforceUserId,
+      Recurrence2PatternText: 'RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,WE;COUNT=4',
+    });
+    await run(m1);
+    const [master] = byStamp(m1, id);
+    expect(master?.recurrence).toMatchObject({ pattern: { type: 'weekly', daysOfWeek: ['monday', 'wednesday'] }, range: { type: 'numbered', numberOfOccurrences: 4 } });
+  });
+});
+
 describe('showAs and reminders', () => {
   it('flow both ways', async () => {
     const start = `${mondayIn(2)}T16:00:00.000Z`;
