@@ -89,6 +89,14 @@ const cases: Record<string, Command[]> = {
     { t: 'update', side: 'salesforce', kind: 'contact', pick: 0, field: 'phone', value: '2' },
     { t: 'update', side: 'exchange', kind: 'contact', pick: 0, field: 'lastName', value: 'Kim' },
   ],
+  'a restore (edit beat delete) cut short by a crash, then the survivor deleted: nothing comes back': [
+    { t: 'create', side: 'salesforce', kind: 'contact', fields: { email: 'ann@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme', phone: '1' } },
+    { t: 'sync' },
+    { t: 'update', side: 'exchange', kind: 'contact', pick: 7, field: 'email', value: 'bob@x.com' },
+    { t: 'delete', side: 'salesforce', kind: 'contact', pick: 0 },
+    { t: 'sync', crashAt: 3 },
+    { t: 'delete', side: 'exchange', kind: 'contact', pick: 0 },
+  ],
 };
 
 describe('model regressions', () => {

@@ -44,6 +44,8 @@ interface CreateNote {
   readonly version: string;
   /** Ids as the note is stored (the copy's is a pendingCreateId): an `unlink` of this drops the note. */
   readonly item: ItemRef;
+  /** The deleted counterpart the copy replaces (an edit beat its delete), if any. */
+  readonly replaces?: string;
 }
 
 function noteOf(link: Link): CreateNote | undefined {
@@ -59,6 +61,7 @@ function noteOf(link: Link): CreateNote | undefined {
     hash: state.hash,
     version: state.version,
     item: { kind: link.kind, salesforceId: link.salesforce.id, exchangeId: link.exchange.id },
+    ...(create.replaces !== undefined ? { replaces: create.replaces } : {}),
   };
 }
 
@@ -366,7 +369,7 @@ export function plan(input: PlanInput): Action[] {
       const idOf = (side: Side): 'salesforceId' | 'exchangeId' => (side === 'salesforce' ? 'salesforceId' : 'exchangeId');
       const sourceChange = pools[source].find((c) => (c.type === 'upsert' ? c.record.id : c.id) === note.sourceId);
       const copy = sortedValues(pool[target]).find((r) => r.stamp === note.key);
-      const copyDeleted = pools[target].some((c) => c.type === 'delete' && c.stamp === note.key);
+      const copyDeleted = pools[target].some((c) => c.type === 'delete' && c.stamp === note.key && c.id !== note.replaces);
       const forget: Action = { type: 'unlink', item: note.item, situation: 'deleted-before-linked' };
       const propagates = (deletedOn: Side): boolean =>
         flows[deletedOn] && (deletedOn === 'salesforce' ? ks.deleteToExchange : ks.deleteToSalesforce);

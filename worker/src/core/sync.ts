@@ -133,14 +133,14 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
         noted = true;
       }
       if (action.type === 'create' && !noted) {
-        // write-ahead for a new pair: note the source as we copy it and the create key, so after a
+        // write-ahead for a create: note the source as we copy it and the create key, so after a
         // crash between the create and the link the next run tells later edits from this state
         const existing =
           (action.item.salesforceId !== undefined ? linkBySf.get(action.item.salesforceId) : undefined) ??
           (action.item.exchangeId !== undefined ? linkByEx.get(action.item.exchangeId) : undefined);
         const commit = actions.slice(index).find((a) => a.type === 'link' || a.type === 'unlink');
         const source = commit?.type === 'link' ? commit.target[otherSide(action.side)] : undefined;
-        if (!existing && commit?.type === 'link' && source) {
+        if (commit?.type === 'link' && source) {
           const copy: SideState = { id: pendingCreateId(action.key), version: '', hash: hash(commit.target.base) };
           const states = action.side === 'salesforce' ? { salesforce: copy, exchange: source } : { salesforce: source, exchange: copy };
           const note: Link = {
@@ -148,7 +148,13 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
             mailbox,
             ...states,
             base: commit.target.base,
-            pending: { base: commit.target.base, ...states, written: [action.side], create: { side: action.side, key: action.key } },
+            pending: {
+              base: commit.target.base,
+              ...states,
+              written: [action.side],
+              // an edit beat a delete: the note takes the place of the old link until the copy is linked
+              create: { side: action.side, key: action.key, ...(existing ? { replaces: existing[action.side].id } : {}) },
+            },
           };
           effect();
           await store.transaction(async (tx) => tx.putLink(note));

@@ -83,6 +83,11 @@ export interface PendingLink {
 export interface PendingCreate {
   readonly side: Side;
   readonly key: string;
+  /**
+   * When an edit beat a delete and the copy replaces a deleted counterpart of an existing link:
+   * that counterpart's id. Its delete carries the same stamp as the new copy and is not the copy's.
+   */
+  readonly replaces?: string;
 }
 
 /** Stand-in id of a copy whose create is pending (Salesforce ids are alphanumeric, Graph ids have no ':'). */
