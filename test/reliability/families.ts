@@ -5,12 +5,14 @@ import { crashPoints } from './crash-points.ts';
 import { deliveryFaults } from './delivery-faults.ts';
 import { httpFaults } from './http-faults.ts';
 import type { Family } from './scorecard.ts';
+import { scopeGuards } from './scope-guards.ts';
 import { secrets } from './secrets.ts';
 
 export const FAMILIES: ReadonlyArray<{ name: string; run: Family }> = [
   { name: 'crash points', run: crashPoints },
   { name: 'delivery faults', run: deliveryFaults },
   { name: 'HTTP faults', run: httpFaults },
+  { name: 'scope guards', run: scopeGuards },
   { name: 'bad input', run: badInput },
   { name: 'secrets', run: secrets },
 ];
