@@ -33,6 +33,8 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
   }
 }
 
+type WorkerStatus = { state?: string; running?: boolean; lastSync?: string | null; counts?: Record<string, { toSalesforce?: number; toExchange?: number }> };
+
 async function pickOption(page: Page, combobox: Locator, value: string): Promise<void> {
   await combobox.locator('lightning-base-combobox button').first().click();
   await combobox.locator(`lightning-base-combobox-item[data-value="${value}"]`).click();
@@ -78,6 +80,12 @@ describe('Salesforce package UI in chromium', () => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.setDefaultTimeout(UI_WAIT_MS);
   }, 420_000);
+
+  /** The worker's status document, as SyncStatusController reads it. */
+  async function workerStatus(id: string): Promise<WorkerStatus> {
+    const res = await fetch(`${stack.worker.url}/api/v1/mailboxes/${id}/status`, { headers: { Authorization: `Bearer ${stack.worker.apiToken}` } });
+    return (await res.json()) as WorkerStatus;
+  }
 
   afterEach(async (ctx) => {
     // A failed step leaves a picture of the page and its markup for whoever reads the failure.
@@ -168,8 +176,14 @@ describe('Salesforce package UI in chromium', () => {
       await waitForToast(page, 'Resumed');
     }
     const contactsIn = detail.locator('tr[data-kind="contact"] td.to-salesforce');
-    // Counts appear once the worker has run for this mailbox (activation scheduled a run).
-    await waitFor('the counts table', async () => (await contactsIn.count()) > 0 || (await detail.getByRole('button', { name: 'Sync now' }).click(), false));
+    const mailboxSyncId = (await conn.query<{ Id: string }>('SELECT Id FROM Mailbox_Sync__c')).records[0]!.Id;
+    // The first run (woken by activation) must be over before the numbers are read.
+    await waitFor('the first run to finish', async () => {
+      const s = await workerStatus(mailboxSyncId);
+      return s.running === false && s.lastSync && s.counts?.contact !== undefined;
+    });
+    await page.reload();
+    await waitFor('the counts table', async () => (await contactsIn.count()) > 0);
     const before = Number(await contactsIn.textContent());
     await page.screenshot({ path: path.join(ARTIFACTS, 'status-1-counts.png'), fullPage: true });
 
@@ -178,9 +192,19 @@ describe('Salesforce package UI in chromium', () => {
     stack.graph.admin.userSetCategories(user.email, exchangeId, ['Salesforce']);
     await detail.getByRole('button', { name: 'Sync now' }).click();
     await waitForToast(page, 'Sync started');
-    await waitFor('the contact count to move', async () => Number(await contactsIn.textContent()) > before);
-    const created = (await conn.query<{ Id: string; OwnerId: string }>(`SELECT Id, OwnerId FROM Contact WHERE Email = 'ada@example.test'`)).records;
+    const created = await waitFor('the contact in Salesforce', async () => {
+      const rows = (await conn.query<{ Id: string }>(`SELECT Id FROM Contact WHERE Email = 'ada@example.test'`)).records;
+      return rows.length > 0 && rows;
+    });
     expect(created).toHaveLength(1);
+    await waitFor('the worker to count it', async () => {
+      const s = await workerStatus(mailboxSyncId);
+      return s.running === false && (s.counts?.contact?.toSalesforce ?? 0) > before;
+    });
+    // The page follows a run only while the worker reports it running (reported): when the run
+    // started after the page's refresh, the new numbers show on the next load.
+    if (Number(await contactsIn.textContent()) <= before) await page.reload();
+    await waitFor('the contact count to move', async () => Number(await contactsIn.textContent()) > before);
     await page.screenshot({ path: path.join(ARTIFACTS, 'status-2-after-sync.png'), fullPage: true });
 
     await detail.getByRole('button', { name: 'Pause' }).click();
@@ -194,7 +218,7 @@ describe('Salesforce package UI in chromium', () => {
     await waitForToast(page, 'Resumed');
     await waitFor('the active state', async () => (await detail.locator('.state').textContent())?.startsWith('Active'));
     expect(await detail.getByRole('button', { name: 'Pause' }).isEnabled()).toBe(true);
-    expect((await conn.sobject('Mailbox_Sync__c').retrieve(String((await conn.query<{ Id: string }>('SELECT Id FROM Mailbox_Sync__c')).records[0]!.Id))).Status__c).toBe('Active');
+    expect((await conn.sobject('Mailbox_Sync__c').retrieve(mailboxSyncId)).Status__c).toBe('Active');
     expect(pageErrors).toEqual([]);
   });
 });
