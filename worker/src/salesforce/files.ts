@@ -10,7 +10,8 @@
 // - filesOn(records, recordId) lists the latest versions linked to a record (through
 //   ContentDocumentLink, which Salesforce requires to be filtered by LinkedEntityId).
 import { randomBytes } from 'node:crypto';
-import { fetch } from 'undici';
+import { Readable } from 'node:stream';
+import { request } from 'undici';
 import { CALL_OPTIONS_CLIENT, type SalesforceConnection } from './connection.ts';
 import { SalesforceError, fromRecordErrors, kindOfCode, toSalesforceError } from './errors.ts';
 import type { SalesforceRecords } from './records.ts';
@@ -48,7 +49,9 @@ export async function insertContentVersion(sf: SalesforceConnection, file: FileT
     const source: { error?: unknown } = {};
     let res;
     try {
-      res = await fetch(url, {
+      // undici's request() pulls the body only as fast as the socket drains (fetch() does not):
+      // that backpressure is what keeps memory at a chunk or two whatever the file size.
+      res = await request(url, {
         method: 'POST',
         headers: {
           authorization: `Bearer ${sf.accessToken()}`,
@@ -56,36 +59,36 @@ export async function insertContentVersion(sf: SalesforceConnection, file: FileT
           'sforce-call-options': `client=${CALL_OPTIONS_CLIENT}`,
           accept: 'application/json',
         },
-        body: multipart(boundary, entity, file, source),
-        duplex: 'half',
+        body: Readable.from(multipart(boundary, entity, file, source), { objectMode: false }),
       });
     } catch (error) {
       // The source (Graph) failing mid-stream is its own error, not an upload failure.
       if (source.error !== undefined) throw source.error;
       throw new SalesforceError('temporary', 'UPLOAD_FAILED', `The file upload was cut off: ${(error as Error).message}`);
     }
-    const text = await res.text();
+    const status = res.statusCode;
+    const text = await res.body.text();
     let body: unknown;
     try {
       body = text === '' ? undefined : JSON.parse(text);
     } catch {
       body = undefined;
     }
-    if (res.status === 201 || res.status === 200) {
+    if (status === 201 || status === 200) {
       const id = (body as { id?: unknown } | undefined)?.id;
       if (typeof id !== 'string') throw new SalesforceError('temporary', 'MISSING_RESULT', 'Salesforce stored the file without returning its id');
       return id;
     }
     const errors = Array.isArray(body) ? (body as Array<{ errorCode?: string; message?: string; fields?: string[] }>) : [];
-    const code = errors[0]?.errorCode ?? `HTTP_${res.status}`;
-    if (res.status === 401 && attempt === 0) {
+    const code = errors[0]?.errorCode ?? `HTTP_${status}`;
+    if (status === 401 && attempt === 0) {
       await sf.refresh().catch((e: unknown) => {
         throw toSalesforceError(e);
       });
       continue;
     }
     if (errors.length > 0) throw fromRecordErrors(errors);
-    throw new SalesforceError(kindOfCode(code, res.status), code, `Salesforce refused the file (HTTP ${res.status})`);
+    throw new SalesforceError(kindOfCode(code, status), code, `Salesforce refused the file (HTTP ${status})`);
   }
 }
 
