@@ -33,6 +33,10 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
   }
 }
 
+function requireChromium(): void {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
+}
+
 type WorkerStatus = { state?: string; running?: boolean; lastSync?: string | null; counts?: Record<string, { toSalesforce?: number; toExchange?: number }> };
 
 async function pickOption(page: Page, combobox: Locator, value: string): Promise<void> {
@@ -61,7 +65,8 @@ describe('Salesforce package UI in chromium', () => {
   const user = { id: '', name: '', email: '' };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
+    // Without chromium each test fails with the fix (a failing beforeAll would only mark them skipped).
+    if (!existsSync(CHROMIUM)) return;
     mkdirSync(ARTIFACTS, { recursive: true });
     const build = cachedBuild();
     // Nothing configured yet: the admin does it through the wizard.
@@ -104,6 +109,7 @@ describe('Salesforce package UI in chromium', () => {
   });
 
   it('the setup wizard connects, configures, provisions and activates a mailbox', async () => {
+    requireChromium();
     await page.goto(`${server.url}/?c=setup`);
     const wizard = page.locator('c-scc-setup-wizard');
     await expect.poll(() => wizard.locator('.slds-card').count()).toBe(1);
@@ -163,6 +169,7 @@ describe('Salesforce package UI in chromium', () => {
   });
 
   it('the status page shows counts that move after Sync now, and pauses and resumes', async () => {
+    requireChromium();
     await page.goto(`${server.url}/?c=status`);
     const detail = page.locator('c-scc-mailbox-detail');
     await detail.locator('.address').waitFor();
