@@ -9,25 +9,40 @@ export interface DriveResult {
   failures: string[];
 }
 
+/**
+ * One run cannot be interrupted, and a first run may hold thousands of items: at the budget this
+ * returns what was reached while that run carries on; the caller closes the stack under it.
+ */
 export async function runUntil(stack: LocalStack, mailboxSyncId: string, done: () => boolean, budgetMs: number): Promise<DriveResult> {
   const started = performance.now();
   const failures: string[] = [];
   let runs = 0;
-  let idle = 0;
-  while (!done()) {
-    if (performance.now() - started > budgetMs) break;
-    runs += 1;
-    try {
-      const result = await stack.runtime.runMailbox(mailboxSyncId, 'sync-now');
-      idle = (result.itemsSynced ?? 0) === 0 ? idle + 1 : 0;
-    } catch (error) {
-      failures.push((error as Error).message);
-      idle += 1;
-    }
-    // Two runs in a row that write nothing: the rest will not come by running again.
-    if (idle >= 2) break;
-  }
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<'budget'>((resolve) => {
+    timer = setTimeout(() => resolve('budget'), budgetMs);
+  });
+  const loop = drive();
+  loop.catch(() => undefined);
+  await Promise.race([loop, budget]);
+  clearTimeout(timer);
   return { done: done(), runs, ms: performance.now() - started, failures: failures.slice(0, 5) };
+
+  async function drive(): Promise<void> {
+    let idle = 0;
+    while (!done()) {
+      if (performance.now() - started > budgetMs) break;
+      runs += 1;
+      try {
+        const result = await stack.runtime.runMailbox(mailboxSyncId, 'sync-now');
+        idle = (result.itemsSynced ?? 0) === 0 ? idle + 1 : 0;
+      } catch (error) {
+        failures.push((error as Error).message);
+        idle += 1;
+      }
+      // Two runs in a row that write nothing: the rest will not come by running again.
+      if (idle >= 2) break;
+    }
+  }
 }
 
 /** Runs many mailboxes, at most `concurrency` at once (the scheduler's default is 4). */

@@ -17,11 +17,11 @@ export interface Plan {
 export function planFor(mode: 'quick' | 'full', latencyMs: number): Plan {
   if (mode === 'quick') {
     return {
-      initial: { volume: { contacts: 100, events: 20, tasks: 20 }, latencyMs, budgetMs: 30_000 },
-      latency: { mailboxes: 10, changes: 50, ratePerSecond: 10, latencyMs, graceMs: 20_000 },
-      scale: { mailboxes: 20, contactsPerMailbox: 10, latencyMs, budgetMs: 30_000, concurrency: 4, idleSample: 10 },
-      memory: { contacts: 2_000, latencyMs: 0, budgetMs: 15_000 },
-      emulators: { seconds: 1, records: 10_000 },
+      initial: { volume: { contacts: 50, events: 10, tasks: 10 }, latencyMs, budgetMs: 20_000 },
+      latency: { mailboxes: 5, changes: 25, ratePerSecond: 10, latencyMs, graceMs: 15_000 },
+      scale: { mailboxes: 10, contactsPerMailbox: 5, latencyMs, budgetMs: 20_000, concurrency: 4, idleSample: 5 },
+      memory: { contacts: 1_000, latencyMs: 0, budgetMs: 10_000 },
+      emulators: { seconds: 1, records: 5_000 },
     };
   }
   return {

@@ -46,6 +46,22 @@ async function main(): Promise<void> {
     let runs = 0;
     let written = 0;
     let done = false;
+    const report = (): ChildResult => ({
+      runs,
+      written,
+      seconds: Math.round((performance.now() - started) / 100) / 10,
+      done,
+      rssAfterStartMB,
+      peakRssMB: probe.stop(),
+      maxRssMB: lifetimeMaxRssMB(),
+      heapUsedMB: Math.round(process.memoryUsage().heapUsed / 1_048_576),
+      failures,
+    });
+    // A run cannot be cut short from outside: at the budget, report what was reached and leave.
+    const budget = setTimeout(() => {
+      process.stdout.write(`${JSON.stringify(report())}\n`);
+      process.exit(0);
+    }, wiring.budgetMs);
     while (performance.now() - started < wiring.budgetMs) {
       runs += 1;
       try {
@@ -60,18 +76,8 @@ async function main(): Promise<void> {
         if (failures.length > 3) break;
       }
     }
-    const result: ChildResult = {
-      runs,
-      written,
-      seconds: Math.round((performance.now() - started) / 100) / 10,
-      done,
-      rssAfterStartMB,
-      peakRssMB: probe.stop(),
-      maxRssMB: lifetimeMaxRssMB(),
-      heapUsedMB: Math.round(process.memoryUsage().heapUsed / 1_048_576),
-      failures,
-    };
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    clearTimeout(budget);
+    process.stdout.write(`${JSON.stringify(report())}\n`);
   } finally {
     await runtime.stop();
     await graph.close();

@@ -78,14 +78,23 @@ function runChild(scenario: string, options: unknown): Promise<ChildOutput> {
   });
 }
 
-async function repeated<T>(label: string, n: number, scenario: string, options: unknown): Promise<{ median: T; runs: ChildOutput[] }> {
+const errors: Record<string, string> = {};
+
+/** Runs a scenario n times; a failed scenario is reported and the others still run. */
+async function repeated<T>(label: string, n: number, scenario: string, options: unknown): Promise<{ median: T | undefined; runs: ChildOutput[] }> {
   const runs: ChildOutput[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     process.stderr.write(`bench: ${label}${n > 1 ? ` (${i + 1}/${n})` : ''} …`);
-    runs.push(await runChild(scenario, options));
-    process.stderr.write(` ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    try {
+      runs.push(await runChild(scenario, options));
+      process.stderr.write(` ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    } catch (error) {
+      errors[label] = (error as Error).message;
+      process.stderr.write(` failed\n${(error as Error).message}\n`);
+    }
   }
+  if (runs.length === 0) return { median: undefined, runs };
   return { median: medianOf(runs.map((r) => r.result as Record<string, unknown>)) as T, runs };
 }
 
@@ -139,6 +148,7 @@ async function main(): Promise<void> {
     machine: machine(),
     plan,
     table: list,
+    errors,
     results,
     runs: raw,
   };
@@ -147,6 +157,7 @@ async function main(): Promise<void> {
   writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
   const m = doc.machine;
   process.stdout.write(`\nSmartCloud Connect benchmarks (${mode}, latency ${args.latencyMs} ms, medians of ${args.repeat}) on ${m.cores} cores, ${m.memoryMB} MB, Node ${m.node}, load ${m.loadAverage1m}\n\n`);
+  for (const [label, message] of Object.entries(errors)) process.stdout.write(`FAILED ${label}: ${message.split('\n')[0]}\n`);
   process.stdout.write(`${table(list)}\n\nwritten to bench/results/latest.json in ${doc.seconds} s\n`);
 }
 

@@ -45,7 +45,7 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
       mailboxSyncId,
       budgetMs: options.budgetMs,
     };
-    const child = await runChild(wiring, options.budgetMs + 120_000);
+    const child = await runChild(wiring, options.budgetMs + 60_000);
     return { options, ...child, contactsInMailbox: graph.admin.items(address, 'contact').length, seedSeconds: Math.round(seedSeconds * 10) / 10 };
   } finally {
     await graph.close();
