@@ -104,9 +104,15 @@ async function runSync(world: World, crashAt?: number, matched?: Set<string>): P
   }
 }
 
+export interface CheckOptions {
+  /** Exchange deletes tell the item's stamp (the optimistic twin); false = as Graph: by id only. */
+  readonly exchangeDeleteStamps?: boolean;
+}
+
 /** Replays `commands`, quiesces, and returns the invariant violations found (empty = fine). */
-export async function check(commands: readonly Command[]): Promise<string[]> {
-  const world: World = { sides: { salesforce: createMemorySide('salesforce'), exchange: createMemorySide('exchange') }, store: createMemoryStore(), settings: modelSettings() };
+export async function check(commands: readonly Command[], options: CheckOptions = {}): Promise<string[]> {
+  const exchange = createMemorySide('exchange', { deleteStamps: options.exchangeDeleteStamps ?? true });
+  const world: World = { sides: { salesforce: createMemorySide('salesforce'), exchange }, store: createMemoryStore(), settings: modelSettings() };
   const violations: string[] = [];
   let uidSeq = 0;
   let clock = 0;

@@ -48,7 +48,16 @@ function applyPatch(fields: Fields, patch: Fields): Fields {
   return next;
 }
 
-export function createMemorySide(side: Side): MemorySide {
+export interface MemorySideOptions {
+  /**
+   * Whether a deleted record still tells its stamp (feed and get). Salesforce does (queryAll
+   * reads SCC_Exchange_Key__c of deleted rows); Graph reports a deleted item by its id only.
+   */
+  readonly deleteStamps?: boolean;
+}
+
+export function createMemorySide(side: Side, options: MemorySideOptions = {}): MemorySide {
+  const deleteStamps = options.deleteStamps ?? true;
   const prefix = side === 'salesforce' ? 'sf' : 'ex';
   const store = new Map<Kind, Map<string, Stored>>();
   const log: { kind: Kind; id: string }[] = [];
@@ -95,7 +104,7 @@ export function createMemorySide(side: Side): MemorySide {
       if (twin.faults.reverse) order.reverse();
       const changes: Change[] = order.map((id) => {
         const s = table(kind).get(id)!;
-        if (s.deleted) return s.stamp === undefined ? { side, kind, type: 'delete', id } : { side, kind, type: 'delete', id, stamp: s.stamp };
+        if (s.deleted) return s.stamp === undefined || !deleteStamps ? { side, kind, type: 'delete', id } : { side, kind, type: 'delete', id, stamp: s.stamp };
         if (!s.inScope) return { side, kind, type: 'out-of-scope', id };
         return { side, kind, type: 'upsert', record: view(s) };
       });
@@ -104,7 +113,7 @@ export function createMemorySide(side: Side): MemorySide {
     async get(kind: Kind, id: string): Promise<Current> {
       const s = table(kind).get(id);
       if (!s) return 'deleted';
-      if (s.deleted) return s.stamp === undefined ? 'deleted' : { deleted: true, stamp: s.stamp };
+      if (s.deleted) return s.stamp === undefined || !deleteStamps ? 'deleted' : { deleted: true, stamp: s.stamp };
       if (!s.inScope) return 'out-of-scope';
       return view(s);
     },

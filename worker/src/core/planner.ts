@@ -411,7 +411,22 @@ export function plan(input: PlanInput): Action[] {
         take(sf, ex, 'matched-by-stamp', note.base);
         return [];
       }
-      if (!copyDeleted) return [];
+      if (!copyDeleted) {
+        const unattributed = pools[target].some((c) => c.type === 'delete' && c.stamp === undefined && c.id !== note.replaces);
+        if (!unattributed) return [];
+        // no copy to be seen and a delete that cannot say which item it was (Graph reports only an id):
+        // the copy may have been made and deleted; making it again loses no data, so it is made again and recorded
+        return [
+          {
+            type: 'conflict',
+            item: sourceItem,
+            situation: 'deleted-before-linked',
+            fields: [],
+            deletedOn: target,
+            message: `its ${sideName(target)} copy may have been deleted before the link was saved: made again; delete it again if that was meant`,
+          },
+        ];
+      }
       pool[source].delete(record.id);
       if (hash(record.fields) !== note.hash && flows[source]) {
         // copy deleted before its link was saved, source edited since: the edit beats the delete, the copy is made again
