@@ -1,0 +1,78 @@
+// Scenarios for the coalescer: calls of one tick share a group, a full group goes at once,
+// duplicate keys wait for the next group, slow groups make later groups bigger, and each
+// caller gets its own outcome or error.
+import { describe, expect, it } from 'vitest';
+import { createCoalescer, type Settled } from './coalesce.ts';
+
+function recorder(options: { maxBatch: number; gate?: () => Promise<void> }) {
+  const groups: number[][] = [];
+  const coalescer = createCoalescer<number, number>({
+    maxBatch: options.maxBatch,
+    keyOf: (n) => String(n % 1000),
+    run: async (inputs) => {
+      groups.push([...inputs]);
+      await options.gate?.();
+      return inputs.map((n): Settled<number> => (n < 0 ? { error: new Error(`bad ${n}`) } : { value: n * 2 }));
+    },
+  });
+  return { groups, coalescer };
+}
+
+describe('coalescer', () => {
+  it('calls issued in one tick share one group, each caller gets its own result', async () => {
+    const { groups, coalescer } = recorder({ maxBatch: 10 });
+    const results = await Promise.all([1, 2, 3].map((n) => coalescer.submit(n)));
+    expect(results).toEqual([2, 4, 6]);
+    expect(groups).toEqual([[1, 2, 3]]);
+  });
+
+  it('a full group goes out at once; the rest follow', async () => {
+    const { groups, coalescer } = recorder({ maxBatch: 2 });
+    await Promise.all([1, 2, 3, 4, 5].map((n) => coalescer.submit(n)));
+    expect(groups.map((g) => g.length)).toEqual([2, 2, 1]);
+  });
+
+  it('a duplicate key waits for the next group, keeping the order of calls on one key', async () => {
+    const { groups, coalescer } = recorder({ maxBatch: 10 });
+    await Promise.all([1, 1001, 2].map((n) => coalescer.submit(n)));
+    expect(groups).toEqual([[1, 2], [1001]]);
+  });
+
+  it('one caller failing does not fail the others', async () => {
+    const { coalescer } = recorder({ maxBatch: 10 });
+    const [a, b] = await Promise.allSettled([coalescer.submit(-1), coalescer.submit(4)]);
+    expect(a).toMatchObject({ status: 'rejected', reason: { message: 'bad -1' } });
+    expect(b).toEqual({ status: 'fulfilled', value: 8 });
+  });
+
+  it('a group failing as a whole rejects each of its callers', async () => {
+    const coalescer = createCoalescer<number, number>({ maxBatch: 10, run: () => Promise.reject(new Error('down')) });
+    const settled = await Promise.allSettled([coalescer.submit(1), coalescer.submit(2)]);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+  });
+
+  it('while a group is out, later calls gather into one group', async () => {
+    let release!: () => void;
+    const first = new Promise<void>((resolve) => (release = resolve));
+    let gated = true;
+    const { groups, coalescer } = recorder({
+      maxBatch: 100,
+      gate: () => {
+        if (!gated) return Promise.resolve();
+        gated = false;
+        return first;
+      },
+    });
+    const a = coalescer.submit(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    // the first group is out; these arrive over several ticks
+    const rest: Promise<number>[] = [];
+    for (let n = 2; n <= 6; n++) {
+      rest.push(coalescer.submit(n));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    release();
+    await Promise.all([a, ...rest]);
+    expect(groups).toEqual([[1], [2, 3, 4, 5, 6]]);
+  });
+});

@@ -1,0 +1,91 @@
+// Gathers calls issued close together into groups, so one API call serves many callers.
+// Contract:
+// - submit(input) resolves with that input's own outcome (or rejects with its own error);
+//   a group that fails as a whole rejects every caller in it.
+// - A group holds at most maxBatch inputs and never two inputs with the same key (a
+//   Salesforce collection call refuses a duplicate id or external id); a duplicate waits for
+//   the next group, so calls on one record keep their order.
+// - A group goes out on the next macrotask (setImmediate: every caller released by the same
+//   I/O callback has joined by then), or at once when maxBatch inputs are waiting. While
+//   maxInFlight groups are out, callers keep gathering (Nagle-style): slow calls make bigger
+//   groups instead of more calls.
+export type Settled<O> = { readonly value: O } | { readonly error: unknown };
+
+export interface CoalescerOptions<I, O> {
+  readonly maxBatch: number;
+  readonly maxInFlight?: number;
+  readonly keyOf?: (input: I) => string;
+  /** Runs one group; returns one settled outcome per input, in order. */
+  readonly run: (inputs: readonly I[]) => Promise<readonly Settled<O>[]>;
+}
+
+export interface Coalescer<I, O> {
+  submit(input: I): Promise<O>;
+}
+
+interface Entry<I, O> {
+  readonly input: I;
+  readonly resolve: (value: O) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export function createCoalescer<I, O>(options: CoalescerOptions<I, O>): Coalescer<I, O> {
+  const maxInFlight = options.maxInFlight ?? 1;
+  let queue: Entry<I, O>[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      while (queue.length > 0 && inFlight < maxInFlight) send();
+    });
+  }
+
+  /** Take the next group off the queue (distinct keys, at most maxBatch) and run it. */
+  function send(): void {
+    const group: Entry<I, O>[] = [];
+    const rest: Entry<I, O>[] = [];
+    const keys = new Set<string>();
+    for (const entry of queue) {
+      const key = options.keyOf?.(entry.input);
+      if (group.length >= options.maxBatch || (key !== undefined && keys.has(key))) {
+        rest.push(entry);
+        continue;
+      }
+      if (key !== undefined) keys.add(key);
+      group.push(entry);
+    }
+    queue = rest;
+    inFlight += 1;
+    options
+      .run(group.map((e) => e.input))
+      .then(
+        (outcomes) =>
+          group.forEach((e, i) => {
+            const outcome = outcomes[i];
+            if (outcome === undefined) e.reject(new Error('coalesced call returned no outcome for an input'));
+            else if ('error' in outcome) e.reject(outcome.error);
+            else e.resolve(outcome.value);
+          }),
+        (error: unknown) => group.forEach((e) => e.reject(error)),
+      )
+      .finally(() => {
+        inFlight -= 1;
+        if (queue.length > 0) schedule();
+      });
+  }
+
+  return {
+    submit(input: I): Promise<O> {
+      return new Promise<O>((resolve, reject) => {
+        queue.push({ input, resolve, reject });
+        // a full group is never wasteful: send it without waiting for the others
+        if (queue.length >= options.maxBatch) send();
+        else schedule();
+      });
+    },
+  };
+}
