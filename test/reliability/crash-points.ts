@@ -98,7 +98,7 @@ export async function crashPoints(options: FamilyOptions): Promise<FamilyResult>
     const first = await runOnce(restart(stack), m);
     if (!first.ok) throw new Error(`first run failed: ${messageOf(first.error)}`);
     const parts = gatedParts(stack);
-    const scenarios = options.full ? SCENARIOS : sample(SCENARIOS, 6, options.seed);
+    const scenarios = options.full ? SCENARIOS : sample(SCENARIOS, 4, options.seed);
     for (const [n, s] of scenarios.entries()) {
       const base = `${s.kind} ${s.op} ${s.direction}`;
       if (options.full) {
