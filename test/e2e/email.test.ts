@@ -82,6 +82,11 @@ async function loggedTask(internetMessageId: string): Promise<Json> {
 }
 
 describe('email logging', () => {
+  it('the Salesforce Emails folder is watched by a Graph subscription', () => {
+    const resources = stack.graph.admin.subscriptions().map((x) => String(x.resource));
+    expect(resources.some((r) => r.includes(`/mailFolders/${folderId}/messages`))).toBe(true);
+  });
+
   it('a message with two attachments (one 10 MB through an upload session) becomes one completed task with both files, byte for byte', async () => {
     const small = randomBytes(200_000);
     const big = randomBytes(10 * 1024 * 1024);
