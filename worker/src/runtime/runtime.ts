@@ -26,7 +26,7 @@ import { addCounts, countReport, nestCounts } from './counts.ts';
 import { logFiledEmails, type EmailOptions } from './email-log.ts';
 import { RunError, classify } from './errors.ts';
 import { DEFAULT_KINDS, type KindPlugin } from './kinds.ts';
-import { planOf, storedSettings, syncSettings, type StoredSettings } from './mailbox-config.ts';
+import { effectiveConfig, planOf, storedSettings, syncSettings, type StoredSettings } from './mailbox-config.ts';
 import { maintainMailboxSubscriptions, onLifecycle } from './subscriptions.ts';
 
 export interface RuntimeOptions {
@@ -110,10 +110,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   }
 
   /** Mailbox_Sync__c → store row; returns the row and its config (undefined if the record is gone). */
-  async function refreshOne(config: MailboxSync): Promise<Mailbox> {
-    const existing = await store.getMailbox(config.id);
+  async function refreshOne(read: MailboxSync): Promise<Mailbox> {
+    const existing = await store.getMailbox(read.id);
     const previous = existing ? storedSettings(existing) : undefined;
-    const settings: StoredSettings = { config, ...(previous?.provisioned ? { provisioned: previous.provisioned } : {}) };
+    const { config, resumed } = effectiveConfig(read, previous?.resumed);
+    const settings: StoredSettings = { config, ...(previous?.provisioned ? { provisioned: previous.provisioned } : {}), ...(resumed ? { resumed } : {}) };
     let state: MailboxState | undefined;
     if (!config.enabled) state = 'paused';
     else if (!existing) state = 'new';
@@ -136,7 +137,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     for (const config of await readMailboxSyncs(records)) {
       if (!config.mailboxAddress) continue;
       let m = await refreshOne(config);
-      if (m.state === 'new' && config.enabled) m = (await provision(m.id)) ?? m;
+      if (m.state === 'new' && storedSettings(m)?.config.enabled) m = (await provision(m.id)) ?? m;
       out.push(m);
     }
     return out;
@@ -148,15 +149,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   }
 
   async function provision(id: string): Promise<Mailbox | undefined> {
-    const config = await loadConfig(id);
-    if (!config) return store.getMailbox(id);
-    let m = await refreshOne(config);
+    const read = await loadConfig(id);
+    if (!read) return store.getMailbox(id);
+    let m = await refreshOne(read);
+    const config = storedSettings(m)?.config ?? read;
     await writeStatus(id, { status: 'Provisioning' });
     await store.updateMailbox(id, { state: 'provisioning' });
     try {
       const ids = await provisionMailbox(graph, config.mailboxAddress, { category: config.categoryName });
       const { created: _created, ...provisioned } = ids;
-      const settings: StoredSettings = { config, provisioned };
+      const settings: StoredSettings = { ...storedSettings(m), config, provisioned };
       m =
         (await store.updateMailbox(id, {
           settings: settings as unknown as Record<string, unknown>,
@@ -307,16 +309,17 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   }
 
   async function runMailbox(id: string, reason: RunReason, _ctx?: RunContext): Promise<RunResult> {
-    const config = await loadConfig(id);
-    if (!config) {
+    const read = await loadConfig(id);
+    if (!read) {
       await store.updateMailbox(id, { state: 'paused', lastError: 'Mailbox_Sync__c record not found' });
       return { ok: true, counts: {} };
     }
-    let mailbox = await refreshOne(config);
-    if (!config.enabled) return { ok: true, counts: {} };
+    let mailbox = await refreshOne(read);
+    if (!storedSettings(mailbox)?.config.enabled) return { ok: true, counts: {} };
     if (!storedSettings(mailbox)?.provisioned) mailbox = (await provision(id)) ?? mailbox;
     const settings = storedSettings(mailbox);
     if (!settings?.provisioned) throw new Error('provisioning did not complete');
+    const config = settings.config;
     const counts: Record<string, number> = {};
     const started = clock();
     try {
@@ -364,7 +367,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const s = storedSettings(m);
       return s !== undefined && m.state === 'active' && plugin.enabled(s.config);
     });
-    const owners = change.ownerIds;
+    let owners = change.ownerIds;
+    if (change.entity === 'Event' && owners && owners.length > 0 && change.recordIds.length > 0) {
+      // an event is also its invitees' (EventRelation): their mailboxes mirror it too
+      owners = [...owners, ...(await eventInvitees(change.recordIds))];
+    }
     const targets = mailboxes.filter((m) => {
       if (!owners || owners.length === 0 || change.changeType === 'GAP_OVERFLOW') return true;
       if (change.entity === 'Contact' && storedSettings(m)?.config.contactScope === 'All Contacts') return true;
@@ -373,6 +380,22 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     // Our own write comes back as an echo; it matters only to the other mailboxes that see it.
     if (change.ours && targets.length <= 1) return;
     for (const m of targets) await scheduler.hint(m.id, 'salesforce');
+  }
+
+  async function eventInvitees(eventIds: readonly string[]): Promise<string[]> {
+    try {
+      const out: string[] = [];
+      const ids = eventIds.filter((id) => /^[a-zA-Z0-9]{15,18}$/.test(id));
+      for (let i = 0; i < ids.length; i += 200) {
+        const list = ids.slice(i, i + 200).map((id) => `'${id}'`).join(', ');
+        for await (const page of records.pages(`SELECT RelationId FROM EventRelation WHERE EventId IN (${list})`)) out.push(...page.map((r) => String(r.RelationId)));
+      }
+      return out;
+    } catch (error) {
+      // a hint is an optimisation: the invitee's next scheduled run still reads the change
+      log?.warn({ err: classify(error).message }, 'could not read event invitees for hints');
+      return [];
+    }
   }
 
   async function onCursorExpired(entity: FeedEntity): Promise<void> {
@@ -433,10 +456,25 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     async pause(id) {
       const m = await scheduler.pause(id);
+      const s = m ? storedSettings(m) : undefined;
+      if (s?.resumed) {
+        const { resumed: _resumed, ...rest } = s;
+        await store.updateMailbox(id, { settings: rest as unknown as Record<string, unknown> });
+      }
       if (m) await writeStatus(id, { status: 'Paused' });
       return m ? { id: m.id, state: m.state } : undefined;
     },
     async resume(id) {
+      const before = await store.getMailbox(id);
+      const s = before ? storedSettings(before) : undefined;
+      if (s) {
+        // The resume wins over Enabled__c as Salesforce holds it now; only a later change of
+        // Enabled__c overrides it. Unreadable now → assume false: a true one just ends the override.
+        const read = await loadConfig(id).catch(() => undefined);
+        const resumed = { enabledSeen: read?.enabled ?? false, at: clock() };
+        const settings: StoredSettings = { ...s, config: { ...(read ?? s.config), enabled: true }, resumed };
+        await store.updateMailbox(id, { settings: settings as unknown as Record<string, unknown> });
+      }
       const m = await scheduler.resume(id);
       if (m) await writeStatus(id, { status: 'Active' });
       return m ? { id: m.id, state: m.state } : undefined;
