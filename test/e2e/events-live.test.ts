@@ -44,3 +44,12 @@ it('a Salesforce event reaches Outlook without a manual run', async () => {
   expect(item.subject).toBe('Live from Salesforce');
   expect(stack.graph.admin.counters().sentInvitations).toBe(0);
 });
+
+it("a Salesforce event someone else owns reaches an invitee's Outlook without a manual run", async () => {
+  const start = new Date(Date.now() + 5 * 86_400_000).toISOString();
+  const owner = stack.salesforce.users[0]!.id;
+  const id = stack.salesforce.admin.insert('Event', { Subject: 'Invited live', StartDateTime: start, ActivityDateTime: start, DurationInMinutes: 30, OwnerId: owner });
+  stack.salesforce.admin.insert('EventRelation', { EventId: id, RelationId: m.salesforceUserId, IsInvitee: true });
+  const item = await waitFor('the Outlook event', () => (stack.graph.admin.items(m.address, 'event') as Json[]).find((e) => stampOf(e) === id));
+  expect(item.subject).toBe('Invited live');
+});
