@@ -1,8 +1,8 @@
 // The sync driver: one run for one mailbox over the ports. Per kind it reads both feeds
 // from the stored cursors, resolves every touched id to its current state, gathers
 // candidates for matching, plans (./planner.ts), applies each item's writes and commits
-// its link in a store transaction, and advances the cursors only when every item of the
-// kind settled. A crash anywhere leaves a state the next run finishes: creates are
+// its link in a store transaction (many items at once, each in its own order, so the sides
+// can batch their writes), and advances the cursors only when every item of the kind settled. A crash anywhere leaves a state the next run finishes: creates are
 // idempotent on their key, our own writes come back as echoes, conflicts are recorded
 // before the writes that apply their winner.
 import { canonicalJson } from './hash.ts';
@@ -21,6 +21,8 @@ export interface SyncOptions {
   readonly kinds?: readonly Kind[];
   /** Called before every effect (a side write or a store transaction); throw to simulate a crash. */
   readonly beforeEffect?: () => void;
+  /** Items applied at once per kind (default 100); 1 applies them one after another. */
+  readonly itemsInFlight?: number;
 }
 
 export interface KindReport {
@@ -41,6 +43,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
   const { mailbox, store, settings, hash } = options;
   const sides: Record<Side, RecordSide> = { salesforce: options.salesforce, exchange: options.exchange };
   const effect = (): void => options.beforeEffect?.();
+  const itemsInFlight = Math.max(1, options.itemsInFlight ?? 100);
   const reports: KindReport[] = [];
   let writes = 0;
 
@@ -104,132 +107,182 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       continue;
     }
 
-    const written: Partial<Record<Side, SideRecord>> = {};
     const linkBySf = new Map(linked.map((l) => [l.salesforce.id, l]));
     const linkByEx = new Map(linked.map((l) => [l.exchange.id, l]));
-    let noted = false;
-    let failed = false;
-    for (const [index, action] of actions.entries()) {
-      if (action.type === 'update' && !noted) {
-        // write-ahead: note the link this item will commit, so a crash mid-item is recognisable
-        const existing = action.item.salesforceId !== undefined ? linkBySf.get(action.item.salesforceId) : undefined;
-        const commit = actions.slice(index).find((a) => a.type === 'link' || a.type === 'unlink');
-        if (existing && commit?.type === 'link') {
-          const expected = commit.target.base;
-          const sideOf = (side: Side): SideState =>
-            commit.target[side] ?? { id: existing[side].id, version: '', hash: hash(expected) };
-          const pendingLink: Link = {
-            ...existing,
-            pending: {
-              base: expected,
-              salesforce: sideOf('salesforce'),
-              exchange: sideOf('exchange'),
-              written: (['salesforce', 'exchange'] as const).filter((s) => commit.target[s] === undefined),
-            },
-          };
-          effect();
-          await store.transaction(async (tx) => tx.putLink(pendingLink));
-        }
-        noted = true;
+
+    // Items are independent: each applies its own actions in order (write-ahead note → writes →
+    // link commit) while up to itemsInFlight items run at once, so the writes of many items
+    // share a tick and each side batches them. An item waits for earlier items touching one of
+    // its ids. The first error (a crash, a thrown side failure) stops every item at its next
+    // effect, and the run ends only when none is still in flight.
+    const segments = itemsOf(actions);
+    const done = segments.map(() => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      return { promise, resolve };
+    });
+    const lastById = new Map<string, number>();
+    const waitsFor = segments.map((segment, i) => {
+      const before = new Set<number>();
+      for (const id of idsOf(segment)) {
+        const previous = lastById.get(id);
+        if (previous !== undefined) before.add(previous);
+        lastById.set(id, i);
       }
-      if (action.type === 'create' && !noted) {
-        // write-ahead for a create: note the source as we copy it and the create key, so after a
-        // crash between the create and the link the next run tells later edits from this state
-        const existing =
-          (action.item.salesforceId !== undefined ? linkBySf.get(action.item.salesforceId) : undefined) ??
-          (action.item.exchangeId !== undefined ? linkByEx.get(action.item.exchangeId) : undefined);
-        const commit = actions.slice(index).find((a) => a.type === 'link' || a.type === 'unlink');
-        const source = commit?.type === 'link' ? commit.target[otherSide(action.side)] : undefined;
-        if (commit?.type === 'link' && source) {
-          const copy: SideState = { id: pendingCreateId(action.key), version: '', hash: hash(commit.target.base) };
-          const states = action.side === 'salesforce' ? { salesforce: copy, exchange: source } : { salesforce: source, exchange: copy };
-          const note: Link = {
-            kind,
-            mailbox,
-            ...states,
-            base: commit.target.base,
-            pending: {
-              base: commit.target.base,
+      return [...before].map((j) => done[j]!.promise);
+    });
+    let aborted: { readonly error: unknown } | undefined;
+    const step = (): void => {
+      if (aborted) throw aborted.error;
+      try {
+        effect();
+      } catch (error) {
+        aborted = { error };
+        throw error;
+      }
+    };
+    const apply = async (segment: readonly Action[]): Promise<void> => {
+      const written: Partial<Record<Side, SideRecord>> = {};
+      let noted = false;
+      let failed = false;
+      for (const [index, action] of segment.entries()) {
+        if (action.type === 'update' && !noted) {
+          // write-ahead: note the link this item will commit, so a crash mid-item is recognisable
+          const existing = action.item.salesforceId !== undefined ? linkBySf.get(action.item.salesforceId) : undefined;
+          const commit = segment.slice(index).find((a) => a.type === 'link' || a.type === 'unlink');
+          if (existing && commit?.type === 'link') {
+            const expected = commit.target.base;
+            const sideOf = (side: Side): SideState =>
+              commit.target[side] ?? { id: existing[side].id, version: '', hash: hash(expected) };
+            const pendingLink: Link = {
+              ...existing,
+              pending: {
+                base: expected,
+                salesforce: sideOf('salesforce'),
+                exchange: sideOf('exchange'),
+                written: (['salesforce', 'exchange'] as const).filter((s) => commit.target[s] === undefined),
+              },
+            };
+            step();
+            await store.transaction(async (tx) => tx.putLink(pendingLink));
+          }
+          noted = true;
+        }
+        if (action.type === 'create' && !noted) {
+          // write-ahead for a create: note the source as we copy it and the create key, so after a
+          // crash between the create and the link the next run tells later edits from this state
+          const existing =
+            (action.item.salesforceId !== undefined ? linkBySf.get(action.item.salesforceId) : undefined) ??
+            (action.item.exchangeId !== undefined ? linkByEx.get(action.item.exchangeId) : undefined);
+          const commit = segment.slice(index).find((a) => a.type === 'link' || a.type === 'unlink');
+          const source = commit?.type === 'link' ? commit.target[otherSide(action.side)] : undefined;
+          if (commit?.type === 'link' && source) {
+            const copy: SideState = { id: pendingCreateId(action.key), version: '', hash: hash(commit.target.base) };
+            const states = action.side === 'salesforce' ? { salesforce: copy, exchange: source } : { salesforce: source, exchange: copy };
+            const note: Link = {
+              kind,
+              mailbox,
               ...states,
-              written: [action.side],
-              // an edit beat a delete: the note takes the place of the old link until the copy is linked
-              create: { side: action.side, key: action.key, ...(existing ? { replaces: existing[action.side].id } : {}) },
-            },
-          };
-          effect();
-          await store.transaction(async (tx) => tx.putLink(note));
-        }
-        noted = true;
-      }
-      if (failed) {
-        // the rest of a failed item waits for the next run
-        if (action.type === 'link' || action.type === 'unlink') {
-          failed = false;
-          noted = false;
-        }
-        continue;
-      }
-      switch (action.type) {
-        case 'create':
-        case 'update': {
-          effect();
-          writes += 1;
-          const side = sides[action.side];
-          const result =
-            action.type === 'create'
-              ? await side.create(kind, action.key, action.fields)
-              : await side.update(kind, action.id, action.expectedVersion, action.patch);
-          if (result.ok) written[action.side] = result.record;
-          else {
-            failures.push({ ...result, action });
-            failed = true;
+              base: commit.target.base,
+              pending: {
+                base: commit.target.base,
+                ...states,
+                written: [action.side],
+                // an edit beat a delete: the note takes the place of the old link until the copy is linked
+                create: { side: action.side, key: action.key, ...(existing ? { replaces: existing[action.side].id } : {}) },
+              },
+            };
+            step();
+            await store.transaction(async (tx) => tx.putLink(note));
           }
-          break;
+          noted = true;
         }
-        case 'delete': {
-          effect();
-          writes += 1;
-          const result = await sides[action.side].delete(kind, action.id, action.expectedVersion);
-          if (!result.ok) {
-            failures.push({ ...result, action });
-            failed = true;
+        if (failed) {
+          // the rest of a failed item waits for the next run
+          if (action.type === 'link' || action.type === 'unlink') {
+            failed = false;
+            noted = false;
           }
-          break;
+          continue;
         }
-        case 'link': {
-          const state = (side: Side): SideState | undefined => {
-            const record = written[side];
-            return record ? { id: record.id, version: record.version, hash: hash(record.fields) } : action.target[side];
-          };
-          const salesforce = state('salesforce');
-          const exchange = state('exchange');
-          if (!salesforce || !exchange) throw new Error(`plan bug: link for ${canonicalJson({ ...action.item })} lacks a side`);
-          const link: Link = { kind, mailbox, salesforce, exchange, base: action.target.base };
-          effect();
-          await store.transaction(async (tx) => {
-            await tx.putLink(link);
-          });
-          delete written.salesforce;
-          delete written.exchange;
-          noted = false;
-          break;
-        }
-        case 'unlink': {
-          const id = action.item.salesforceId;
-          effect();
-          if (id !== undefined) await store.transaction(async (tx) => tx.deleteLink(mailbox, kind, id));
-          noted = false;
-          break;
-        }
-        case 'conflict':
-        case 'skip': {
-          if (action.type === 'skip' && !action.report) break;
-          effect();
-          await store.transaction(async (tx) => record(tx, issueOf(action)));
-          break;
+        switch (action.type) {
+          case 'create':
+          case 'update': {
+            step();
+            writes += 1;
+            const side = sides[action.side];
+            const result =
+              action.type === 'create'
+                ? await side.create(kind, action.key, action.fields)
+                : await side.update(kind, action.id, action.expectedVersion, action.patch);
+            if (result.ok) written[action.side] = result.record;
+            else {
+              failures.push({ ...result, action });
+              failed = true;
+            }
+            break;
+          }
+          case 'delete': {
+            step();
+            writes += 1;
+            const result = await sides[action.side].delete(kind, action.id, action.expectedVersion);
+            if (!result.ok) {
+              failures.push({ ...result, action });
+              failed = true;
+            }
+            break;
+          }
+          case 'link': {
+            const state = (side: Side): SideState | undefined => {
+              const record = written[side];
+              return record ? { id: record.id, version: record.version, hash: hash(record.fields) } : action.target[side];
+            };
+            const salesforce = state('salesforce');
+            const exchange = state('exchange');
+            if (!salesforce || !exchange) throw new Error(`plan bug: link for ${canonicalJson({ ...action.item })} lacks a side`);
+            const link: Link = { kind, mailbox, salesforce, exchange, base: action.target.base };
+            step();
+            await store.transaction(async (tx) => {
+              await tx.putLink(link);
+            });
+            delete written.salesforce;
+            delete written.exchange;
+            noted = false;
+            break;
+          }
+          case 'unlink': {
+            const id = action.item.salesforceId;
+            step();
+            if (id !== undefined) await store.transaction(async (tx) => tx.deleteLink(mailbox, kind, id));
+            noted = false;
+            break;
+          }
+          case 'conflict':
+          case 'skip': {
+            if (action.type === 'skip' && !action.report) break;
+            step();
+            await store.transaction(async (tx) => record(tx, issueOf(action)));
+            break;
+          }
         }
       }
-    }
+    };
+    let next = 0;
+    const runner = async (): Promise<void> => {
+      while (!aborted && next < segments.length) {
+        const i = next++;
+        try {
+          await Promise.all(waitsFor[i]!);
+          if (!aborted) await apply(segments[i]!);
+        } catch (error) {
+          aborted ??= { error };
+        } finally {
+          done[i]!.resolve();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(itemsInFlight, segments.length) }, runner));
+    if (aborted) throw aborted.error;
     const settled = failures.length === 0;
     if (settled) {
       effect();
@@ -255,6 +308,41 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       message: action.message,
     };
   }
+}
+
+/** The plan's actions cut into items: an item ends with its link or unlink commit. */
+function itemsOf(actions: readonly Action[]): Action[][] {
+  const items: Action[][] = [];
+  let open: Action[] = [];
+  for (const action of actions) {
+    open.push(action);
+    if (action.type === 'link' || action.type === 'unlink') {
+      items.push(open);
+      open = [];
+    }
+  }
+  if (open.length > 0) items.push(open);
+  return items;
+}
+
+/** Every record id or create key an item's actions name (items sharing one keep plan order). */
+function idsOf(item: readonly Action[]): Set<string> {
+  const ids = new Set<string>();
+  const add = (id: string | undefined): void => {
+    if (id !== undefined) ids.add(id);
+  };
+  for (const action of item) {
+    if (action.type === 'valve') continue;
+    add(action.item.salesforceId);
+    add(action.item.exchangeId);
+    if (action.type === 'update' || action.type === 'delete') add(action.id);
+    if (action.type === 'create') add(action.key);
+    if (action.type === 'link') {
+      add(action.target.salesforce?.id);
+      add(action.target.exchange?.id);
+    }
+  }
+  return ids;
 }
 
 async function record(tx: LinkTx, issue: Issue): Promise<void> {
