@@ -1,6 +1,9 @@
 // mailboxStatus(store, id) → the status document GET /api/v1/mailboxes/:id/status returns
 // (and the LWC Status page shows): state, plan, schedule, last error, counters, open issues,
 // recent runs. A helper for the runtime's MailboxPorts.status; undefined when unknown.
+// `queued` is true while a Sync now waits for its run (the hint is taken when the run starts),
+// so a page that polls until `running || queued` is false never stops before that run ends.
+import { SYNC_NOW_SOURCE } from '../store/ops.ts';
 import type { Store } from '../store/types.ts';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -8,13 +11,15 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 export async function mailboxStatus(store: Store, id: string, options: { runs?: number } = {}): Promise<Record<string, unknown> | undefined> {
   const m = await store.getMailbox(id);
   if (!m) return undefined;
-  const [openIssues, runs, lease] = await Promise.all([store.countOpenIssues(id), store.listRuns(id, options.runs ?? 5), store.getLease(id)]);
+  const [openIssues, runs, lease, hints] = await Promise.all([store.countOpenIssues(id), store.listRuns(id, options.runs ?? 5), store.getLease(id), store.listHints(id)]);
   return {
     id: m.id,
     address: m.address,
     state: m.state,
     plan: m.plan,
     running: lease !== undefined,
+    // Only an active mailbox runs (scheduler isDue): a paused one's request would never end.
+    queued: m.state === 'active' && hints.some((h) => h.source === SYNC_NOW_SOURCE),
     lastSync: iso(m.lastSuccessAt),
     lastRun: iso(m.lastRunAt),
     nextRun: iso(m.nextRunAt),
