@@ -89,6 +89,16 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...base, WORKER_API_TOKEN: '' })).toEqual([expect.stringMatching(/^WORKER_API_TOKEN is missing/)]);
   });
 
+  it('reads the email logging options, defaulting to 150 MB, no inline images, Shared Activities on', () => {
+    expect(loadConfig(base).email).toEqual({ includeInline: false, maxAttachmentBytes: 150 * 1024 * 1024, sharedActivities: true });
+    const c = loadConfig({ ...base, EMAIL_INCLUDE_INLINE: 'TRUE', EMAIL_MAX_ATTACHMENT_MB: '2.5', SALESFORCE_SHARED_ACTIVITIES: 'false' });
+    expect(c.email).toEqual({ includeInline: true, maxAttachmentBytes: 2_621_440, sharedActivities: false });
+    const problems = problemsOf({ ...base, EMAIL_INCLUDE_INLINE: 'yes please', EMAIL_MAX_ATTACHMENT_MB: '200', SALESFORCE_SHARED_ACTIVITIES: '1' });
+    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual(['EMAIL_INCLUDE_INLINE', 'EMAIL_MAX_ATTACHMENT_MB', 'SALESFORCE_SHARED_ACTIVITIES']);
+    expect(problems.every((p) => p.includes('is malformed'))).toBe(true);
+    expect(problemsOf({ ...base, EMAIL_MAX_ATTACHMENT_MB: '0' })).toEqual([expect.stringMatching(/^EMAIL_MAX_ATTACHMENT_MB is malformed/)]);
+  });
+
   it('needs a clientState secret once webhooks are public', () => {
     expect(problemsOf({ ...base, PUBLIC_URL: 'https://scc.example.com' })).toEqual([expect.stringMatching(/^GRAPH_CLIENT_STATE_SECRET is missing/)]);
     expect(loadConfig({ ...base, PUBLIC_URL: 'https://scc.example.com', GRAPH_CLIENT_STATE_SECRET: 's'.repeat(20), ENCRYPTION_KEY: 'ab'.repeat(32) }).publicUrl).toBe('https://scc.example.com');

@@ -38,6 +38,12 @@ export interface Config {
     caCertPath: string | undefined;
     clientStateSecret: Secret | undefined;
   };
+  /** Filed-email logging rules (runtime EmailOptions). */
+  email: {
+    includeInline: boolean;
+    maxAttachmentBytes: number;
+    sharedActivities: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -59,6 +65,15 @@ const key32 = z.string().refine((v) => {
   const t = v.trim();
   return /^[0-9a-fA-F]{64}$/.test(t) || (/^[A-Za-z0-9+/]+={0,2}$/.test(t) && Buffer.from(t, 'base64').length === 32);
 });
+
+// true/false only (any case): z.coerce.boolean() would read "false" as true.
+const flag = (fallback: boolean) =>
+  z
+    .string()
+    .transform((v) => v.trim().toLowerCase())
+    .pipe(z.enum(['true', 'false']))
+    .transform((v) => v === 'true')
+    .default(fallback);
 
 interface Rule {
   schema: z.ZodType;
@@ -94,6 +109,10 @@ const RULES = {
   GRAPH_TOKEN_URL: { schema: httpUrl.optional(), help: 'defaults to https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token' },
   GRAPH_CA_CERT_PATH: { schema: z.string().min(1).optional(), help: 'path to a CA certificate PEM (emulator only)' },
   GRAPH_CLIENT_STATE_SECRET: { schema: z.string().min(16).optional(), help: 'a random string of at least 16 characters used to sign webhook clientState' },
+  EMAIL_INCLUDE_INLINE: { schema: flag(false), help: 'true or false (save inline images of filed emails as files too)' },
+  // Graph caps a message attachment at 150 MB; a lower cap keeps large files out of Salesforce storage.
+  EMAIL_MAX_ATTACHMENT_MB: { schema: z.coerce.number().positive().max(150).default(150), help: 'the largest attachment saved to Salesforce, in MB, more than 0 and at most 150 (e.g. 25)' },
+  SALESFORCE_SHARED_ACTIVITIES: { schema: flag(true), help: 'true or false (false when the org has Shared Activities off: no TaskRelation rows for further contacts)' },
 } satisfies Record<string, Rule>;
 
 type Name = keyof typeof RULES;
@@ -165,6 +184,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       tokenUrl: v.GRAPH_TOKEN_URL ?? `https://login.microsoftonline.com/${encodeURIComponent(v.GRAPH_TENANT_ID)}/oauth2/v2.0/token`,
       caCertPath: v.GRAPH_CA_CERT_PATH,
       clientStateSecret: secretOrUndefined(v.GRAPH_CLIENT_STATE_SECRET),
+    },
+    email: {
+      includeInline: v.EMAIL_INCLUDE_INLINE,
+      maxAttachmentBytes: Math.floor(v.EMAIL_MAX_ATTACHMENT_MB * 1024 * 1024),
+      sharedActivities: v.SALESFORCE_SHARED_ACTIVITIES,
     },
   };
 }

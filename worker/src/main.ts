@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     concurrency: config.syncConcurrency,
     leaseTtlMs: config.leaseTtlMs,
     streaming: config.salesforce.streaming,
+    email: config.email,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
   });
 
