@@ -2,7 +2,8 @@
 // ratio to the least it could cost. Minimum (issue 11): Salesforce one query page per 2,000
 // records read and one collection call per 200 written, per object; Graph one request per item
 // written (each $batch sub-request is throttled as a request) and one $batch per 20, plus for
-// reads one delta page per 1,000 items (the emulator's and Graph's largest page).
+// reads one delta page per 200 items (Graph caps contact delta pages at 200; a Microsoft Q&A
+// answer, not the reference docs).
 import type { CounterSnapshot } from '../emulators/salesforce/counters.ts';
 import type { Counters } from '../emulators/graph/context.ts';
 import type { Volume } from './seed.ts';
@@ -47,7 +48,7 @@ export function economyOf(direction: 'toExchange' | 'toSalesforce', volume: Volu
   const items = kindsOf(volume).reduce((a, b) => a + b, 0);
   const ceilSum = (per: number): number => kindsOf(volume).reduce((n, k) => n + Math.ceil(k / per), 0);
   const sfMin = direction === 'toExchange' ? ceilSum(2000) : ceilSum(200);
-  const graphMin = direction === 'toExchange' ? items : ceilSum(1000);
+  const graphMin = direction === 'toExchange' ? items : ceilSum(200);
   const batchMin = direction === 'toExchange' ? ceilSum(20) : 0;
   const per1000 = (n: number): number => round((n / Math.max(1, items)) * 1000, 2);
   return {

@@ -42,13 +42,16 @@ export function rows(r: Results): Row[] {
     const e = i.economy;
     out.push({
       measure: `API economy ${dir}: Salesforce calls / 1,000 items`,
-      value: `${n(e.salesforcePer1000, 1)} (min ${n(e.salesforceMinPer1000, 1)}) = ${n(e.salesforceRatio, 2)}×`,
+      value: got > 0 ? `${n(e.salesforcePer1000, 1)} (min ${n(e.salesforceMinPer1000, 1)}) = ${n(e.salesforceRatio, 2)}×` : `no item synced yet; ${n(i.cost.salesforceCalls)} calls spent`,
       target: '≤ 1.1× min',
       verdict: verdict(e.salesforceRatio <= 1.1, got > 0),
     });
     out.push({
       measure: `API economy ${dir}: Graph requests / 1,000 items`,
-      value: `${n(e.graphPer1000, 1)} (min ${n(e.graphMinPer1000, 1)}) = ${n(e.graphRatio, 2)}×; $batch ${n(e.graphBatchesPer1000, 1)} (min ${n(e.graphBatchesMinPer1000, 1)})`,
+      value:
+        got > 0
+          ? `${n(e.graphPer1000, 1)} (min ${n(e.graphMinPer1000, 1)}) = ${n(e.graphRatio, 2)}×; $batch ${n(e.graphBatchesPer1000, 1)} (min ${n(e.graphBatchesMinPer1000, 1)})`
+          : `no item synced yet; ${n(i.cost.graphRequests)} requests spent`,
       target: '≤ 1.1× min',
       verdict: verdict(e.graphRatio <= 1.1 && e.graphBatchesPer1000 <= 1.1 * e.graphBatchesMinPer1000, got > 0),
     });
