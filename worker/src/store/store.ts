@@ -55,8 +55,15 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
     // WAL lets readers proceed while a writer commits; busy_timeout makes a second process
     // wait for the write lock instead of failing at once.
     database.pragma('journal_mode = WAL');
+    // In WAL mode NORMAL syncs at checkpoints, not at every commit: a commit survives a process
+    // crash (our failure model) and only a power loss may drop the last ones; measured here,
+    // 2,000 commits took 13–14 s with FULL and 0.2–0.3 s with NORMAL (better-sqlite3 blocks
+    // the event loop for each sync).
+    database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
+    // One connection: Kysely's SQLite driver holds it under a mutex, so transactions issued
+    // at once (the driver applies many items together) run one after another (store.test.ts).
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   } else {
     if (target.schema) {
