@@ -10,11 +10,15 @@ import resolveIssue from '@salesforce/apex/SyncStatusController.resolveIssue';
 // Worker states during which the numbers move, so the page keeps itself fresh.
 const RUNNING_STATES = new Set(['queued', 'syncing', 'provisioning']);
 const POLL_INTERVAL_MS = 5000;
+// How long an action is followed when the worker never reports its run's end (2 minutes).
+const MAX_FOLLOW_POLLS = 24;
 
 /**
  * One mailbox: state, last sync, counts per object and direction, open issues, and the Sync now /
- * Pause / Resume actions. While the worker reports a run in progress it refreshes itself every
- * POLL_INTERVAL_MS with refreshApex; the timer stops when the run ends or the component goes away.
+ * Pause / Resume actions. While the worker reports a run in progress or queued it refreshes itself
+ * every POLL_INTERVAL_MS with refreshApex. After Sync now or Resume it also follows until the
+ * worker's lastRun changes (the run the action asked for has finished), at most MAX_FOLLOW_POLLS
+ * refreshes; the timer stops then, or when the component goes away.
  * After every change it emits `refresh` so the mailbox list can reload too.
  */
 export default class SccMailboxDetail extends LightningElement {
@@ -27,6 +31,8 @@ export default class SccMailboxDetail extends LightningElement {
     busy = false;
     wiredDetail;
     pollTimer;
+    // { lastRun, polls }: the worker's lastRun when an action asked for a run, until it changes.
+    following;
 
     @wire(getMailboxDetail, { mailboxSyncId: '$mailboxSyncId' })
     wiredMailboxDetail(result) {
@@ -34,6 +40,9 @@ export default class SccMailboxDetail extends LightningElement {
         if (result.data) {
             this.detail = result.data;
             this.error = undefined;
+            if (this.following && this.detail.status && (this.detail.status.lastRun || null) !== this.following.lastRun) {
+                this.following = undefined;
+            }
         } else if (result.error) {
             this.detail = undefined;
             this.error = result.error;
@@ -42,6 +51,7 @@ export default class SccMailboxDetail extends LightningElement {
     }
 
     disconnectedCallback() {
+        this.following = undefined;
         this.stopPolling();
     }
 
@@ -56,6 +66,8 @@ export default class SccMailboxDetail extends LightningElement {
     get isRunning() {
         return (
             this.detail?.status?.running === true ||
+            this.detail?.status?.queued === true ||
+            this.following !== undefined ||
             RUNNING_STATES.has(this.workerState.toLowerCase()) ||
             this.mailbox?.Status__c === 'Provisioning'
         );
@@ -109,6 +121,13 @@ export default class SccMailboxDetail extends LightningElement {
         // A timer is the only way to follow a run on the worker: there is no push channel to the page.
         // eslint-disable-next-line @lwc/lwc/no-async-operation
         this.pollTimer = setInterval(() => {
+            if (this.following && ++this.following.polls > MAX_FOLLOW_POLLS) {
+                this.following = undefined;
+                this.updatePolling();
+                if (!this.pollTimer) {
+                    return;
+                }
+            }
             this.refresh();
         }, POLL_INTERVAL_MS);
     }
@@ -155,10 +174,12 @@ export default class SccMailboxDetail extends LightningElement {
         this.busy = true;
         this.actionError = undefined;
         try {
+            const before = this.detail?.status?.lastRun || null;
             await method({ mailboxSyncId: this.mailboxSyncId });
             this.toast(title, message);
             if (follow) {
-                // The worker answers before the run starts: follow it until the status says it ended.
+                // The worker answers before the run starts: follow it until lastRun says it ended.
+                this.following = { lastRun: before, polls: 0 };
                 this.startPolling();
             }
             await this.refresh();

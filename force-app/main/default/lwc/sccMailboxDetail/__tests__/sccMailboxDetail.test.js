@@ -120,11 +120,83 @@ describe('c-scc-mailbox-detail', () => {
         jest.advanceTimersByTime(10000);
         expect(refreshApex).toHaveBeenCalledTimes(3);
 
-        // The run ended: polling stops.
-        getMailboxDetail.emit(withState('idle'));
+        // The run ended (a new lastRun): polling stops.
+        getMailboxDetail.emit({ ...withState('idle'), status: { ...withState('idle').status, lastRun: '2026-11-27T22:05:00.000Z' } });
         await flush();
         jest.advanceTimersByTime(20000);
         expect(refreshApex).toHaveBeenCalledTimes(3);
+        expect($(element, '.running')).toBeNull();
+    });
+
+    it('after Sync now keeps polling while the worker reports the run queued, and stops once lastRun changes', async () => {
+        jest.useFakeTimers();
+        syncNow.mockResolvedValue({ queued: true });
+        const element = mount();
+        const before = { ...DETAIL, status: { ...DETAIL.status, state: 'active', running: false, queued: false, lastRun: '2026-11-27T22:00:00.000Z' } };
+        getMailboxDetail.emit(before);
+        await flush();
+
+        $(element, 'lightning-button.sync-now').click();
+        await flush();
+        expect(refreshApex).toHaveBeenCalledTimes(1);
+
+        // The first refresh: only queued, not running, state active — the page must not stop here.
+        getMailboxDetail.emit({ ...before, status: { ...before.status, queued: true } });
+        await flush();
+        expect($(element, '.running')).not.toBeNull();
+        jest.advanceTimersByTime(5000);
+        expect(refreshApex).toHaveBeenCalledTimes(2);
+
+        // Neither running nor queued yet, lastRun unchanged (between the hint taken and the lease
+        // seen, or a worker without `queued`): still following.
+        getMailboxDetail.emit(before);
+        await flush();
+        jest.advanceTimersByTime(5000);
+        expect(refreshApex).toHaveBeenCalledTimes(3);
+
+        getMailboxDetail.emit({ ...before, status: { ...before.status, running: true } });
+        await flush();
+        jest.advanceTimersByTime(5000);
+        expect(refreshApex).toHaveBeenCalledTimes(4);
+
+        // Finished: lastRun moved and nothing is running or queued → polling stops, new counts shown.
+        const after = { ...before, status: { ...before.status, lastRun: '2026-11-27T22:06:00.000Z', itemsSynced: 50 } };
+        getMailboxDetail.emit(after);
+        await flush();
+        jest.advanceTimersByTime(30000);
+        expect(refreshApex).toHaveBeenCalledTimes(4);
+        expect($(element, '.running')).toBeNull();
+        expect($(element, 'c-scc-sync-counts').status).toEqual(after.status);
+    });
+
+    it('keeps polling while the worker reports a queued Sync now on first load', async () => {
+        jest.useFakeTimers();
+        const element = mount();
+        getMailboxDetail.emit({ ...DETAIL, status: { state: 'active', running: false, queued: true } });
+        await flush();
+        expect($(element, '.running')).not.toBeNull();
+        jest.advanceTimersByTime(10000);
+        expect(refreshApex).toHaveBeenCalledTimes(2);
+        getMailboxDetail.emit({ ...DETAIL, status: { state: 'active', running: false, queued: false } });
+        await flush();
+        jest.advanceTimersByTime(10000);
+        expect(refreshApex).toHaveBeenCalledTimes(2);
+    });
+
+    it('gives up following after two minutes when the worker never reports the run', async () => {
+        jest.useFakeTimers();
+        syncNow.mockResolvedValue({ queued: true });
+        const element = mount();
+        getMailboxDetail.emit(DETAIL);
+        await flush();
+        $(element, 'lightning-button.sync-now').click();
+        await flush();
+        getMailboxDetail.emit(DETAIL);
+        await flush();
+        jest.advanceTimersByTime(10 * 60 * 1000);
+        // 1 after the click + 24 follow polls, then the timer stops.
+        expect(refreshApex).toHaveBeenCalledTimes(25);
+        await flush();
         expect($(element, '.running')).toBeNull();
     });
 
