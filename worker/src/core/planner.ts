@@ -384,7 +384,9 @@ export function plan(input: PlanInput): Action[] {
           return [forget];
         }
         pool[target].delete(copy.id);
-        const copyItem: ItemRef = { kind, [idOf(target)]: copy.id };
+        // the item names the deleted source too: the driver orders items sharing an id, so the
+        // note is dropped only after the restored pair is linked
+        const copyItem: ItemRef = { kind, [idOf(target)]: copy.id, [idOf(source)]: note.sourceId };
         if (hash(copy.fields) !== note.hash && flows[target]) {
           // source deleted, its copy edited before the link was saved: the edit wins, the source comes back from the copy
           const situation: Situation = source === 'salesforce' ? 'deleted-in-salesforce-edited-in-exchange' : 'deleted-in-exchange-edited-in-salesforce';
