@@ -246,6 +246,19 @@ describe('recurring series', () => {
     stack.salesforce.admin.update('Event', id, { Subject: 'Standup SF (new room)' });
     await run(m1);
     expect(byStamp(m1, id)[0]!.subject).toBe('Standup SF (new room)');
+
+    // one occurrence moved in Outlook is not copied back, and says so (once)
+    const [second] = (await instancesOf(m1, String(byStamp(m1, id)[0]!.id), `${first}T00:00:00Z`, `${date(Date.parse(first) + 20 * DAY)}T00:00:00Z`)).slice(1);
+    const moved = `${String((second!.start as Json).dateTime).slice(0, 10)}T12:00:00`;
+    await stack.client.request('PATCH', `${users(m1)}/events/${encodeURIComponent(String(second!.id))}`, {
+      body: { start: { dateTime: moved, timeZone: 'UTC' }, end: { dateTime: moved.replace('T12:00', 'T12:15'), timeZone: 'UTC' } },
+    });
+    await run(m1);
+    await run(m1);
+    const skipped = (await stack.store.listIssues(m1.mailboxSyncId, { open: true })).filter((i) => i.kind === 'Skipped' && i.exchangeId === String(second!.id));
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]!.message).toMatch(/changed on its own in Outlook/);
+    expect(sfEvents(`Subject LIKE 'Standup SF%'`).filter((r) => iso(r.StartDateTime) === `${moved}.000Z`)).toHaveLength(0);
   });
 });
 
@@ -360,6 +373,24 @@ describe('meetings and attendees', () => {
     expect(rel?.Status).toBe('Accepted');
   });
 
+  it("a Salesforce edit of the meeting's time is not written to Outlook and is recorded as a Skipped issue, once, in Salesforce too", async () => {
+    const [row] = sfEvents(`SCC_Exchange_Key__c = 'event:${uid}'`);
+    const start = new Date(Date.parse(iso(row!.StartDateTime)) + 3600_000).toISOString();
+    const end = new Date(Date.parse(iso(row!.EndDateTime)) + 3600_000).toISOString();
+    stack.salesforce.admin.update('Event', String(row!.Id), { StartDateTime: start, ActivityDateTime: start, EndDateTime: end });
+    await run(m1);
+    await run(m1);
+    const item = events(m1).find((e) => e.id === organizerItem)!;
+    expect(String((item.start as Json).dateTime)).toMatch(/T15:00:00/);
+    const skipped = (await stack.store.listIssues(m1.mailboxSyncId, { open: true })).filter((i) => i.kind === 'Skipped' && i.exchangeId === organizerItem);
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]!.salesforceId).toBe(row!.Id);
+    expect(skipped[0]!.message).toMatch(/^This meeting has attendees in Outlook; SmartCloud Connect does not change its time there/);
+    const pushed = sfQuery(stack, `SELECT Id, Message__c FROM Sync_Issue__c WHERE Mailbox_Sync__c = '${m1.mailboxSyncId}' AND Kind__c = 'Skipped' AND Exchange_Id__c = '${organizerItem}'`);
+    expect(pushed).toHaveLength(1);
+    expect(stack.graph.admin.counters().sentInvitations).toBe(0);
+  });
+
   it('a Salesforce edit or delete of the meeting never makes Exchange mail the attendees', async () => {
     const [row] = sfEvents(`SCC_Exchange_Key__c = 'event:${uid}'`);
     stack.salesforce.admin.update('Event', String(row!.Id), { Subject: 'Quarterly review (moved room)', ShowAs: 'Free' });
@@ -373,6 +404,29 @@ describe('meetings and attendees', () => {
     await run(m2);
     expect(events(m1).some((e) => e.id === organizerItem)).toBe(true);
     expect(stack.graph.admin.counters().sentInvitations).toBe(0);
+  });
+});
+
+describe('first sync matches what is already there', () => {
+  it('the same meeting already on both sides (no category in Outlook) → one link, no new item on either side', async () => {
+    const day = mondayIn(8);
+    const start = `${day}T13:00:00.000Z`;
+    const id = stack.salesforce.admin.insert('Event', { Subject: 'Already both', StartDateTime: start, EndDateTime: `${day}T14:00:00.000Z`, ActivityDateTime: start, DurationInMinutes: 60, OwnerId: m1.salesforceUserId });
+    const itemId = stack.graph.admin.userCreateEvent(m1.address, null, { subject: 'Already both', start: { dateTime: `${day}T13:00:00`, timeZone: 'UTC' }, end: { dateTime: `${day}T14:00:00`, timeZone: 'UTC' } });
+    // a first sync of the kind: no cursors on either side
+    await stack.store.deleteCursor(m1.mailboxSyncId, 'salesforce', 'event');
+    await stack.store.deleteCursor(m1.mailboxSyncId, 'exchange', 'event');
+    await run(m1);
+    expect(events(m1).filter((e) => e.subject === 'Already both').map((e) => e.id)).toEqual([itemId]);
+    expect(sfEvents(`Subject = 'Already both'`)).toHaveLength(1);
+    const links = await linkStoreOf(stack.store).transaction((tx) => tx.links(m1.mailboxSyncId, 'event'));
+    expect(links.find((l) => l.salesforce.id === id)?.exchange.id).toBe(itemId);
+    expect((await run(m1)).itemsSynced).toBe(0);
+    // the matched Outlook event stays in scope while linked, category or not
+    stack.graph.admin.userUpdateEvent(m1.address, itemId, { location: { displayName: 'Room 4' } });
+    await run(m1);
+    expect(sfQuery(stack, `SELECT Location FROM Event WHERE Id = '${id}'`)[0]?.Location).toBe('Room 4');
+    expect(events(m1).filter((e) => e.subject === 'Already both')).toHaveLength(1);
   });
 });
 

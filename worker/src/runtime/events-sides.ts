@@ -46,15 +46,39 @@ function completeTimes(patch: Fields, current: Fields): Fields {
   return out;
 }
 
+/** A Salesforce change the calendar rules kept out of Outlook, for the user to act on. */
+export interface HeldBack {
+  readonly reason: 'meeting-fields' | 'series-exception';
+  readonly exchangeId: string;
+  /** The neutral fields involved (held-back patch fields, or the exception's fields). */
+  readonly fields: Fields;
+}
+
 export interface ExchangeEventOptions {
   policy: PrivatePolicy;
   /** Exchange → Salesforce for every event in the window, not only categorised ones. */
   allEvents?: boolean;
   log?: (message: string, data: Record<string, unknown>) => void;
+  /** Raw events (markers kept) overlapping [start, end), categorised or not: Graph calendarView. */
+  calendarView?: (start: string, end: string) => Promise<readonly SideRecord[]>;
+  /** Exchange ids of events linked in this mailbox (read once per feed read). */
+  linked?: () => Promise<ReadonlySet<string>>;
+  /** Records what the rules held back (idempotent per item and change). */
+  skipped?: (held: HeldBack) => Promise<void>;
+}
+
+const DAY = 86_400_000;
+
+/** The instant a neutral event starts (all-day: its first day at 00:00Z), or undefined. */
+function startOf(fields: Fields): number | undefined {
+  const v = fields.isAllDay === true ? (typeof fields.startDate === 'string' ? `${fields.startDate}T00:00:00Z` : undefined) : fields.start;
+  const t = typeof v === 'string' ? Date.parse(v) : NaN;
+  return Number.isNaN(t) ? undefined : t;
 }
 
 export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptions): RecordSide {
   const masters = new Map<string, Current>();
+  let linkedIds: ReadonlySet<string> = new Set();
   async function masterOf(id: string): Promise<Current> {
     let m = masters.get(id);
     if (m === undefined) {
@@ -75,7 +99,7 @@ export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptio
       // a series born in Outlook travels as its occurrences; its master is not a record of ours
       return 'deleted';
     }
-    if (raw.stamp === undefined && !m.__tagged && !options.allEvents) return 'out-of-scope';
+    if (raw.stamp === undefined && !m.__tagged && !options.allEvents && !linkedIds.has(raw.id)) return 'out-of-scope';
     return privacy(raw, options.policy);
   }
 
@@ -97,6 +121,7 @@ export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptio
     side: inner.side,
     async changesSince(kind, cursor): Promise<FeedPage> {
       masters.clear();
+      if (options.linked) linkedIds = await options.linked();
       const page = await inner.changesSince(kind, cursor);
       const changes: Change[] = [];
       // one change per id: several occurrences name the same master
@@ -114,13 +139,20 @@ export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptio
         }
         const seen = await view(change.record);
         if (typeof seen === 'object' && 'master' in seen) {
+          // a single occurrence of our series edited in Outlook: the series travels whole, say so
+          if (markers(change.record.fields).__type === 'exception') await options.skipped?.({ reason: 'series-exception', exchangeId: change.record.id, fields: stripMarkers(change.record.fields) });
           if (emitted.has(seen.master)) continue;
           const master = await current(kind, seen.master);
           emit(isRecord(master) ? { side: 'exchange', kind, type: 'upsert', record: master } : { side: 'exchange', kind, type: 'out-of-scope', id: seen.master });
           continue;
         }
         if (seen === 'deleted') emit({ side: 'exchange', kind, type: 'delete', id: change.record.id });
-        else if (seen === 'out-of-scope') emit({ side: 'exchange', kind, type: 'out-of-scope', id: change.record.id });
+        else if (seen === 'out-of-scope') {
+          // never linked, so leaving scope means nothing; said anyway it would take the event out
+          // of the planner's match pool, and an uncategorised event must still match a new
+          // Salesforce event through candidates()
+          if (!options.linked || linkedIds.has(change.record.id)) emit({ side: 'exchange', kind, type: 'out-of-scope', id: change.record.id });
+        }
         else if (isRecord(seen)) emit({ side: 'exchange', kind, type: 'upsert', record: seen });
         const master = markers(change.record.fields).__master;
         // an Outlook series travels as its occurrences: if its master was synced as a single
@@ -130,7 +162,25 @@ export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptio
       return { ...page, changes };
     },
     get: current,
-    candidates: (kind, others) => inner.candidates(kind, others),
+    async candidates(kind, others) {
+      const starts = others.map((o) => startOf(o.fields)).filter((t): t is number => t !== undefined);
+      if (!options.calendarView || starts.length === 0) return inner.candidates(kind, others);
+      // a day either side of the starts: all-day events and zone shifts stay inside
+      const found = await options.calendarView(new Date(Math.min(...starts) - DAY).toISOString(), new Date(Math.max(...starts) + DAY).toISOString());
+      const out: SideRecord[] = [];
+      for (const raw of found) {
+        const m = markers(raw.fields);
+        if (m.__type === 'seriesMaster') continue;
+        if ((m.__type === 'occurrence' || m.__type === 'exception') && m.__master) {
+          const master = await masterOf(m.__master);
+          // an occurrence of a series we wrote is not an event of its own
+          if (isRecord(master) && master.stamp !== undefined) continue;
+        }
+        const seen = privacy(raw, options.policy);
+        if (seen !== 'out-of-scope') out.push(seen);
+      }
+      return out;
+    },
     async create(kind, key, fields) {
       return settle(await inner.create(kind, key, fields));
     },
@@ -141,7 +191,12 @@ export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptio
       if (markers(raw.fields).__meeting) {
         // a meeting: Exchange would mail its attendees about these; keep them as Outlook has them
         const kept = Object.fromEntries(Object.entries(body).filter(([k]) => !NOTIFYING.has(k)));
-        if (Object.keys(kept).length < Object.keys(body).length) options.log?.('meeting fields not written to Outlook', { id, fields: Object.keys(body).filter((k) => NOTIFYING.has(k)) });
+        // only what the patch itself changes (not the times completed around it) is held back
+        const held = Object.fromEntries(Object.entries(patch).filter(([k]) => NOTIFYING.has(k)));
+        if (Object.keys(held).length > 0) {
+          options.log?.('meeting fields not written to Outlook', { id, fields: Object.keys(held) });
+          await options.skipped?.({ reason: 'meeting-fields', exchangeId: id, fields: held });
+        }
         body = kept;
         if (Object.keys(body).filter((k) => k !== 'attendees' && k !== 'responses' && k !== 'iCalUId').length === 0) {
           const seen = privacy(raw, options.policy);

@@ -2,10 +2,14 @@
 // mechanism (./kinds.ts). Its `sides` hook builds, per run, the connector sides with the
 // event rules: the calendar window (14 days back to the horizon ahead, both sides), invitees
 // through EventRelation (./events-records.ts), writes in the user's time zone (User.TimeZoneSidKey),
-// the private-event policy and the no-invitation rules (./events-sides.ts).
+// the private-event policy and the no-invitation rules (./events-sides.ts). With the run's store
+// (KindRunContext) it also feeds those rules the mailbox's event links and records what they hold
+// back as Skipped issues (objectType Event), which the runtime pushes to Sync_Issue__c.
+import { createHash } from 'node:crypto';
 import type { RecordSide } from '../core/ports.ts';
+import type { SideRecord } from '../core/types.ts';
 import type { GraphClient } from '../graph/client.ts';
-import type { ExchangeItem } from '../graph/delta.ts';
+import { SELECT, expandProperties, stampOf, versionOf, type ExchangeItem } from '../graph/delta.ts';
 import { createExchangeSide } from '../graph/exchange-side.ts';
 import type { ProvisionedIds } from '../graph/provision.ts';
 import type { SalesforceRecords } from '../salesforce/records.ts';
@@ -13,8 +17,10 @@ import { createSalesforceSide } from '../salesforce/side.ts';
 import type { MailboxSync } from '../salesforce/status.ts';
 import { eventFieldsToGraph, eventItemToFields, eventSalesforceMap, stripMarkers } from './events-map.ts';
 import { eventRecords } from './events-records.ts';
-import { exchangeEventSide, salesforceEventSide } from './events-sides.ts';
+import { exchangeEventSide, salesforceEventSide, type HeldBack } from './events-sides.ts';
 import type { KindPlugin } from './kinds.ts';
+import { linkStoreOf } from '../store/link-store.ts';
+import type { Store } from '../store/types.ts';
 
 export const EVENT_PAST_DAYS = 14;
 export const DEFAULT_EVENT_HORIZON_DAYS = 365;
@@ -31,6 +37,41 @@ export interface KindSidesContext {
   /** Exchange → Salesforce for every event in the window, not only those with the category. */
   allEvents?: boolean;
   log?: (message: string, data: Record<string, unknown>) => void;
+  /** The run's store and mailbox (the runtime passes them): links for scope, Skipped issues. */
+  store?: Store;
+  mailboxId?: string;
+}
+
+const FIELD_WORDS: Readonly<Record<string, string>> = {
+  start: 'time', end: 'time', startDate: 'time', endDate: 'time', isAllDay: 'time',
+  subject: 'subject', description: 'description', location: 'location', recurrence: 'recurrence',
+};
+
+/** What the user reads on the Sync_Issue__c for a change the calendar rules held back. */
+export function heldBackMessage(held: HeldBack): string {
+  if (held.reason === 'series-exception') {
+    const when = typeof held.fields.start === 'string' ? ` (${held.fields.start})` : typeof held.fields.startDate === 'string' ? ` (${held.fields.startDate})` : '';
+    return `One occurrence${when} of this series was changed on its own in Outlook. SmartCloud Connect syncs a series created in Salesforce as a whole and does not copy changes to a single occurrence to Salesforce. Make the change to the series, or edit the occurrence in Salesforce too.`;
+  }
+  const words = [...new Set(Object.keys(held.fields).map((f) => FIELD_WORDS[f] ?? f))];
+  return `This meeting has attendees in Outlook; SmartCloud Connect does not change its ${words.join(', ')} there, so that no invitations or updates are sent to the attendees. Edit it in Outlook; the Salesforce change was not copied.`;
+}
+
+/** Raw Graph events overlapping [start, end): calendarView, paged. */
+async function calendarView(graph: GraphClient, mailbox: string, category: string, start: string, end: string): Promise<SideRecord[]> {
+  const query = `startDateTime=${encodeURIComponent(start)}&endDateTime=${encodeURIComponent(end)}&$select=${SELECT.events.join(',')}&$expand=${encodeURIComponent(expandProperties('events'))}&$top=50`;
+  const out: SideRecord[] = [];
+  let next: string | undefined = `/users/${encodeURIComponent(mailbox)}/calendarView?${query}`;
+  // bounded: a broken nextLink chain never loops forever
+  for (let pages = 0; next && pages < 1000; pages++) {
+    const page: { value?: ExchangeItem[]; '@odata.nextLink'?: string } = await graph.get(next);
+    for (const item of page.value ?? []) {
+      const stamp = stampOf(item);
+      out.push({ id: item.id, version: versionOf(item), fields: eventItemToFields(item, category), ...(stamp ? { stamp } : {}) });
+    }
+    next = page['@odata.nextLink'];
+  }
+  return out;
 }
 
 /** The user's time zone (IANA, from User.TimeZoneSidKey); UTC when unknown. */
@@ -74,9 +115,41 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
       return { start: new Date(now - EVENT_PAST_DAYS * DAY).toISOString(), end: new Date(now + horizon * DAY).toISOString() };
     },
   });
+  const { store, mailboxId } = ctx;
+  // Exchange id → Salesforce id of this mailbox's event links, as of the last feed read
+  let links = new Map<string, string>();
+  const hooks =
+    store && mailboxId
+      ? {
+          async linked(): Promise<ReadonlySet<string>> {
+            const rows = await linkStoreOf(store).transaction((tx) => tx.links(mailboxId, 'event'));
+            links = new Map(rows.map((l) => [l.exchange.id, l.salesforce.id]));
+            return new Set(links.keys());
+          },
+          async skipped(held: HeldBack): Promise<void> {
+            // once per item and change: the key names the held-back values
+            const digest = createHash('sha256').update(JSON.stringify(Object.entries(held.fields).sort())).digest('hex').slice(0, 16);
+            await store.openIssue({
+              mailboxId,
+              kind: 'Skipped',
+              objectType: 'Event',
+              salesforceId: links.get(held.exchangeId) ?? null,
+              exchangeId: held.exchangeId,
+              message: heldBackMessage(held),
+              issueKey: `event:${held.reason}:${mailboxId}:${held.exchangeId}:${digest}`,
+            });
+          },
+        }
+      : {};
   return {
     salesforce: salesforceEventSide(salesforce, config.eventsPrivate),
-    exchange: exchangeEventSide(exchange, { policy: config.eventsPrivate, ...(ctx.allEvents ? { allEvents: true } : {}), ...(ctx.log ? { log: ctx.log } : {}) }),
+    exchange: exchangeEventSide(exchange, {
+      policy: config.eventsPrivate,
+      ...(ctx.allEvents ? { allEvents: true } : {}),
+      ...(ctx.log ? { log: ctx.log } : {}),
+      calendarView: (start, end) => calendarView(ctx.graph, config.mailboxAddress, category, start, end),
+      ...hooks,
+    }),
   };
 }
 
