@@ -11,6 +11,9 @@ import type { Issue, LinkStore, LinkTx, RecordSide, WriteFailure } from './ports
 import type { Action, Change, Fields, Kind, Link, MailboxSettings, Side, SideRecord, SideState } from './types.ts';
 import { KINDS, otherSide, pendingCreateId } from './types.ts';
 
+/** Current-state reads in flight per side while resolving a feed's ids. */
+const READS_IN_FLIGHT = 8;
+
 export interface SyncOptions {
   readonly mailbox: string;
   readonly salesforce: RecordSide;
@@ -72,8 +75,10 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       const touched = pages[side].changes.map((c) => (c.type === 'upsert' ? c.record.id : c.id));
       const sources = notes.filter((l) => l.pending!.create!.side !== side).map((l) => l[side].id);
       const ids = [...new Set([...touched, ...sources])].sort();
-      for (const id of ids) {
-        const current = await sides[side].get(kind, id);
+      // read several at once (each side bounds its own concurrency), then use them in id order
+      const states = await mapBounded(ids, READS_IN_FLIGHT, (id) => sides[side].get(kind, id));
+      for (const [i, id] of ids.entries()) {
+        const current = states[i]!;
         if (current === 'deleted') changes.push({ side, kind, type: 'delete', id });
         else if (current !== 'out-of-scope' && 'deleted' in current) changes.push({ side, kind, type: 'delete', id, stamp: current.stamp });
         else if (current === 'out-of-scope') changes.push({ side, kind, type: 'out-of-scope', id });
@@ -308,6 +313,27 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       message: action.message,
     };
   }
+}
+
+/** fn over items with at most `limit` calls in flight; results in input order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  const lane = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i]!);
+      } catch (error) {
+        // the first failure ends the read: the other lanes take nothing more
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
 }
 
 /** The plan's actions cut into items: an item ends with its link or unlink commit. */
