@@ -8,11 +8,12 @@ import type { Org, Rec, WriteContext } from './org.ts';
 import { execute, prepare, shapeRow } from './query.ts';
 import type { Reply } from './rest.ts';
 import type { createRest } from './rest.ts';
-import { findObject } from './schema.ts';
+import { createIdFactory } from './ids.ts';
+import { findObject, type ObjectDef } from './schema.ts';
 import { seedOrg, type SeedSize } from './seed.ts';
 import type { Sessions } from './sessions.ts';
 import type { Streaming } from './streaming.ts';
-import { formatDateTime } from './values.ts';
+import { formatDateTime, parseDateTime } from './values.ts';
 
 export interface FaultRule {
   /** HTTP method to match (any when absent). */
@@ -106,6 +107,28 @@ export function createAdmin(d: AdminDeps) {
     });
   };
 
+  // Records the platform writes itself (OauthToken): read-only over REST, so seeded here directly.
+  // Ids come from a pod of their own so they never collide with the org's.
+  const systemId = createIdFactory('5s');
+  const insertSystemRecord = (obj: ObjectDef, record: Rec): string => {
+    const id = systemId(obj.keyPrefix);
+    const rec: Rec = { Id: id, IsDeleted: false, CreatedDate: d.clock() };
+    for (const [key, value] of Object.entries(record)) {
+      const field = obj.fields.get(obj.fieldIndex.get(key.toLowerCase()) ?? '');
+      if (!field || field.name === 'Id') throw new SfError('INVALID_FIELD', `No such column '${key}' on entity '${obj.name}'`, [key], 400);
+      if (value === null || value === undefined) continue;
+      if (field.type === 'datetime') {
+        const ms = typeof value === 'number' ? value : parseDateTime(String(value));
+        if (ms === undefined) throw new SfError('INVALID_FIELD', `${field.name}: value not of required type: ${String(value)}`, [field.name], 400);
+        rec[field.name] = ms;
+      } else {
+        rec[field.name] = value;
+      }
+    }
+    org.table(obj).set(id, rec);
+    return id;
+  };
+
   const seed = (size: SeedSize): void => {
     org.atomic(uiContext(), (tx) => seedOrg(org, tx, size, d.users.map((u) => u.id), d.clock()));
   };
@@ -192,6 +215,7 @@ export function createAdmin(d: AdminDeps) {
     createUser,
     insert(sobject: string, record: Rec, opts?: WriteOptions): string {
       const obj = org.object(sobject);
+      if (!obj.createable) return insertSystemRecord(obj, record);
       return org.atomic(uiContext(opts), (tx) => org.create(obj, record, tx));
     },
     update(sobject: string, id: string, fields: Rec, opts?: WriteOptions): void {

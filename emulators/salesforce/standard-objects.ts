@@ -254,6 +254,22 @@ export function standardObjects(): ObjectDef[] {
     f({ name: 'Description', type: 'string', length: 400 }),
   ]);
 
+  // A connected app's OAuth grant to a user (API 32.0+). Supported calls are describe and query
+  // only: the platform writes these when a user authorises an app, so over REST the object is
+  // read-only and tests seed it with emu.admin.insert. No LastModifiedDate / SystemModstamp.
+  const oauthToken = makeObject('OauthToken', '0CJ', [
+    ro({ name: 'Id', type: 'id', label: 'OAuth Token ID', nillable: false }),
+    ro({ name: 'AccessToken', type: 'string', length: 255 }),
+    ro({ name: 'AppMenuItemId', type: 'reference', referenceTo: ['AppMenuItem'], relationshipName: 'AppMenuItem', label: 'AppMenuItem ID' }),
+    ro({ name: 'AppName', type: 'string', length: 255, label: 'Application Name' }),
+    ro({ name: 'CreatedDate', type: 'datetime', nillable: false }),
+    ro({ name: 'DeleteToken', type: 'string', length: 255 }),
+    ro({ name: 'LastUsedDate', type: 'datetime' }),
+    ro({ name: 'RequestToken', type: 'string', length: 255 }),
+    ro({ name: 'UseCount', type: 'int', precision: 9 }),
+    ro({ name: 'UserId', type: 'reference', referenceTo: ['User'], relationshipName: 'User', label: 'User ID' }),
+  ], { label: 'OAuth Token', createable: false, updateable: false, deletable: false });
+
   return [user, organization, account, contact, lead, task, event, eventRelation, taskRelation,
-    contentVersion, contentDocument, contentDocumentLink, attachment, pushTopic];
+    contentVersion, contentDocument, contentDocumentLink, attachment, pushTopic, oauthToken];
 }
