@@ -298,4 +298,39 @@ describe('email logging', () => {
     expect(sha(await versionBytes(String(files[0]!.Id)))).toBe(sha(bytes));
     expect(tasksFor(internetMessageId)).toHaveLength(1);
   }, 60_000);
+
+  it('a file is known by SCC_Attachment_Key__c even after a user edits its description; an older file with only the description marker still counts', async () => {
+    const bytes = randomBytes(30_000);
+    const { id, internetMessageId } = fileMessage({
+      subject: 'Floor plan',
+      from: { emailAddress: { address: 'ann@contoso.example' } },
+      toRecipients: [{ emailAddress: { address: m.address } }],
+      hasAttachments: true,
+      attachments: [{ name: 'plan.pdf', bytes, contentType: 'application/pdf' }],
+    });
+    const task = await loggedTask(internetMessageId);
+    const [file] = await waitFor('the file', () => filesOn(String(task.Id)).length === 1 && filesOn(String(task.Id)), 30_000);
+    const [saved] = sfQuery(stack, `SELECT Description, SCC_Attachment_Key__c FROM ContentVersion WHERE Id = '${String(file!.Id)}'`);
+    expect(String(saved!.SCC_Attachment_Key__c)).toMatch(/^att:/);
+    expect(String(saved!.Description)).toContain(`[scc:${String(saved!.SCC_Attachment_Key__c)}]`);
+
+    // The user files the same email again (out of the folder, category removed, back in).
+    let current = id;
+    const refile = async (): Promise<void> => {
+      const out = stack.graph.admin.userMoveMessage(m.address, current, 'inbox');
+      stack.graph.admin.userUpdateMessage(m.address, out, { categories: [] });
+      current = stack.graph.admin.userMoveMessage(m.address, out, folderId);
+      await waitFor('stamped again', () => (graphMessage(current).categories as string[]).includes('Salesforce'), 30_000);
+    };
+    // A file saved before the key field existed: only the Description marker identifies it.
+    stack.salesforce.admin.update('ContentVersion', String(file!.Id), { SCC_Attachment_Key__c: null });
+    await refile();
+    expect(filesOn(String(task.Id))).toHaveLength(1);
+
+    // The key field identifies it although the user rewrote the description.
+    stack.salesforce.admin.update('ContentVersion', String(file!.Id), { SCC_Attachment_Key__c: saved!.SCC_Attachment_Key__c, Description: 'Signed floor plan, final' });
+    await refile();
+    expect(filesOn(String(task.Id))).toHaveLength(1);
+    expect(tasksFor(internetMessageId)).toHaveLength(1);
+  }, 60_000);
 });

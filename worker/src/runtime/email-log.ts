@@ -6,7 +6,9 @@
 //   the page and nothing is skipped;
 // - per message: the Task is found or upserted by SCC_Exchange_Key__c = email:<sha256 of
 //   internetMessageId>; relations (WhoId, TaskRelation, WhatId) come from core/maps/email.ts;
-//   each planned attachment is saved unless a file with its key is already on the task; last,
+//   each planned attachment is saved unless a file with its key (ContentVersion
+//   SCC_Attachment_Key__c, or the older `[scc:<key>]` marker in Description) is already on
+//   the task; last,
 //   the category and the Task Id are stamped on the message. A message already stamped with
 //   the category is done. Replays, duplicate notifications, a second move or a crash at any
 //   point therefore end with one task and one file per attachment;
@@ -22,7 +24,7 @@ import { SALESFORCE_ID_PROPERTY, readDelta, stampOf, type ExchangeItem } from '.
 import type { Logger } from '../log.ts';
 import type { SalesforceConnection } from '../salesforce/connection.ts';
 import { SalesforceError } from '../salesforce/errors.ts';
-import { filesOn, insertContentVersion } from '../salesforce/files.ts';
+import { attachmentKeySupported, filesOn, insertContentVersion } from '../salesforce/files.ts';
 import { EXCHANGE_KEY_FIELD, chunks, soqlString, type SalesforceRecords, type SfInput, type SfRecord } from '../salesforce/records.ts';
 import type { MailboxSync } from '../salesforce/status.ts';
 import type { IssueInput, Store } from '../store/types.ts';
@@ -267,10 +269,13 @@ async function saveAttachments(
   for (const s of plan.skipped) await report(`The attachment "${s.name}" was not saved to Salesforce: ${s.reason}.`, `attachment:${s.name}`);
   if (plan.files.length === 0) return;
   const stored = await filesOn(ctx.records, taskId);
+  const keyField = await attachmentKeySupported(ctx.records);
   const chunkBytes = ctx.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   for (const file of plan.files) {
+    // The marker stays in Description for files saved before the key field and for orgs on an
+    // older package version; the field is the sturdy key (users can edit a description).
     const marker = `[scc:${file.key}]`;
-    if (stored.some((s) => s.description.includes(marker) && s.size === file.size)) continue;
+    if (stored.some((s) => (s.attachmentKey === file.key || s.description.includes(marker)) && s.size === file.size)) continue;
     try {
       await insertContentVersion(ctx.sf, {
         title: file.name.replace(/\.[^.]+$/, '') || file.name,
@@ -278,6 +283,7 @@ async function saveAttachments(
         firstPublishLocationId: taskId,
         description: `Attachment of a filed Outlook email, saved by SmartCloud Connect ${marker}`,
         contentType: file.contentType,
+        ...(keyField ? { attachmentKey: file.key } : {}),
         open: () => download(ctx.graph, `${base}/${encodeURIComponent(file.id)}/$value`, file.size, chunkBytes),
       });
       run.add('files');

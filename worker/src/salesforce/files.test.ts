@@ -1,12 +1,12 @@
 // ContentVersion inserts on the Salesforce emulator: a multipart request streamed from chunks
 // stores the exact bytes and links the file to the record; filesOn lists it; an expired
 // session is refreshed and the source re-opened; a source failing mid-stream is reported as
-// its own error and stores nothing.
+// its own error and stores nothing; the attachment key round-trips through its own field.
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../../emulators/salesforce/index.ts';
 import { connectSalesforce, type SalesforceConnection } from './connection.ts';
-import { filesOn, insertContentVersion } from './files.ts';
+import { attachmentKeySupported, filesOn, insertContentVersion } from './files.ts';
 import { createRecords, type SalesforceRecords } from './records.ts';
 
 let emu: SalesforceEmulator;
@@ -71,6 +71,14 @@ describe('insertContentVersion', () => {
     }
     await expect(insertContentVersion(sf, { title: 'cut', pathOnClient: 'cut.bin', firstPublishLocationId: taskId, open: broken })).rejects.toThrow('Graph went away');
     expect(await filesOn(records, taskId)).toHaveLength(before);
+  });
+
+  it('stores the attachment key in SCC_Attachment_Key__c (from force-app) and filesOn reads it back', async () => {
+    expect(await attachmentKeySupported(records)).toBe(true);
+    const id = await insertContentVersion(sf, { title: 'keyed', pathOnClient: 'keyed.txt', firstPublishLocationId: taskId, attachmentKey: 'att:abc123', open: () => chunked(Buffer.from('k'), 1) });
+    const files = await filesOn(records, taskId);
+    expect(files.find((f) => f.id === id)).toMatchObject({ attachmentKey: 'att:abc123', description: '' });
+    expect(files.filter((f) => f.id !== id).every((f) => f.attachmentKey === '')).toBe(true);
   });
 
   it('a refused insert is a permanent error of the project vocabulary', async () => {

@@ -8,7 +8,9 @@
 //   file again. A 401 refreshes the session and re-opens the source once (a stream cannot be
 //   replayed). Failures are SalesforceErrors of the project vocabulary.
 // - filesOn(records, recordId) lists the latest versions linked to a record (through
-//   ContentDocumentLink, which Salesforce requires to be filtered by LinkedEntityId).
+//   ContentDocumentLink, which Salesforce requires to be filtered by LinkedEntityId), with
+//   their SCC_Attachment_Key__c when the org has the field (package versions before it do not:
+//   attachmentKeySupported tells, from the cached describe).
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
@@ -17,12 +19,17 @@ import { SalesforceError, fromRecordErrors, kindOfCode, toSalesforceError } from
 import type { SalesforceRecords } from './records.ts';
 import { chunks, soqlString } from './records.ts';
 
+/** ContentVersion field holding the key of the email attachment a file was saved from. */
+export const ATTACHMENT_KEY_FIELD = 'SCC_Attachment_Key__c';
+
 export interface FileToInsert {
   title: string;
   pathOnClient: string;
   firstPublishLocationId: string;
   description?: string;
   contentType?: string;
+  /** Written to SCC_Attachment_Key__c: pass it only when attachmentKeySupported is true. */
+  attachmentKey?: string;
   /** The bytes, chunk by chunk; called again for a retry. */
   open(): AsyncIterable<Uint8Array>;
 }
@@ -33,7 +40,13 @@ export interface StoredFile {
   title: string;
   pathOnClient: string;
   description: string;
+  /** SCC_Attachment_Key__c, '' when unset or when the org lacks the field. */
+  attachmentKey: string;
   size: number;
+}
+
+export async function attachmentKeySupported(records: SalesforceRecords): Promise<boolean> {
+  return (await records.fieldLimits('ContentVersion')).has(ATTACHMENT_KEY_FIELD);
 }
 
 export async function insertContentVersion(sf: SalesforceConnection, file: FileToInsert): Promise<string> {
@@ -43,6 +56,7 @@ export async function insertContentVersion(sf: SalesforceConnection, file: FileT
     PathOnClient: file.pathOnClient,
     FirstPublishLocationId: file.firstPublishLocationId,
     ...(file.description !== undefined ? { Description: file.description } : {}),
+    ...(file.attachmentKey !== undefined ? { [ATTACHMENT_KEY_FIELD]: file.attachmentKey } : {}),
   };
   for (let attempt = 0; ; attempt++) {
     const boundary = `scc-${randomBytes(12).toString('hex')}`;
@@ -115,9 +129,11 @@ export async function filesOn(records: SalesforceRecords, recordId: string): Pro
     for (const r of page) if (typeof r.ContentDocumentId === 'string') docIds.push(r.ContentDocumentId);
   }
   const out: StoredFile[] = [];
+  if (docIds.length === 0) return out;
+  const withKey = await attachmentKeySupported(records);
   for (const part of chunks([...new Set(docIds)], 100)) {
     const soql =
-      `SELECT Id, ContentDocumentId, Title, PathOnClient, Description, ContentSize FROM ContentVersion ` +
+      `SELECT Id, ContentDocumentId, Title, PathOnClient, Description, ContentSize${withKey ? `, ${ATTACHMENT_KEY_FIELD}` : ''} FROM ContentVersion ` +
       `WHERE ContentDocumentId IN (${part.map(soqlString).join(', ')}) AND IsLatest = true`;
     for await (const page of records.pages(soql)) {
       for (const r of page) {
@@ -127,6 +143,7 @@ export async function filesOn(records: SalesforceRecords, recordId: string): Pro
           title: String(r.Title ?? ''),
           pathOnClient: String(r.PathOnClient ?? ''),
           description: typeof r.Description === 'string' ? r.Description : '',
+          attachmentKey: typeof r[ATTACHMENT_KEY_FIELD] === 'string' ? r[ATTACHMENT_KEY_FIELD] : '',
           size: typeof r.ContentSize === 'number' ? r.ContentSize : 0,
         });
       }
