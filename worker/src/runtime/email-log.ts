@@ -64,7 +64,7 @@ export function htmlToText(html: string): string {
 }
 
 export async function logFiledEmails(ctx: EmailLogContext): Promise<Record<string, number>> {
-  const counts: Record<string, number> = { 'email.toSalesforce': 0, 'email.created': 0, 'email.issues': 0, 'email.files': 0 };
+  const counts: Record<string, number> = { 'email.toSalesforce': 0, 'email.created': 0, 'email.toSalesforce.created': 0, 'email.issues': 0, 'email.files': 0 };
   const add = (k: string, n = 1): void => {
     counts[`email.${k}`] = (counts[`email.${k}`] ?? 0) + n;
   };
@@ -79,10 +79,11 @@ export async function logFiledEmails(ctx: EmailLogContext): Promise<Record<strin
         // Moved out of the folder or deleted: the Salesforce task stays (it is the record of the email).
         if (entry.type !== 'upsert') continue;
         const outcome = await logOne(ctx, entry.item, { settings, fieldLimits, rules, add });
-        // The Status page's names: a logged email is a write to Salesforce; skips are issues.
+        // The runtime's count names (runtime/counts.ts): a logged email is a create in Salesforce; skips are issues.
         if (outcome === 'logged') {
           add('toSalesforce');
           add('created');
+          add('toSalesforce.created');
         } else if (outcome !== 'unchanged') add('issues');
       }
       const next = page.deltaLink ?? page.nextLink;
