@@ -119,15 +119,11 @@ export function createApexBridge(deps: { conn: Connection; worker: WorkerEndpoin
       ),
     selectUsersByIds: (ids: string[]) =>
       query<{ Id: string; Name: string }>(`SELECT Id, Name, Email FROM User WHERE Id IN (${ids.map(quote).join(', ')}) WITH USER_MODE ORDER BY Name LIMIT ${MAX_ROWS}`),
-    async selectTokensByAppName(appNames: string[]): Promise<Array<{ AppName: string; UserId: string; User?: { Name?: string }; LastUsedDate?: string }>> {
-      try {
-        return await query(`SELECT AppName, UserId, User.Name, LastUsedDate FROM OauthToken WHERE AppName IN (${appNames.map(quote).join(', ')}) WITH USER_MODE ORDER BY AppName LIMIT 2000`);
-      } catch (error) {
-        // Every real org has OauthToken; the emulator does not model it, so it has no tokens.
-        if ((error as { errorCode?: string }).errorCode === 'INVALID_TYPE' || /not supported/.test(errorMessage(error))) return [];
-        throw error;
-      }
-    },
+    // OauthToken exists in every org and in the emulator: a failed query is a real error.
+    selectTokensByAppName: (appNames: string[]) =>
+      query<{ AppName: string; UserId: string; User?: { Name?: string }; LastUsedDate?: string }>(
+        `SELECT AppName, UserId, User.Name, LastUsedDate FROM OauthToken WHERE AppName IN (${appNames.map(quote).join(', ')}) WITH USER_MODE ORDER BY AppName LIMIT 2000`,
+      ),
     async selectActivityCaptureUserIds(): Promise<string[]> {
       const global = await conn.describeGlobal();
       if (!global.sobjects.some((s) => s.name.toLowerCase() === 'activityusrconnectionstatus')) return [];
