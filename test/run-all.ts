@@ -18,7 +18,7 @@ type Outcome = { passed: number; failed: number; details: string[]; notes: strin
 type Suite = { name: string; about: string; run: (work: string) => Promise<Outcome> };
 
 const MAX_DETAIL_LINES = 60;
-const SUITE_TIMEOUT_MS = Number(process.env.SCC_SUITE_TIMEOUT_MS ?? 8 * 60_000);
+const SUITE_TIMEOUT_MS = Number(process.env.SCC_SUITE_TIMEOUT_MS ?? 15 * 60_000);
 
 function bin(tool: string, pkg: string): string {
   const file = path.join(repoRoot, 'node_modules', '.bin', tool);
@@ -146,11 +146,20 @@ function testReport(report: JestLikeReport, output = ''): Outcome {
   };
 }
 
-async function vitest(work: string): Promise<Outcome> {
-  const out = path.join(work, 'vitest.json');
-  const r = await run(bin('vitest', 'vitest'), ['run', '--passWithNoTests', '--reporter=json', `--outputFile=${out}`]);
-  if (r.timedOut) throw new Error(`vitest timed out after ${SUITE_TIMEOUT_MS} ms:\n${tail(r.output).join('\n')}`);
-  if (!existsSync(out)) throw new Error(`vitest wrote no report (exit ${r.code}):\n${tail(r.output).join('\n')}`);
+// vitest runs as separate suites so that a slow or hung group (the browser, the end-to-end
+// stacks) costs only its own count, and each group gets its own time budget.
+const VITEST_GROUPS = {
+  'vitest-unit': { about: 'TypeScript unit tests and emulator, store and model tests', args: ['--exclude', 'test/e2e/**', '--exclude', 'test/browser/**', '--exclude', 'test/reliability/**', '--exclude', 'test/demo.test.ts'] },
+  'vitest-e2e': { about: 'end to end on the local stack (emulators + worker), demo', args: ['test/e2e', 'test/demo.test.ts'] },
+  'vitest-reliability': { about: 'reliability scorecard, fast subset', args: ['test/reliability'] },
+  'vitest-browser': { about: 'LWC in Chromium against the local stack', args: ['test/browser'] },
+} as const;
+
+async function vitest(work: string, group: keyof typeof VITEST_GROUPS): Promise<Outcome> {
+  const out = path.join(work, `${group}.json`);
+  const r = await run(bin('vitest', 'vitest'), ['run', ...VITEST_GROUPS[group].args, '--passWithNoTests', '--reporter=json', `--outputFile=${out}`]);
+  if (r.timedOut) throw new Error(`${group} timed out after ${SUITE_TIMEOUT_MS} ms:\n${tail(r.output).join('\n')}`);
+  if (!existsSync(out)) throw new Error(`${group} wrote no report (exit ${r.code}):\n${tail(r.output).join('\n')}`);
   const outcome = testReport(JSON.parse(readFileSync(out, 'utf8')) as JestLikeReport, r.output);
   // Errors outside any test (an unhandled rejection) fail the run without failing a test.
   if (r.code !== 0 && outcome.failed === 0) {
@@ -183,7 +192,11 @@ const suites: Suite[] = [
   { name: 'tsc', about: 'TypeScript type check (tsconfig.json)', run: () => tsc() },
   { name: 'eslint-ts', about: 'ESLint on TypeScript (typescript-eslint)', run: (w) => eslint(w, 'ts') },
   { name: 'eslint-lwc', about: 'ESLint on LWC (@salesforce/eslint-config-lwc)', run: (w) => eslint(w, 'lwc') },
-  { name: 'vitest', about: 'TypeScript unit and integration tests', run: (w) => vitest(w) },
+  ...(Object.keys(VITEST_GROUPS) as (keyof typeof VITEST_GROUPS)[]).map((group) => ({
+    name: group,
+    about: VITEST_GROUPS[group].about,
+    run: (w: string) => vitest(w, group),
+  })),
   { name: 'lwc-jest', about: 'LWC unit tests (sfdx-lwc-jest)', run: (w) => lwcJest(w) },
   {
     name: 'apex-syntax',

@@ -20,7 +20,7 @@ describe('npm test aggregator', () => {
     const r = runAll(['--list']);
     expect(r.status).toBe(0);
     expect(r.lines.map((l) => l.split(/\s+/)[0])).toEqual([
-      'tsc', 'eslint-ts', 'eslint-lwc', 'vitest', 'lwc-jest', 'apex-syntax', 'apex-pmd', 'apex-types', 'metadata-xml', 'metadata-conversion',
+      'tsc', 'eslint-ts', 'eslint-lwc', 'vitest-unit', 'vitest-e2e', 'vitest-reliability', 'vitest-browser', 'lwc-jest', 'apex-syntax', 'apex-pmd', 'apex-types', 'metadata-xml', 'metadata-conversion',
     ]);
   }, SPAWN_TIMEOUT);
 
