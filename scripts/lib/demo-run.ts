@@ -108,7 +108,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
   say('SmartCloud Connect demo: emulated Salesforce org + emulated Exchange Online + the real worker on SQLite');
   const stack = await startLocalStack({
-    seed: { salesforce: 'none', mailboxes: mailboxCount, plan: 'Real-time' },
+    seed: { salesforce: 'none', mailboxes: mailboxCount, plan: 'Real-time', mailboxSync: { Sync_Events__c: true, Events_Direction__c: 'Both' } },
     start: false,
     log: options.log ?? createLogger({ level: 'silent' }),
   });
@@ -127,6 +127,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     say(`  ${mailboxes.length} Mailbox_Sync__c records, each mailbox provisioned by the worker (Salesforce Contacts folder, Salesforce Tasks list, Salesforce Emails folder, Salesforce category)`);
     say(`  seeded ${size.contacts} Salesforce contacts and ${size.tasks} tasks across ${mailboxes.length} users;`);
     say('  in each mailbox: 2 Outlook contacts tagged "Salesforce", 1 moved into Salesforce Contacts, 1 personal contact, 2 To Do tasks');
+    say('  calendars: 2 Salesforce events per user, 1 Outlook event tagged "Salesforce" and 1 personal event per mailbox');
     say();
 
     // Initial sync: the scheduler picks up the new mailboxes by itself; we only watch.
@@ -144,7 +145,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         const linked = await linkedCounts(stack, m.mailboxSyncId);
         progress.update(m.address, sum(linked));
         const finished = (await stack.store.listRuns(m.mailboxSyncId, 5)).some((r) => r.finishedAt !== null && r.error === null);
-        if (!finished || (linked.contact ?? 0) < m.expected.contact || (linked.task ?? 0) < m.expected.task) all = false;
+        if (!finished || (linked.contact ?? 0) < m.expected.contact || (linked.task ?? 0) < m.expected.task || (linked.event ?? 0) < m.expected.event) all = false;
       }
       return all;
     }, deadline);

@@ -4,6 +4,7 @@
 // (kind, where it starts, act()). act() returns the arrival check; the runner polls it with a
 // deadline and measures the latency. Checks read the emulators' state directly (admin reads
 // cost no API calls, so they do not disturb the counters the summary reports).
+import { wallTimeToInstant } from '../../worker/src/core/timezones.ts';
 import type { DemoMailbox } from './demo-seed.ts';
 import type { LocalStack } from './stack.ts';
 
@@ -50,7 +51,7 @@ const isGone = (ctx: ScenarioContext, id: string): boolean => sfGet(ctx, id)?.Is
 const asUser = (ctx: ScenarioContext) => ({ asUserId: ctx.mailbox.salesforceUserId });
 const who = (ctx: ScenarioContext): string => ctx.mailbox.address.split('@')[0]!;
 
-export const DEMO_CHANGES: readonly LiveChange[] = [
+const BASE_CHANGES: readonly LiveChange[] = [
   {
     kind: 'contact',
     origin: 'Salesforce',
@@ -156,6 +157,63 @@ export const DEMO_CHANGES: readonly LiveChange[] = [
   },
 ];
 
+/** The instant an Outlook event starts (its wall time read in its own zone). */
+function outlookStart(item: Json | undefined): string | undefined {
+  const start = item?.start as { dateTime?: unknown; timeZone?: unknown } | undefined;
+  if (typeof start?.dateTime !== 'string' || typeof start.timeZone !== 'string') return undefined;
+  return wallTimeToInstant(start.dateTime.slice(0, 19), start.timeZone);
+}
+
+function outlookEventOf(ctx: ScenarioContext, salesforceId: string): Json | undefined {
+  return ctx.stack.graph.admin.items(ctx.mailbox.address, 'event').find((item) => {
+    const props = item.singleValueExtendedProperties as Array<{ value?: unknown }> | undefined;
+    return props?.some((p) => p.value === salesforceId) ?? false;
+  });
+}
+
+const inDays = (ctx: ScenarioContext, days: number, hour: number): string => new Date(Date.parse(`${ctx.today}T00:00:00Z`) + days * 86_400_000 + hour * 3_600_000).toISOString();
+
+/** Calendar scenarios: a Salesforce meeting out (at the right time), a categorised Outlook event in. */
+export const EVENT_CHANGES: readonly LiveChange[] = [
+  {
+    kind: 'event',
+    origin: 'Salesforce',
+    label: 'meeting scheduled in Salesforce',
+    async act(ctx) {
+      const start = inDays(ctx, 4, 15);
+      const id = ctx.stack.salesforce.admin.insert(
+        'Event',
+        { Subject: `Contract signing (${who(ctx)})`, StartDateTime: start, EndDateTime: inDays(ctx, 4, 16), ActivityDateTime: start, DurationInMinutes: 60, OwnerId: ctx.mailbox.salesforceUserId },
+        asUser(ctx),
+      );
+      // arrived means: in the calendar, starting at the same instant
+      return () => outlookStart(outlookEventOf(ctx, id)) === start;
+    },
+  },
+  {
+    kind: 'event',
+    origin: 'Outlook',
+    label: 'Outlook event given the Salesforce category',
+    async act(ctx) {
+      const subject = `Lunch with a prospect (${who(ctx)})`;
+      const start = inDays(ctx, 5, 12);
+      const id = ctx.stack.graph.admin.userCreateEvent(ctx.mailbox.address, null, {
+        subject,
+        start: { dateTime: start.slice(0, 19), timeZone: 'UTC' },
+        end: { dateTime: inDays(ctx, 5, 13).slice(0, 19), timeZone: 'UTC' },
+      });
+      ctx.stack.graph.admin.userUpdateEvent(ctx.mailbox.address, id, { categories: ['Salesforce'] });
+      return () => {
+        const rows = ctx.stack.salesforce.admin.query(`SELECT Id, StartDateTime FROM Event WHERE Subject = '${subject}'`);
+        return rows.length === 1 && new Date(String(rows[0]!.StartDateTime).replace(/([+-]\d{2})(\d{2})$/, '$1:$2')).toISOString() === start;
+      };
+    },
+  },
+];
+
 function conflictCount(ctx: ScenarioContext): number {
   return ctx.stack.salesforce.admin.query(`SELECT Id FROM Sync_Issue__c WHERE Kind__c = 'Conflict' AND Mailbox_Sync__c = '${ctx.mailbox.mailboxSyncId}'`).length;
 }
+
+/** Every live change the demo makes, in order. */
+export const DEMO_CHANGES: readonly LiveChange[] = [...BASE_CHANGES, ...EVENT_CHANGES];

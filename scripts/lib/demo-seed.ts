@@ -3,7 +3,8 @@
 // user), and in each provisioned mailbox a few Outlook items a user made by hand: contacts given
 // the Salesforce category in the default Contacts folder, one contact moved into the Salesforce
 // Contacts folder, To Do tasks in the Salesforce Tasks list, and one personal contact that must
-// stay out of Salesforce. Returns per mailbox how many links the initial sync has to reach.
+// stay out of Salesforce; calendars: two Salesforce events per user, one Outlook event given the
+// category and one personal event (no category, never copied). Returns per mailbox how many links the initial sync has to reach.
 // Deterministic: names come from fixed lists, no randomness.
 import { storedSettings } from '../../worker/src/runtime/mailbox-config.ts';
 import type { LocalStack } from './stack.ts';
@@ -22,9 +23,9 @@ export interface DemoMailbox {
   contactFolderId: string;
   todoListId: string;
   /** Links each kind must have after the initial sync (Salesforce-born + Outlook-born). */
-  expected: Record<'contact' | 'task', number>;
+  expected: Record<'contact' | 'task' | 'event', number>;
   /** What the user made in Outlook, by Graph immutable id. */
-  outlook: { taggedContacts: string[]; movedContact: string; todoTasks: string[]; personalContact: string };
+  outlook: { taggedContacts: string[]; movedContact: string; todoTasks: string[]; personalContact: string; taggedEvent: string; personalEvent: string };
 }
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Margaret', 'Dennis', 'Radia', 'Tim', 'Hedy', 'John', 'Karen', 'Niklaus', 'Sophie', 'Vint', 'Annie', 'Leslie'];
@@ -88,6 +89,19 @@ export async function seedDemo(stack: LocalStack, size: DemoSize, today: string)
     sfTasks[i]!++;
   }
 
+  // Salesforce events: tomorrow 09:00Z and the day after 14:00Z, one hour each
+  const dayAt = (days: number, hour: number): string => new Date(Date.parse(`${today}T00:00:00Z`) + days * 86_400_000 + hour * 3_600_000).toISOString();
+  const EVENTS = [
+    { subject: 'Pipeline review', days: 1, hour: 9 },
+    { subject: 'Customer call', days: 2, hour: 14 },
+  ];
+  for (const mb of owners) {
+    for (const e of EVENTS) {
+      const start = dayAt(e.days, e.hour);
+      sf.insert('Event', { Subject: `${e.subject} (${mb.address.split('@')[0]!})`, StartDateTime: start, EndDateTime: dayAt(e.days, e.hour + 1), ActivityDateTime: start, DurationInMinutes: 60, OwnerId: mb.salesforceUserId }, { asUserId: mb.salesforceUserId });
+    }
+  }
+
   const out: DemoMailbox[] = [];
   for (const [i, mb] of owners.entries()) {
     const { contactFolderId, todoListId } = await containersOf(stack, mb.mailboxSyncId);
@@ -121,14 +135,23 @@ export async function seedDemo(stack: LocalStack, size: DemoSize, today: string)
     const todoTasks = ['Check contract terms', 'Draft quarterly review'].map((title) =>
       graph.userCreateTask(mb.address, todoListId, { title: `${title} (${who})`, importance: 'normal', status: 'notStarted' }),
     );
+    const outlookEvent = (subject: string, days: number, hour: number, categories: string[]): string =>
+      graph.userCreateEvent(mb.address, null, {
+        subject: `${subject} (${who})`,
+        start: { dateTime: dayAt(days, hour).slice(0, 19), timeZone: 'UTC' },
+        end: { dateTime: dayAt(days, hour + 1).slice(0, 19), timeZone: 'UTC' },
+        categories,
+      });
+    const taggedEvent = outlookEvent('Site visit', 3, 10, ['Salesforce']);
+    const personalEvent = outlookEvent('Dentist', 3, 16, []);
     out.push({
       address: mb.address,
       salesforceUserId: mb.salesforceUserId,
       mailboxSyncId: mb.mailboxSyncId,
       contactFolderId,
       todoListId,
-      expected: { contact: sfContacts[i]! + taggedContacts.length + 1, task: sfTasks[i]! + todoTasks.length },
-      outlook: { taggedContacts, movedContact: moved, todoTasks, personalContact },
+      expected: { contact: sfContacts[i]! + taggedContacts.length + 1, task: sfTasks[i]! + todoTasks.length, event: EVENTS.length + 1 },
+      outlook: { taggedContacts, movedContact: moved, todoTasks, personalContact, taggedEvent, personalEvent },
     });
   }
   return out;

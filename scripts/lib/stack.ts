@@ -74,7 +74,8 @@ export interface LocalStack {
 function seedOf(seed: StackOptions['seed']): Required<Pick<CustomSeed, 'salesforce' | 'mailboxes'>> & CustomSeed {
   if (seed === undefined || typeof seed === 'string') {
     const size = seed ?? 'small';
-    return { salesforce: size, mailboxes: size === 'large' ? 2 : 1, plan: 'Real-time' };
+    // the sandbox's org: calendar events sync too (the emulator's sample org has events)
+    return { salesforce: size, mailboxes: size === 'large' ? 2 : 1, plan: 'Real-time', mailboxSync: { Sync_Events__c: true, Events_Direction__c: 'Both' } };
   }
   return { plan: 'Real-time', ...seed, salesforce: seed.salesforce ?? 'none', mailboxes: seed.mailboxes ?? 1 };
 }
@@ -115,7 +116,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
           Sync_Contacts__c: true,
           Sync_Tasks__c: true,
           Sync_Events__c: false,
-          Sync_Emails__c: false,
+          Sync_Emails__c: true,
           Contacts_Direction__c: 'Both',
           Tasks_Direction__c: 'Both',
           Contact_Scope__c: seed.contactScope ?? 'My Contacts',
