@@ -34,9 +34,11 @@ export interface EventMarkers {
   __meeting?: boolean;
   /** Salesforce: an occurrence row of a Salesforce series (the series is synced through its master). */
   __child?: boolean;
+  /** Salesforce: the master row of an occurrence row (its RecurrenceActivityId). */
+  __seriesOf?: string;
 }
 
-export const MARKERS = ['__tagged', '__type', '__master', '__meeting', '__child'] as const;
+export const MARKERS = ['__tagged', '__type', '__master', '__meeting', '__child', '__seriesOf'] as const;
 
 export function stripMarkers(fields: Fields): Fields {
   if (!MARKERS.some((m) => m in fields)) return fields;
@@ -127,7 +129,10 @@ export function eventRowToFields(r: SfRecord): Fields {
   }
   const key = str(r[EXCHANGE_KEY_FIELD]);
   if (key?.startsWith('event:')) out.iCalUId = key.slice('event:'.length);
-  if (typeof r.RecurrenceActivityId === 'string' && r.RecurrenceActivityId !== r.Id && r.IsRecurrence !== true) out.__child = true;
+  if (typeof r.RecurrenceActivityId === 'string' && r.RecurrenceActivityId !== r.Id && r.IsRecurrence !== true) {
+    out.__child = true;
+    out.__seriesOf = r.RecurrenceActivityId;
+  }
   return out;
 }
 

@@ -17,6 +17,7 @@
 //   mail attendees about (times, subject, body, location, recurrence) and deletes leave it in
 //   place; only the other properties (showAs, sensitivity, reminder) are written.
 // Salesforce side: occurrence rows of a Salesforce series are out of scope (the master carries it).
+// An occurrence row moved on its own (time of day or length no longer its master's) is reported through `skipped`, as it is not copied to Outlook.
 import { placeholder } from '../core/maps/event.ts';
 import type { Current, FeedPage, RecordSide, WriteResult } from '../core/ports.ts';
 import type { Change, Fields, FieldValue, Kind, SideRecord } from '../core/types.ts';
@@ -48,8 +49,9 @@ function completeTimes(patch: Fields, current: Fields): Fields {
 
 /** A Salesforce change the calendar rules kept out of Outlook, for the user to act on. */
 export interface HeldBack {
-  readonly reason: 'meeting-fields' | 'series-exception';
-  readonly exchangeId: string;
+  readonly reason: 'meeting-fields' | 'series-exception' | 'series-occurrence';
+  readonly exchangeId?: string;
+  readonly salesforceId?: string;
   /** The neutral fields involved (held-back patch fields, or the exception's fields). */
   readonly fields: Fields;
 }
@@ -215,7 +217,16 @@ export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptio
   };
 }
 
-export function salesforceEventSide(inner: RecordSide, policy: PrivatePolicy): RecordSide {
+/** Whether an occurrence row no longer looks like its series (edited on its own in Salesforce). */
+// Only the time of day and the length are compared: a series edit reaches the occurrence rows
+// asynchronously in some orgs (and not at all in the emulator), so text fields may lag the master.
+function divergent(occurrence: Fields, master: Fields): boolean {
+  const times = (x: Fields): string | undefined =>
+    typeof x.start === 'string' && typeof x.end === 'string' ? `${x.start.slice(11, 19)}/${Date.parse(x.end) - Date.parse(x.start)}` : undefined;
+  return times(occurrence) !== times(master);
+}
+
+export function salesforceEventSide(inner: RecordSide, policy: PrivatePolicy, skipped?: (held: HeldBack) => Promise<void>): RecordSide {
   const view = (c: Current): Current => {
     if (!isRecord(c)) return c;
     if (markers(c.fields).__child) return 'out-of-scope';
@@ -230,6 +241,18 @@ export function salesforceEventSide(inner: RecordSide, policy: PrivatePolicy): R
     side: inner.side,
     async changesSince(kind, cursor) {
       const page = await inner.changesSince(kind, cursor);
+      if (skipped) {
+        const masters = new Map<string, Current>();
+        for (const change of page.changes) {
+          if (change.type !== 'upsert') continue;
+          const seriesOf = markers(change.record.fields).__seriesOf;
+          if (!seriesOf) continue;
+          if (!masters.has(seriesOf)) masters.set(seriesOf, await inner.get(kind, seriesOf));
+          const master = masters.get(seriesOf)!;
+          const mine = stripMarkers(change.record.fields);
+          if (isRecord(master) && divergent(mine, stripMarkers(master.fields))) await skipped({ reason: 'series-occurrence', salesforceId: change.record.id, fields: mine });
+        }
+      }
       const changes = page.changes.map((change): Change => {
         if (change.type !== 'upsert') return change;
         const seen = view(change.record);

@@ -49,6 +49,10 @@ const FIELD_WORDS: Readonly<Record<string, string>> = {
 
 /** What the user reads on the Sync_Issue__c for a change the calendar rules held back. */
 export function heldBackMessage(held: HeldBack): string {
+  if (held.reason === 'series-occurrence') {
+    const when = typeof held.fields.start === 'string' ? ` (${held.fields.start})` : '';
+    return `This occurrence${when} of a Salesforce series was changed on its own in Salesforce. SmartCloud Connect syncs a series created in Salesforce as a whole and does not copy changes to a single occurrence to Outlook. Make the change to the series, or edit the occurrence in Outlook too.`;
+  }
   if (held.reason === 'series-exception') {
     const when = typeof held.fields.start === 'string' ? ` (${held.fields.start})` : typeof held.fields.startDate === 'string' ? ` (${held.fields.startDate})` : '';
     return `One occurrence${when} of this series was changed on its own in Outlook. SmartCloud Connect syncs a series created in Salesforce as a whole and does not copy changes to a single occurrence to Salesforce. Make the change to the series, or edit the occurrence in Salesforce too.`;
@@ -133,16 +137,16 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
               mailboxId,
               kind: 'Skipped',
               objectType: 'Event',
-              salesforceId: links.get(held.exchangeId) ?? null,
-              exchangeId: held.exchangeId,
+              salesforceId: held.salesforceId ?? (held.exchangeId ? links.get(held.exchangeId) : undefined) ?? null,
+              exchangeId: held.exchangeId ?? null,
               message: heldBackMessage(held),
-              issueKey: `event:${held.reason}:${mailboxId}:${held.exchangeId}:${digest}`,
+              issueKey: `event:${held.reason}:${mailboxId}:${held.exchangeId ?? held.salesforceId ?? ''}:${digest}`,
             });
           },
         }
       : {};
   return {
-    salesforce: salesforceEventSide(salesforce, config.eventsPrivate),
+    salesforce: salesforceEventSide(salesforce, config.eventsPrivate, hooks.skipped),
     exchange: exchangeEventSide(exchange, {
       policy: config.eventsPrivate,
       ...(ctx.allEvents ? { allEvents: true } : {}),
