@@ -4,7 +4,9 @@
 // (kind, where it starts, act()). act() returns the arrival check; the runner polls it with a
 // deadline and measures the latency. Checks read the emulators' state directly (admin reads
 // cost no API calls, so they do not disturb the counters the summary reports).
+import { exchangeKey } from '../../worker/src/core/maps/email.ts';
 import { wallTimeToInstant } from '../../worker/src/core/timezones.ts';
+import { storedSettings } from '../../worker/src/runtime/mailbox-config.ts';
 import type { DemoMailbox } from './demo-seed.ts';
 import type { LocalStack } from './stack.ts';
 
@@ -211,9 +213,43 @@ export const EVENT_CHANGES: readonly LiveChange[] = [
   },
 ];
 
+/** Email logging: a message with an attachment from a contact, filed into Salesforce Emails. */
+export const EMAIL_CHANGES: readonly LiveChange[] = [
+  {
+    kind: 'email',
+    origin: 'Outlook',
+    label: 'email with an attachment filed into Salesforce Emails',
+    async act(ctx) {
+      const contactId = ctx.take('Contact');
+      const sender = sfGet(ctx, contactId)?.Email;
+      const row = await ctx.stack.store.getMailbox(ctx.mailbox.mailboxSyncId);
+      const folderId = row ? storedSettings(row)?.provisioned?.mailFolderId : undefined;
+      if (typeof sender !== 'string' || !folderId) throw new Error(`${ctx.mailbox.address}: no contact email or no Salesforce Emails folder; was the mailbox provisioned?`);
+      const internetMessageId = `<order.${contactId}@customer.example>`;
+      const id = ctx.stack.graph.admin.deliverMessage(ctx.mailbox.address, {
+        internetMessageId,
+        subject: `Signed order form (${who(ctx)})`,
+        from: { emailAddress: { address: sender } },
+        toRecipients: [{ emailAddress: { address: ctx.mailbox.address } }],
+        body: { contentType: 'text', content: 'Hello, the signed order form is attached.' },
+        hasAttachments: true,
+        attachments: [{ name: 'order-form.pdf', bytes: Buffer.from('%PDF-1.4 signed order form'), contentType: 'application/pdf' }],
+      });
+      ctx.stack.graph.admin.userMoveMessage(ctx.mailbox.address, id, folderId);
+      const key = exchangeKey(internetMessageId);
+      // arrived means: a completed task on the contact, with the file on it
+      return () => {
+        const [task] = ctx.stack.salesforce.admin.query(`SELECT Id, Status, WhoId FROM Task WHERE SCC_Exchange_Key__c = '${key}'`);
+        if (task?.Status !== 'Completed' || task.WhoId !== contactId) return false;
+        return ctx.stack.salesforce.admin.query(`SELECT Id FROM ContentDocumentLink WHERE LinkedEntityId = '${String(task.Id)}'`).length === 1;
+      };
+    },
+  },
+];
+
 function conflictCount(ctx: ScenarioContext): number {
   return ctx.stack.salesforce.admin.query(`SELECT Id FROM Sync_Issue__c WHERE Kind__c = 'Conflict' AND Mailbox_Sync__c = '${ctx.mailbox.mailboxSyncId}'`).length;
 }
 
 /** Every live change the demo makes, in order. */
-export const DEMO_CHANGES: readonly LiveChange[] = [...BASE_CHANGES, ...EVENT_CHANGES];
+export const DEMO_CHANGES: readonly LiveChange[] = [...BASE_CHANGES, ...EVENT_CHANGES, ...EMAIL_CHANGES];
