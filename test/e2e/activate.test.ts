@@ -2,9 +2,9 @@
 // after DML). The run that resume starts still reads Enabled__c = false; the explicit resume must
 // win over that older value, and only a later change of Enabled__c in Salesforce decides again.
 // Runs are driven by hand (runtime.runMailbox), no scheduler loop, no sleeps.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack, type StackMailbox } from '../../scripts/lib/stack.ts';
-import { graphContacts, sfQuery, stampOf } from './helpers.ts';
+import { graphContacts, sfQuery, stampOf, waitFor } from './helpers.ts';
 
 let stack: LocalStack;
 let m: StackMailbox;
@@ -73,3 +73,31 @@ it('a resume from the Status page wins over Enabled__c = false until Enabled__c 
   await stack.runtime.runMailbox(m.mailboxSyncId, 'schedule');
   expect(await state()).toBe('paused');
 }, 60_000);
+
+describe('with the Salesforce feed running', () => {
+  let live: LocalStack;
+  let mb: StackMailbox;
+  beforeAll(async () => {
+    live = await startLocalStack({ seed: { mailboxSync: { Enabled__c: false } }, start: false });
+    mb = live.mailboxes[0]!;
+    // The change feeds only: runs are still driven by hand.
+    await live.runtime.startFeeds();
+    await live.runtime.feedReady();
+  }, 60_000);
+  afterAll(async () => {
+    await live?.close();
+  });
+
+  it('an admin ticking Enabled__c on the record (no worker call) provisions and activates the mailbox', async () => {
+    expect((await live.store.getMailbox(mb.mailboxSyncId))?.state).toBe('paused');
+    live.salesforce.admin.update('Mailbox_Sync__c', mb.mailboxSyncId, { Enabled__c: true });
+    await waitFor('Mailbox_Sync__ChangeEvent to activate the mailbox', async () => (await live.store.getMailbox(mb.mailboxSyncId))?.state === 'active');
+    const c = live.salesforce.admin.insert('Contact', { FirstName: 'Di', LastName: 'Feed', Email: 'di@example.test', OwnerId: mb.salesforceUserId });
+    await live.runtime.runMailbox(mb.mailboxSyncId, 'schedule');
+    expect(graphContacts(live, mb).some((x) => stampOf(x) === c)).toBe(true);
+
+    // …and unticking it pauses the mailbox without waiting for a run.
+    live.salesforce.admin.update('Mailbox_Sync__c', mb.mailboxSyncId, { Enabled__c: false });
+    await waitFor('Mailbox_Sync__ChangeEvent to pause the mailbox', async () => (await live.store.getMailbox(mb.mailboxSyncId))?.state === 'paused');
+  }, 60_000);
+});

@@ -72,6 +72,8 @@ export interface Runtime {
   maintain(): Promise<void>;
   /** Scheduler loop, CDC feeds and the maintenance timer. */
   startFeeds(): Promise<void>;
+  /** Resolves once every feed channel's subscription was acknowledged (or failed and was reported). */
+  feedReady(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -361,6 +363,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   /** CDC change → the mailboxes it concerns: the owner's, plus every All Contacts mailbox for contacts. */
   async function onChange(change: FeedChange): Promise<void> {
+    if (change.entity === 'Mailbox_Sync__c') return onConfigChange(change);
     const plugin = kinds.find((k) => k.entity === change.entity);
     if (!plugin) return;
     const mailboxes = (await store.listMailboxes()).filter((m) => {
@@ -380,6 +383,50 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     // Our own write comes back as an echo; it matters only to the other mailboxes that see it.
     if (change.ours && targets.length <= 1) return;
     for (const m of targets) await scheduler.hint(m.id, 'salesforce');
+  }
+
+  /**
+   * An admin changed Mailbox_Sync__c records: read them into the store now, so a mailbox paused by
+   * Enabled__c = false starts again (and an active one stops) without waiting for a run that a
+   * paused mailbox never gets. Our own status writes come back as echoes and are skipped.
+   */
+  async function onConfigChange(change: FeedChange): Promise<void> {
+    if (change.ours) return;
+    if (change.recordIds.length === 0 || change.changeType === 'GAP_OVERFLOW') {
+      for (const m of await refreshMailboxes()) if (m.state === 'active') await scheduler.hint(m.id, 'salesforce');
+      return;
+    }
+    for (const id of change.recordIds) {
+      try {
+        const before = await store.getMailbox(id);
+        const read = change.changeType === 'DELETE' || change.changeType === 'GAP_DELETE' ? undefined : await loadConfig(id);
+        if (!read) {
+          if (before) await store.updateMailbox(id, { state: 'paused', lastError: 'Mailbox_Sync__c record not found' });
+          continue;
+        }
+        if (!read.mailboxAddress) continue;
+        let m = await refreshOne(read);
+        if (m.state === 'new' && storedSettings(m)?.config.enabled) m = (await provision(id)) ?? m;
+        if (m.state !== 'active') continue;
+        // PushTopic events carry no origin: our own status writes (Status__c, Last_Sync__c) come
+        // back too. A change that alters nothing the worker applies schedules nothing.
+        if (before?.state === 'active' && sameConfig(before, m)) continue;
+        // Just switched on: run now on any plan; otherwise a hint (Real-time runs on it).
+        if (before?.state !== 'active') await scheduler.resume(id);
+        else await scheduler.hint(id, 'salesforce');
+      } catch (error) {
+        // The next run reads the record again; a failed early read only delays the change.
+        log?.warn({ mailboxId: id, err: classify(error).message }, 'could not apply a Mailbox_Sync__c change');
+      }
+    }
+  }
+
+  function sameConfig(a: Mailbox, b: Mailbox): boolean {
+    const applied = (m: Mailbox): string => {
+      const c = storedSettings(m)?.config;
+      return c ? JSON.stringify({ ...c, status: null, lastSync: null }) : '';
+    };
+    return applied(a) === applied(b);
   }
 
   async function eventInvitees(eventIds: readonly string[]): Promise<string[]> {
@@ -417,7 +464,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   }
 
   async function startFeeds(): Promise<void> {
-    const entities = [...new Set(kinds.map((k) => k.entity).filter((e): e is FeedEntity => e !== undefined))];
+    const entities = [...new Set([...kinds.map((k) => k.entity).filter((e): e is FeedEntity => e !== undefined), 'Mailbox_Sync__c' as const])];
     feed = await startFeed({
       sf,
       entities,
@@ -510,6 +557,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     provision,
     maintain,
     startFeeds,
+    feedReady: () => feed?.ready ?? Promise.resolve(),
     async start() {
       await refreshMailboxes();
       await startFeeds();

@@ -18,7 +18,8 @@ import { CALL_OPTIONS_CLIENT } from './connection.ts';
 import { SalesforceError, fromBayeuxError, toSalesforceError } from './errors.ts';
 import type { SalesforceRecords } from './records.ts';
 
-export type FeedEntity = 'Contact' | 'Task' | 'Event';
+/** The synced objects, and Mailbox_Sync__c: an admin's edit of a configuration applies at once. */
+export type FeedEntity = 'Contact' | 'Task' | 'Event' | 'Mailbox_Sync__c';
 export type FeedMode = 'cdc' | 'pushtopic';
 export type ChangeType =
   | 'CREATE'
@@ -79,12 +80,14 @@ export const CDC_CHANNELS: Record<FeedEntity, string> = {
   Contact: '/data/ContactChangeEvent',
   Task: '/data/TaskChangeEvent',
   Event: '/data/EventChangeEvent',
+  Mailbox_Sync__c: '/data/Mailbox_Sync__ChangeEvent',
 };
 
 export const PUSH_TOPICS: Record<FeedEntity, { name: string; query: string }> = {
   Contact: { name: 'SCC_Contacts', query: 'SELECT Id, OwnerId, SystemModstamp FROM Contact' },
   Task: { name: 'SCC_Tasks', query: 'SELECT Id, OwnerId, SystemModstamp FROM Task' },
   Event: { name: 'SCC_Events', query: 'SELECT Id, OwnerId, SystemModstamp FROM Event' },
+  Mailbox_Sync__c: { name: 'SCC_Mailbox_Syncs', query: 'SELECT Id, Enabled__c, SystemModstamp FROM Mailbox_Sync__c' },
 };
 
 export function channelFor(entity: FeedEntity, mode: FeedMode): string {
