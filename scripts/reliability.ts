@@ -41,7 +41,10 @@ for (const f of families) {
 
 const width = Math.max(...results.map((r) => r.family.length), 'family'.length);
 console.log(`${'family'.padEnd(width)}  ${'cases'.padStart(6)}  ${'violations'.padStart(10)}  ${'seconds'.padStart(7)}`);
-for (const r of results) console.log(`${r.family.padEnd(width)}  ${String(r.cases).padStart(6)}  ${String(r.violations.length).padStart(10)}  ${(r.ms / 1000).toFixed(1).padStart(7)}`);
+for (const r of results) {
+  const skipped = !full && r.cases === 0 && r.violations.length === 0;
+  console.log(`${r.family.padEnd(width)}  ${String(r.cases).padStart(6)}  ${String(r.violations.length).padStart(10)}  ${(r.ms / 1000).toFixed(1).padStart(7)}${skipped ? '  (--full only)' : ''}`);
+}
 const total = results.reduce((n, r) => n + r.violations.length, 0);
 console.log(`${'total'.padEnd(width)}  ${String(results.reduce((n, r) => n + r.cases, 0)).padStart(6)}  ${String(total).padStart(10)}`);
 for (const r of results) for (const v of r.violations) console.log(`✗ ${r.family} — ${v.case}: ${v.message}`);
