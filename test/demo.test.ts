@@ -59,8 +59,13 @@ describe('npm run demo', () => {
     // Live: task completed out; To Do task created and deleted in.
     expect(stdout).toMatch(/task\s+Salesforce → Outlook\s+0\s+1\s+0/);
     expect(stdout).toMatch(/Outlook → Salesforce\s+1\s+0\s+1/);
-    expect(stdout.match(/ ✓ /g)).toHaveLength(8);
-    expect(stdout).toMatch(/latency of 8 live change\(s\): p50 \d+ ms, p95 \d+ ms/);
+    // Events: per mailbox 2 Salesforce events out and 1 tagged Outlook event in; live: a meeting out, a tagged event in.
+    expect(stdout).toMatch(/event\s+Salesforce → Outlook\s+6\s+0\s+0\s+Outlook → Salesforce\s+3\s+0\s+0/);
+    expect(stdout).toMatch(/event\s+Salesforce → Outlook\s+1\s+0\s+0\s+Outlook → Salesforce\s+1\s+0\s+0/);
+    // Email: a filed message with an attachment becomes a task in Salesforce (live only).
+    expect(stdout).toMatch(/email\s+Salesforce → Outlook\s+0\s+0\s+0\s+Outlook → Salesforce\s+1\s+0\s+0/);
+    expect(stdout.match(/ ✓ /g)).toHaveLength(11);
+    expect(stdout).toMatch(/latency of 11 live change\(s\): p50 \d+ ms, p95 \d+ ms/);
     expect(stdout).toMatch(/Demo finished in [\d.]+ s: every change arrived\./);
   }, 180_000);
 
