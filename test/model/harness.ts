@@ -116,16 +116,36 @@ export async function check(commands: readonly Command[], options: CheckOptions 
   const violations: string[] = [];
   let uidSeq = 0;
   let clock = 0;
-  /** Last user write per (uid, field) and the uids that ever left scope or were deleted. */
-  const lastWrite = new Map<string, { uid: string; field: string; value: string | null; at: number }>();
+  /** User writes per (uid, field) in order, and the uids that ever left scope or were deleted. */
+  type Write = { uid: string; field: string; value: string | null; at: number; superseded?: boolean };
+  const writes = new Map<string, Write[]>();
+  const addWrite = (w: Write): void => {
+    const key = `${w.uid}\u0000${w.field}`;
+    writes.set(key, [...(writes.get(key) ?? []), w]);
+  };
   const deleted = new Map<string, { side: Side; kind: Kind }>();
   const scoped = new Set<string>();
   /** Per uid, user edits and deletes with the command index, and the indexes of sync commands. */
-  const history = new Map<string, { t: 'edit' | 'delete'; side: Side; at: number }[]>();
+  const history = new Map<string, { t: 'edit' | 'delete'; side: Side; at: number; write?: Write }[]>();
+  /**
+   * Policy "what counts as an edit": a field a user edited since the last sync and set back to
+   * the value it held then is no edit. Per (side, record, field): the value before the first
+   * write since the last sync and those writes; at each sync the writes of a field whose value
+   * is back where it was are superseded by the user's own later write (not judged as edits).
+   */
+  const sinceSync = new Map<string, { side: Side; kind: ModelKind; id: string; field: string; before: string | null; writes: Write[] }>();
+  const settleSinceSync = (): void => {
+    for (const s of sinceSync.values()) {
+      const record = world.sides[s.side].peek(s.kind, s.id);
+      if (!record || record.deleted) continue;
+      if ((record.fields[s.field] ?? null) === s.before) for (const w of s.writes) w.superseded = true;
+    }
+    sinceSync.clear();
+  };
   const syncs: number[] = [];
-  const note = (uid: string, t: 'edit' | 'delete', side: Side): void => {
+  const note = (uid: string, t: 'edit' | 'delete', side: Side, write?: Write): void => {
     const list = history.get(uid) ?? [];
-    list.push({ t, side, at: clock });
+    list.push({ t, side, at: clock, ...(write ? { write } : {}) });
     history.set(uid, list);
   };
   /** Ids of records paired by natural key: an empty field there is filled from the other record on purpose. */
@@ -143,7 +163,7 @@ export async function check(commands: readonly Command[], options: CheckOptions 
         uidSeq += 1;
         const uid = `u${uidSeq}`;
         world.sides[command.side].userCreate(command.kind, { ...command.fields, uid });
-        for (const [field, value] of Object.entries(command.fields)) lastWrite.set(`${uid}\u0000${field}`, { uid, field, value: value as string, at: clock });
+        for (const [field, value] of Object.entries(command.fields)) addWrite({ uid, field, value: value as string, at: clock });
         break;
       }
       case 'update': {
@@ -153,8 +173,13 @@ export async function check(commands: readonly Command[], options: CheckOptions 
         const uid = String(record.fields.uid);
         // writing the value a field already holds changes nothing anyone could lose
         if ((record.fields[command.field] ?? null) === command.value) break;
-        note(uid, 'edit', command.side);
-        lastWrite.set(`${uid}\u0000${command.field}`, { uid, field: command.field, value: command.value, at: clock });
+        const write: Write = { uid, field: command.field, value: command.value, at: clock };
+        const key = `${command.side}\u0000${record.id}\u0000${command.field}`;
+        const since = sinceSync.get(key) ?? { side: command.side, kind: command.kind, id: record.id, field: command.field, before: record.fields[command.field] ?? null, writes: [] };
+        since.writes.push(write);
+        sinceSync.set(key, since);
+        note(uid, 'edit', command.side, write);
+        addWrite(write);
         break;
       }
       case 'delete': {
@@ -174,6 +199,7 @@ export async function check(commands: readonly Command[], options: CheckOptions 
         break;
       }
       case 'sync': {
+        settleSinceSync();
         syncs.push(clock);
         for (const side of ['salesforce', 'exchange'] as const) world.sides[side].faults = { duplicate: command.duplicate ?? false, reverse: command.reverse ?? false };
         await runSync(world, command.crashAt, matched);
@@ -185,6 +211,7 @@ export async function check(commands: readonly Command[], options: CheckOptions 
   }
 
   // quiet: two clean runs must converge, a third must write nothing
+  settleSinceSync();
   await runSync(world, undefined, matched);
   await runSync(world, undefined, matched);
   violations.push(...bijection(world, 'quiescent'));
@@ -229,12 +256,13 @@ export async function check(commands: readonly Command[], options: CheckOptions 
     const deletes = events.filter((e) => e.t === 'delete');
     if (scoped.has(uid) || deletes.length !== 1) continue;
     const d = deletes[0]!;
-    const concurrent = events.some((e) => e.t === 'edit' && e.side !== d.side && !syncs.some((s) => s > Math.min(e.at, d.at) && s < Math.max(e.at, d.at)));
+    const concurrent = events.some((e) => e.t === 'edit' && !e.write?.superseded && e.side !== d.side && !syncs.some((s) => s > Math.min(e.at, d.at) && s < Math.max(e.at, d.at)));
     if (concurrent && (liveByUid.get(uid) ?? []).length === 0) violations.push(`${uid}: edited in one side while deleted in the other, but the delete won`);
   }
   // every user write is on both sides, superseded, or in a recorded conflict
-  for (const w of lastWrite.values()) {
-    if (scoped.has(w.uid)) continue;
+  for (const list of writes.values()) {
+    const w = list.filter((x) => !x.superseded).at(-1);
+    if (!w || scoped.has(w.uid)) continue;
     for (const r of liveByUid.get(w.uid) ?? []) {
       const actual = r.fields[w.field] ?? null;
       const filledIn = w.value === null && pairIds(w.uid).some((id) => matched.has(id));

@@ -97,6 +97,16 @@ const cases: Record<string, Command[]> = {
     { t: 'sync', crashAt: 3 },
     { t: 'delete', side: 'exchange', kind: 'contact', pick: 0 },
   ],
+  // policy (docs/sync-engine.md "What counts as an edit"): a field changed and set back to the
+  // value it held at the last sync is no edit, the user's later write supersedes the first;
+  // so the delete on the other side propagates
+  'a value changed and changed back before the next sync is no edit: the delete on the other side wins': [
+    { t: 'create', side: 'exchange', kind: 'event', fields: { subject: 'Lunch', start: '2026-01-01T11:00:00Z', location: 'Here' } },
+    { t: 'sync', duplicate: false, reverse: false },
+    { t: 'update', side: 'salesforce', kind: 'event', pick: 4, field: 'start', value: '2026-01-01T10:00:00Z' },
+    { t: 'update', side: 'salesforce', kind: 'event', pick: 0, field: 'start', value: '2026-01-01T11:00:00Z' },
+    { t: 'delete', side: 'exchange', kind: 'event', pick: 0 },
+  ],
 };
 
 describe('model regressions, Exchange deletes by id only (as Graph)', () => {
