@@ -235,7 +235,21 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       ...graphSide,
       async changesSince(kind, cursor) {
         const page = await graphSide.changesSince(kind, cursor);
-        if (cursor === null || page.listing === 'forbidden') return page;
+        if (page.listing === 'forbidden') {
+          // A refused container holds back every delete (the planner's valve), but with no
+          // delete planned nothing would say why this kind stopped syncing: say it here.
+          await store.openIssue({
+            mailboxId: mailbox.id,
+            kind: 'Error',
+            objectType: OBJECT[kind],
+            salesforceId: null,
+            exchangeId: null,
+            message: `Microsoft 365 refused access (403) to this mailbox's ${kind} container: nothing is deleted, and the worker tries again on every run. Check the app's permissions on the mailbox.`,
+            issueKey: `forbidden:${mailbox.id}:${kind}`,
+          });
+          return page;
+        }
+        if (cursor === null) return page;
         return { ...page, changes: [...page.changes, ...(await graphSide.backstop(kind))] };
       },
     };
