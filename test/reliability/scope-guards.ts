@@ -55,10 +55,11 @@ export async function scopeGuards(options: FamilyOptions): Promise<FamilyResult>
       },
     },
     {
-      name: 'a 403 on the folder',
+      name: 'a 403 on the mailbox',
       guard: 'salesforce',
       act: async (stack, m) => {
-        stack.graph.admin.fault({ match: { mailbox: m.address, pathIncludes: '/contactFolders' }, count: 50, status: 403, code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' });
+        // every read of the mailbox is refused (an application access policy now excludes it)
+        stack.graph.admin.fault({ match: { mailbox: m.address, method: 'GET' }, count: 200, status: 403, code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' });
       },
     },
     {
