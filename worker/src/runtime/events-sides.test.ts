@@ -96,3 +96,40 @@ describe('Salesforce event side', () => {
     expect(await salesforceEventSide(inner, 'Skip').get('event', '00U2')).toBe('out-of-scope');
   });
 });
+
+describe('first-sync candidates and held-back edits', () => {
+  it('candidates: the calendar around the starts, with or without the category, never our series occurrences', async () => {
+    const windows: string[] = [];
+    const raw = [
+      rec('plain', { subject: 'Plan', ...T, __tagged: false, __type: 'singleInstance', __meeting: false }),
+      rec('occ', { subject: 'Ours', ...T, __type: 'occurrence', __master: 'master' }),
+    ];
+    const side = exchangeEventSide(fake([rec('master', { subject: 'Ours', __type: 'seriesMaster' }, '00U1')]), {
+      policy: 'Sync',
+      calendarView: async (start, end) => {
+        windows.push(`${start}/${end}`);
+        return raw;
+      },
+    });
+    const found = await side.candidates('event', [rec('sf', { subject: 'Plan', ...T })]);
+    expect(found.map((r) => r.id)).toEqual(['plain']);
+    expect(found[0]!.fields).not.toHaveProperty('__tagged');
+    expect(windows).toEqual(['2027-03-28T07:00:00.000Z/2027-03-30T07:00:00.000Z']);
+  });
+
+  it('an unlinked event leaving scope is not reported (it stays matchable); a linked one is', async () => {
+    const side = exchangeEventSide(fake([rec('a', { subject: 'A', ...T, __tagged: false }), rec('b', { subject: 'B', ...T, __tagged: false })]), {
+      policy: 'Sync',
+      linked: async () => new Set(['b']),
+    });
+    const page = await side.changesSince('event', null);
+    expect(page.changes.map((c) => `${c.type}:${c.type === 'upsert' ? c.record.id : c.id}`)).toEqual(['upsert:b']);
+  });
+
+  it('a meeting edit held back is reported once per call with the patch fields only', async () => {
+    const held: unknown[] = [];
+    const side = exchangeEventSide(fake([rec('m', { subject: 'Review', ...T, __meeting: true }, '00U2')]), { policy: 'Sync', skipped: async (h) => void held.push(h) });
+    await side.update('event', 'm', 'v', { subject: 'Review (moved)' });
+    expect(held).toEqual([{ reason: 'meeting-fields', exchangeId: 'm', fields: { subject: 'Review (moved)' } }]);
+  });
+});
