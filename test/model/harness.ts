@@ -8,7 +8,7 @@ import { canonicalJson, hashFields } from '../../worker/src/core/hash.ts';
 import { createMemorySide, type MemorySide } from '../../worker/src/core/memory-side.ts';
 import { createMemoryStore, type MemoryStore } from '../../worker/src/core/memory-store.ts';
 import { sync } from '../../worker/src/core/sync.ts';
-import { defaultSettings, type Fields, type Kind, type MailboxSettings, type Side } from '../../worker/src/core/types.ts';
+import { defaultSettings, type FieldValue, type Fields, type Kind, type MailboxSettings, type Side } from '../../worker/src/core/types.ts';
 
 export type ModelKind = 'contact' | 'task' | 'event';
 export const MODEL_KINDS: readonly ModelKind[] = ['contact', 'task', 'event'];
@@ -133,12 +133,13 @@ export async function check(commands: readonly Command[], options: CheckOptions 
    * write since the last sync and those writes; at each sync the writes of a field whose value
    * is back where it was are superseded by the user's own later write (not judged as edits).
    */
-  const sinceSync = new Map<string, { side: Side; kind: ModelKind; id: string; field: string; before: string | null; writes: Write[] }>();
+  type SinceSync = { side: Side; kind: ModelKind; id: string; field: string; before: FieldValue; writes: Write[] };
+  const sinceSync = new Map<string, SinceSync>();
   const settleSinceSync = (): void => {
     for (const s of sinceSync.values()) {
       const record = world.sides[s.side].peek(s.kind, s.id);
       if (!record || record.deleted) continue;
-      if ((record.fields[s.field] ?? null) === s.before) for (const w of s.writes) w.superseded = true;
+      if (canonicalJson(record.fields[s.field] ?? null) === canonicalJson(s.before)) for (const w of s.writes) w.superseded = true;
     }
     sinceSync.clear();
   };
@@ -175,7 +176,7 @@ export async function check(commands: readonly Command[], options: CheckOptions 
         if ((record.fields[command.field] ?? null) === command.value) break;
         const write: Write = { uid, field: command.field, value: command.value, at: clock };
         const key = `${command.side}\u0000${record.id}\u0000${command.field}`;
-        const since = sinceSync.get(key) ?? { side: command.side, kind: command.kind, id: record.id, field: command.field, before: record.fields[command.field] ?? null, writes: [] };
+        const since: SinceSync = sinceSync.get(key) ?? { side: command.side, kind: command.kind, id: record.id, field: command.field, before: record.fields[command.field] ?? null, writes: [] };
         since.writes.push(write);
         sinceSync.set(key, since);
         note(uid, 'edit', command.side, write);
