@@ -17,6 +17,7 @@ import { createSalesforceSide } from '../salesforce/side.ts';
 import type { MailboxSync } from '../salesforce/status.ts';
 import { eventFieldsToGraph, eventItemToFields, eventSalesforceMap, stripMarkers } from './events-map.ts';
 import { eventRecords } from './events-records.ts';
+import { userZone } from './user-zone.ts';
 import { exchangeEventSide, salesforceEventSide, type HeldBack } from './events-sides.ts';
 import type { KindPlugin } from './kinds.ts';
 import { linkStoreOf } from '../store/link-store.ts';
@@ -76,17 +77,6 @@ async function calendarView(graph: GraphClient, mailbox: string, category: strin
     next = page['@odata.nextLink'];
   }
   return out;
-}
-
-/** The user's time zone (IANA, from User.TimeZoneSidKey); UTC when unknown. */
-async function userZone(records: SalesforceRecords, userId: string): Promise<string> {
-  try {
-    const [user] = await records.retrieve('User', [userId], ['TimeZoneSidKey']);
-    return typeof user?.TimeZoneSidKey === 'string' && user.TimeZoneSidKey ? user.TimeZoneSidKey : 'UTC';
-  } catch {
-    // the zone only decides how Outlook displays what we write; the instants stay exact
-    return 'UTC';
-  }
 }
 
 export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: RecordSide; exchange: RecordSide }> {

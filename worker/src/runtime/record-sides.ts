@@ -18,6 +18,7 @@ import { createExchangeSide } from '../graph/exchange-side.ts';
 import type { SalesforceRecords, SfInput, SfRecord } from '../salesforce/records.ts';
 import { soqlString } from '../salesforce/records.ts';
 import { createSalesforceSide, type SalesforceKindMap } from '../salesforce/side.ts';
+import { userZone } from './user-zone.ts';
 import { linkStoreOf } from '../store/link-store.ts';
 import type { Store } from '../store/types.ts';
 import type { KindSidesContext } from './events.ts';
@@ -97,17 +98,6 @@ export async function describeLimits(records: SalesforceRecords, sobject: string
     if (f.length > 0 && ['string', 'textarea', 'phone', 'email', 'url'].includes(f.type)) out[name] = f.length;
   }
   return out;
-}
-
-/** The user's time zone (IANA, from User.TimeZoneSidKey); UTC when unknown. */
-async function userZone(records: SalesforceRecords, userId: string): Promise<string> {
-  try {
-    const [user] = await records.retrieve('User', [userId], ['TimeZoneSidKey']);
-    return typeof user?.TimeZoneSidKey === 'string' && user.TimeZoneSidKey ? user.TimeZoneSidKey : 'UTC';
-  } catch {
-    // the zone only places To Do due dates; a wrong guess shows, it loses nothing
-    return 'UTC';
-  }
 }
 
 // A Graph body worked out by the wrapper (it knows the item and the run's issues) rides to the
