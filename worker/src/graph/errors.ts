@@ -4,6 +4,7 @@
 // network error) becomes one ExchangeError whose `kind` tells the runtime what to do:
 // retry later, wait for retryAfterMs, resync from scratch, re-authenticate, forget the
 // item, treat as an edit conflict, or give up on this item. Messages are redacted.
+import { NETWORK_ERROR_CODES } from '../network-errors.ts';
 
 export type ExchangeErrorKind =
   | 'temporary'
@@ -50,18 +51,7 @@ const AUTH = new Set([
 ]);
 const CONFLICT = new Set(['errorirresolvableconflict', 'preconditionfailed', 'errorfolderexists', 'nameAlreadyExists'.toLowerCase()]);
 const NOT_FOUND = new Set(['erroritemnotfound', 'itemnotfound', 'resourcenotfound', 'errorinvalidid', 'erroruserrequired']);
-const TEMPORARY_NET = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
+const TEMPORARY_NET = new Set(NETWORK_ERROR_CODES);
 
 /** Reads Retry-After (delta-seconds or an HTTP date) as milliseconds from `now`. */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {

@@ -3,6 +3,7 @@
 // per-record composite error, a CometD subscribe error) becomes one SalesforceError whose
 // `kind` tells the runtime what to do: retry later, resync, re-authenticate, forget the
 // record, back off, or give up on this record. Messages are redacted of tokens.
+import { NETWORK_ERROR_CODES } from '../network-errors.ts';
 
 export type SalesforceErrorKind =
   | 'temporary'
@@ -50,16 +51,7 @@ const TEMPORARY = new Set([
   'ERROR_HTTP_502',
   'ERROR_HTTP_503',
   'ERROR_HTTP_504',
-  'ETIMEDOUT',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
+  ...NETWORK_ERROR_CODES,
   'FETCH_ERROR',
   'TIMEOUT',
 ]);

@@ -1,0 +1,14 @@
+// Socket-level failure codes (Node and undici) that mean "the request may not have reached the
+// service, or its answer was lost": both connectors treat them as temporary and retry later.
+export const NETWORK_ERROR_CODES: readonly string[] = [
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+];
