@@ -77,7 +77,7 @@ export function modelSettings(): MailboxSettings {
   return { ...defaultSettings(), maxDeleteShare: 1, minDeletesForValve: Number.MAX_SAFE_INTEGER };
 }
 
-async function runSync(world: World, crashAt?: number, matched?: Set<string>): Promise<{ writes: number; crashed: boolean }> {
+async function runSync(world: World, crashAt?: number, matched?: Set<string>, pairs?: [string, string][]): Promise<{ writes: number; crashed: boolean }> {
   let effects = 0;
   try {
     const report = await sync({
@@ -94,7 +94,10 @@ async function runSync(world: World, crashAt?: number, matched?: Set<string>): P
     });
     for (const k of report.kinds) {
       for (const a of k.actions) {
-        if (a.type !== 'valve' && a.situation === 'matched-by-natural-key') for (const id of [a.item.salesforceId, a.item.exchangeId]) if (id) matched?.add(id);
+        if (a.type !== 'valve' && a.situation === 'matched-by-natural-key') {
+          for (const id of [a.item.salesforceId, a.item.exchangeId]) if (id) matched?.add(id);
+          if (a.item.salesforceId && a.item.exchangeId) pairs?.push([a.item.salesforceId, a.item.exchangeId]);
+        }
       }
     }
     return { writes: report.writes, crashed: false };
@@ -151,6 +154,20 @@ export async function check(commands: readonly Command[], options: CheckOptions 
   };
   /** Ids of records paired by natural key: an empty field there is filled from the other record on purpose. */
   const matched = new Set<string>();
+  /**
+   * Records paired by natural key are one item from then on: a later write to either supersedes
+   * an earlier write of the same field to the other. The uid each record was created with, and
+   * a union of the uids of paired records.
+   */
+  const pairs: [string, string][] = [];
+  const uidOfId = new Map<string, string>();
+  const root = new Map<string, string>();
+  const find = (uid: string): string => {
+    const up = root.get(uid);
+    return up === undefined || up === uid ? uid : find(up);
+  };
+  const group = (uid: string): string[] => [...new Set([...writesUids(), uid])].filter((u) => find(u) === find(uid));
+  const writesUids = (): string[] => [...new Set([...writes.values()].flatMap((list) => list.map((w) => w.uid)))];
 
   const pickLive = (side: Side, kind: ModelKind, pick: number) => {
     const live = world.sides[side].live(kind).sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -163,7 +180,7 @@ export async function check(commands: readonly Command[], options: CheckOptions 
       case 'create': {
         uidSeq += 1;
         const uid = `u${uidSeq}`;
-        world.sides[command.side].userCreate(command.kind, { ...command.fields, uid });
+        uidOfId.set(world.sides[command.side].userCreate(command.kind, { ...command.fields, uid }), uid);
         for (const [field, value] of Object.entries(command.fields)) addWrite({ uid, field, value: value as string, at: clock });
         break;
       }
@@ -203,7 +220,7 @@ export async function check(commands: readonly Command[], options: CheckOptions 
         settleSinceSync();
         syncs.push(clock);
         for (const side of ['salesforce', 'exchange'] as const) world.sides[side].faults = { duplicate: command.duplicate ?? false, reverse: command.reverse ?? false };
-        await runSync(world, command.crashAt, matched);
+        await runSync(world, command.crashAt, matched, pairs);
         for (const side of ['salesforce', 'exchange'] as const) world.sides[side].faults = {};
         violations.push(...bijection(world, `after command ${clock}`));
         break;
@@ -213,8 +230,8 @@ export async function check(commands: readonly Command[], options: CheckOptions 
 
   // quiet: two clean runs must converge, a third must write nothing
   settleSinceSync();
-  await runSync(world, undefined, matched);
-  await runSync(world, undefined, matched);
+  await runSync(world, undefined, matched, pairs);
+  await runSync(world, undefined, matched, pairs);
   violations.push(...bijection(world, 'quiescent'));
   violations.push(...converged(world, scoped));
   const linksBefore = canonicalJson(world.store.allLinks().map((l) => ({ ...l })) as never);
@@ -261,13 +278,26 @@ export async function check(commands: readonly Command[], options: CheckOptions 
     if (concurrent && (liveByUid.get(uid) ?? []).length === 0) violations.push(`${uid}: edited in one side while deleted in the other, but the delete won`);
   }
   // every user write is on both sides, superseded, or in a recorded conflict
+  for (const [a, b] of pairs) {
+    const ua = uidOfId.get(a);
+    const ub = uidOfId.get(b);
+    if (ua !== undefined && ub !== undefined && find(ua) !== find(ub)) root.set(find(ua), find(ub));
+  }
+  const latest = new Map<string, Write>();
   for (const list of writes.values()) {
-    const w = list.filter((x) => !x.superseded).at(-1);
-    if (!w || scoped.has(w.uid)) continue;
-    for (const r of liveByUid.get(w.uid) ?? []) {
+    for (const w of list) {
+      if (w.superseded) continue;
+      const key = `${find(w.uid)}\u0000${w.field}`;
+      const previous = latest.get(key);
+      if (!previous || previous.at <= w.at) latest.set(key, w);
+    }
+  }
+  for (const w of latest.values()) {
+    if (group(w.uid).some((u) => scoped.has(u))) continue;
+    for (const r of group(w.uid).flatMap((u) => liveByUid.get(u) ?? [])) {
       const actual = r.fields[w.field] ?? null;
-      const filledIn = w.value === null && pairIds(w.uid).some((id) => matched.has(id));
-      if (actual !== w.value && !filledIn && !conflictOn(pairIds(w.uid), w.field)) {
+      const filledIn = w.value === null && group(w.uid).flatMap(pairIds).some((id) => matched.has(id));
+      if (actual !== w.value && !filledIn && !conflictOn(group(w.uid).flatMap(pairIds), w.field)) {
         violations.push(`${r.kind} ${w.uid}.${w.field}: last write ${JSON.stringify(w.value)} lost on ${r.side} (${JSON.stringify(actual)}), no conflict recorded`);
       }
     }

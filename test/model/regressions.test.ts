@@ -107,6 +107,20 @@ const cases: Record<string, Command[]> = {
     { t: 'update', side: 'salesforce', kind: 'event', pick: 0, field: 'start', value: '2026-01-01T11:00:00Z' },
     { t: 'delete', side: 'exchange', kind: 'event', pick: 0 },
   ],
+  // a pair matched by natural key is noted before its first update: after a crash the user's
+  // edit breaks the natural key, the note keeps the pair and the edit reaches the other side
+  'a natural-key pair patched, a crash before its link, then an edit breaking the key: one pair, edit kept': [
+    { t: 'create', side: 'exchange', kind: 'task', fields: { subject: 'Call', dueDate: '2026-01-01', status: 'Not Started' } },
+    { t: 'create', side: 'salesforce', kind: 'task', fields: { subject: 'Call', dueDate: '2026-01-01', status: 'Not Started' } },
+    { t: 'sync', crashAt: 3, duplicate: false, reverse: false },
+    { t: 'update', side: 'exchange', kind: 'task', pick: 8, field: 'subject', value: 'Send' },
+  ],
+  'the same for events, the crash one effect later': [
+    { t: 'create', side: 'exchange', kind: 'event', fields: { subject: 'Review', start: '2026-01-01T11:00:00Z', location: 'Here' } },
+    { t: 'create', side: 'salesforce', kind: 'event', fields: { subject: 'Review', start: '2026-01-01T11:00:00Z', location: 'Here' } },
+    { t: 'sync', crashAt: 4, duplicate: false, reverse: false },
+    { t: 'update', side: 'exchange', kind: 'event', pick: 2, field: 'subject', value: 'Lunch' },
+  ],
 };
 
 describe('model regressions, Exchange deletes by id only (as Graph)', () => {

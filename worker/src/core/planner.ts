@@ -3,6 +3,7 @@
 // Each item (one link, or one pair/record without a link) gets its writes followed by
 // the `link`/`unlink` bookkeeping that the driver commits once those writes succeeded.
 // Every branch names its situation (the truth table of DESIGN.md "Sync engine").
+import { sameValue } from './hash.ts';
 import { merge } from './merge.ts';
 import { KEY_PHASES, exchangeKey } from './natural-key.ts';
 import { otherSide } from './types.ts';
@@ -16,6 +17,7 @@ import type {
   Kind,
   KindSettings,
   Link,
+  MatchedPair,
   PlanInput,
   Side,
   SideRecord,
@@ -144,6 +146,12 @@ export function plan(input: PlanInput): Action[] {
 
   for (const key of [...linked.keys()].sort(compareStrings)) {
     const entry = linked.get(key)!;
+    const match = entry.link.pending?.match;
+    if (match && entry.salesforce?.type === 'upsert' && entry.exchange?.type === 'upsert') {
+      // a pair matched by natural key, patched, and a crash before its link: keep the pair
+      actions.push(...planMatchNote(entry.link, entry.link.pending!.base, match, entry.salesforce.record, entry.exchange.record));
+      continue;
+    }
     const link = settle(entry.link, entry.salesforce, entry.exchange);
     actions.push(...planLinked(link, view(link, 'salesforce', entry.salesforce), view(link, 'exchange', entry.exchange)));
   }
@@ -151,6 +159,49 @@ export function plan(input: PlanInput): Action[] {
     actions.push(...planUnlinked(kind, unlinked.get(kind)!));
   }
   return valve(actions);
+
+  /**
+   * A natural-key match noted before its first update, then a crash: merge the pair as it is now
+   * against the planned base. A value equal to the matched one (our write not landed) or to the
+   * planned one (landed) is no user edit; any other value is, and merges as an edit.
+   */
+  function planMatchNote(link: Link, base: Fields, match: MatchedPair, sf: SideRecord, ex: SideRecord): Action[] {
+    const ks = settings.kinds[link.kind];
+    const flows = flowsOf(link.kind, ks);
+    const records = { salesforce: sf, exchange: ex };
+    const effective = (side: Side): Fields => {
+      const actual = records[side].fields;
+      const out: Record<string, FieldValue> = {};
+      for (const name of new Set([...Object.keys(base), ...Object.keys(actual), ...Object.keys(match[side])])) {
+        const a = actual[name] ?? null;
+        const value = sameValue(a, base[name] ?? null) || sameValue(a, match[side][name] ?? null) ? (base[name] ?? null) : a;
+        if (value !== null) out[name] = value;
+      }
+      return out;
+    };
+    const result = merge({ base, salesforce: effective('salesforce'), exchange: effective('exchange'), winner: ks.winner, flows });
+    const item: ItemRef = { kind: link.kind, salesforceId: sf.id, exchangeId: ex.id };
+    const situation: Situation = 'matched-by-natural-key';
+    const out: Action[] = [];
+    if (result.conflicts.length > 0) {
+      out.push({ type: 'conflict', item, situation, fields: result.conflicts, message: result.conflicts.map(describeConflict).join('; ') });
+    }
+    const target: { salesforce?: SideState; exchange?: SideState; base: Fields; matched: MatchedPair } = { base: result.merged, matched: match };
+    for (const side of ['salesforce', 'exchange'] as const) {
+      const record = records[side];
+      const patch: Record<string, FieldValue> = {};
+      if (flows[otherSide(side)]) {
+        for (const name of new Set([...Object.keys(result.merged), ...Object.keys(record.fields)])) {
+          const value = result.merged[name] ?? null;
+          if (!sameValue(value, record.fields[name] ?? null)) patch[name] = value;
+        }
+      }
+      if (Object.keys(patch).length > 0) out.push({ type: 'update', item, situation, side, id: record.id, expectedVersion: record.version, patch });
+      else target[side] = { id: record.id, version: record.version, hash: hash(record.fields) };
+    }
+    out.push({ type: 'link', item, situation, target });
+    return out;
+  }
 
   /** A write-ahead note whose writes all landed (a crash before the commit) becomes the link. */
   function settle(link: Link, sf: Change | undefined, ex: Change | undefined): Link {
@@ -285,7 +336,10 @@ export function plan(input: PlanInput): Action[] {
     } else if (situation === 'changed-in-both-merged' && Object.keys(result.patch.salesforce).length + Object.keys(result.patch.exchange).length === 0) {
       named = 'changed-in-both-same-value';
     }
-    const target: { salesforce?: SideState; exchange?: SideState; base: Fields } = { base: result.merged };
+    const target: { salesforce?: SideState; exchange?: SideState; base: Fields; matched?: { salesforce: Fields; exchange: Fields } } = {
+      base: result.merged,
+      ...(situation === 'matched-by-natural-key' ? { matched: { salesforce: sfFields, exchange: exFields } } : {}),
+    };
     for (const side of ['salesforce', 'exchange'] as const) {
       const patch = result.patch[side];
       if (Object.keys(patch).length > 0) {

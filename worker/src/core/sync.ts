@@ -74,7 +74,9 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       // sources of create notes are read too, so the planner sees them as they are now
       const touched = pages[side].changes.map((c) => (c.type === 'upsert' ? c.record.id : c.id));
       const sources = notes.filter((l) => l.pending!.create!.side !== side).map((l) => l[side].id);
-      const ids = [...new Set([...touched, ...sources])].sort();
+      // both records of a noted natural-key match are read, so the planner can keep the pair
+      const matches = linked.filter((l) => l.pending?.match).map((l) => l[side].id);
+      const ids = [...new Set([...touched, ...sources, ...matches])].sort();
       // read several at once (each side bounds its own concurrency), then use them in id order
       const states = await mapBounded(ids, READS_IN_FLIGHT, (id) => sides[side].get(kind, id));
       for (const [i, id] of ids.entries()) {
@@ -166,10 +168,36 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
                 salesforce: sideOf('salesforce'),
                 exchange: sideOf('exchange'),
                 written: (['salesforce', 'exchange'] as const).filter((s) => commit.target[s] === undefined),
+                ...(existing.pending?.match ? { match: existing.pending.match } : {}),
               },
             };
             step();
             await store.transaction(async (tx) => tx.putLink(pendingLink));
+          } else if (!existing && commit?.type === 'link' && commit.target.matched && action.item.salesforceId !== undefined && action.item.exchangeId !== undefined) {
+            // an unlinked pair matched by natural key: note it before its first update, so a crash
+            // and then a user edit that breaks the natural key do not split the pair into two copies
+            const matched = commit.target.matched;
+            const ids = { salesforce: action.item.salesforceId, exchange: action.item.exchangeId };
+            const updates = segment.filter((a): a is Extract<Action, { type: 'update' }> => a.type === 'update');
+            const before = (side: Side): SideState =>
+              commit.target[side] ?? { id: ids[side], version: updates.find((u) => u.side === side)?.expectedVersion ?? '', hash: hash(matched[side]) };
+            const after = (side: Side): SideState => commit.target[side] ?? { id: ids[side], version: '', hash: hash(commit.target.base) };
+            const matchNote: Link = {
+              kind,
+              mailbox,
+              salesforce: before('salesforce'),
+              exchange: before('exchange'),
+              base: commit.target.base,
+              pending: {
+                base: commit.target.base,
+                salesforce: after('salesforce'),
+                exchange: after('exchange'),
+                written: (['salesforce', 'exchange'] as const).filter((s) => commit.target[s] === undefined),
+                match: matched,
+              },
+            };
+            step();
+            await store.transaction(async (tx) => tx.putLink(matchNote));
           }
           noted = true;
         }

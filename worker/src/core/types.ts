@@ -78,6 +78,13 @@ export interface PendingLink {
    * an edit of the source is told from the original and beats a delete of the copy.
    */
   readonly create?: PendingCreate;
+  /**
+   * Set when the note precedes the first update of an unlinked pair matched by natural key:
+   * both records' fields as matched. A user edit after a crash may break the natural key; the
+   * note keeps the pair, and the next run merges against `base`, where a value equal to the
+   * matched one or the planned one is no user edit.
+   */
+  readonly match?: MatchedPair;
 }
 
 export interface PendingCreate {
@@ -175,6 +182,13 @@ export interface LinkTarget {
   readonly salesforce?: SideState;
   readonly exchange?: SideState;
   readonly base: Fields;
+  /** A pair matched by natural key: both records' fields as matched, so a crash before the link keeps the pair (see PendingLink.match). */
+  readonly matched?: MatchedPair;
+}
+
+export interface MatchedPair {
+  readonly salesforce: Fields;
+  readonly exchange: Fields;
 }
 
 export interface FieldConflict {
