@@ -121,6 +121,13 @@ const cases: Record<string, Command[]> = {
     { t: 'sync', crashAt: 4, duplicate: false, reverse: false },
     { t: 'update', side: 'exchange', kind: 'event', pick: 2, field: 'subject', value: 'Lunch' },
   ],
+  'a natural-key pair made by an edit, a crash before its link, then the key edited back: one pair, last edit kept': [
+    { t: 'create', side: 'salesforce', kind: 'contact', fields: { email: 'ann@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme' } },
+    { t: 'create', side: 'exchange', kind: 'contact', fields: { email: 'bob@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme', phone: '1' } },
+    { t: 'update', side: 'salesforce', kind: 'contact', pick: 7, field: 'email', value: 'bob@x.com' },
+    { t: 'sync', crashAt: 3, duplicate: false, reverse: false },
+    { t: 'update', side: 'exchange', kind: 'contact', pick: 9, field: 'email', value: 'ann@x.com' },
+  ],
 };
 
 describe('model regressions, Exchange deletes by id only (as Graph)', () => {
