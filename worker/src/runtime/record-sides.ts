@@ -157,12 +157,50 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
     },
   };
 
+  // Exchange items whose fields the map could not read (a malformed due date, …): id → why.
+  // Such an item is left out of the run and reported on its own, so the rest of the mailbox
+  // syncs; delta hands it back when it changes, and it is read again then.
+  const unreadable = new Map<string, string>();
+  const readFields = (item: ExchangeItem): Fields => {
+    try {
+      const fields = maps.fromExchange(item);
+      unreadable.delete(item.id);
+      return fields;
+    } catch (error) {
+      const name = [item.title, item.displayName, item.subject].find((v): v is string => typeof v === 'string' && v !== '');
+      const why = error instanceof Error ? error.message : String(error);
+      unreadable.set(item.id, name === undefined ? why : `"${name.slice(0, 80)}": ${why}`);
+      return {};
+    }
+  };
+  async function reportUnreadable(changes: readonly Change[]): Promise<Change[]> {
+    const kept: Change[] = [];
+    for (const c of changes) {
+      const why = c.type === 'upsert' ? unreadable.get(c.record.id) : undefined;
+      if (why === undefined) {
+        kept.push(c);
+        continue;
+      }
+      const id = c.type === 'upsert' ? c.record.id : '';
+      await store.openIssue({
+        mailboxId,
+        kind: 'Skipped',
+        objectType: OBJECT[kind],
+        salesforceId: c.type === 'upsert' ? (c.record.stamp ?? null) : null,
+        exchangeId: id,
+        message: `Outlook ${kind} ${why.startsWith('"') ? why.replace(': ', ' was not synced: its ') : `was not synced: its ${why}`}. Correct it in Outlook and it syncs on the next run.`,
+        issueKey: `read:${mailboxId}:${kind}:${id}`,
+      });
+    }
+    return kept;
+  }
+
   const graphSide = createExchangeSide({
     client: ctx.graph,
     mailbox: config.mailboxAddress,
     containers: provisioned,
     map: {
-      toFields: (_k, item) => maps.fromExchange(item),
+      toFields: (_k, item) => readFields(item),
       toGraph: (_k, fields, mode) => {
         const body = fields[GRAPH_BODY];
         if (body && typeof body === 'object' && !Array.isArray(body)) return body;
@@ -191,14 +229,22 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
       const page = await graphSide.changesSince(k, cursor);
       // Items given the category outside our containers send no notification of their own and
       // the side reads them only on a first read: add that backstop read to every run.
-      const changes = cursor === null || page.listing === 'forbidden' ? page.changes : [...page.changes, ...(await graphSide.backstop(k))];
+      const read = cursor === null || page.listing === 'forbidden' ? page.changes : [...page.changes, ...(await graphSide.backstop(k))];
+      const changes = await reportUnreadable(read);
       noteChanges(changes);
       return { ...page, changes };
     },
     async get(k, id) {
       const current = await graphSide.get(k, id);
+      const why = unreadable.get(id);
+      // an item the map cannot read must not be taken for one whose fields were all cleared
+      if (why !== undefined) throw new Error(`Outlook ${kind} ${id} could not be read: its ${why}`);
       if (typeof current === 'object' && !('deleted' in current)) note(current);
       return current;
+    },
+    async candidates(k, others) {
+      const all = await graphSide.candidates(k, others);
+      return all.filter((r) => !unreadable.has(r.id));
     },
     async create(k, key, fields): Promise<WriteResult> {
       const issues: MapIssue[] = [];

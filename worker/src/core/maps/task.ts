@@ -69,13 +69,36 @@ export function fromExchange(item: GraphTodoTask, zone: string): Fields {
   if (item.title) out.subject = item.title;
   if (item.body?.content) out.description = item.body.content;
   if (item.dueDateTime) {
-    const instant = wallTimeToInstant(item.dueDateTime.dateTime.slice(0, 19), item.dueDateTime.timeZone);
-    out.dueDate = instantToWallTime(instant, zone).slice(0, 10);
+    const due = item.dueDateTime;
+    out.dueDate = readable('due date', due, () => instantToWallTime(wallTimeToInstant(due.dateTime.slice(0, 19), due.timeZone), zone).slice(0, 10));
   }
   if (item.status) out.status = STATUS_FROM_GRAPH[item.status] ?? 'Not Started';
   if (item.importance) out.priority = PRIORITY_FROM_GRAPH[item.importance] ?? 'Normal';
-  if (item.isReminderOn && item.reminderDateTime) out.reminder = wallTimeToInstant(item.reminderDateTime.dateTime.slice(0, 19), item.reminderDateTime.timeZone);
+  if (item.isReminderOn && item.reminderDateTime) {
+    const at = item.reminderDateTime;
+    out.reminder = readable('reminder', at, () => wallTimeToInstant(at.dateTime.slice(0, 19), at.timeZone));
+  }
   return out;
+}
+
+/** A To Do date-time the maps cannot read: names the field and the value, so the item can be reported alone. */
+export class UnreadableFieldError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UnreadableFieldError';
+  }
+}
+
+function readable(field: string, value: { dateTime: string; timeZone: string }, read: () => string): string {
+  try {
+    return read();
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new UnreadableFieldError(field, `${field} "${String(value.dateTime).slice(0, 60)}" in time zone "${String(value.timeZone).slice(0, 60)}" is not a valid date and time (${why})`);
+  }
 }
 
 export function toExchange(fields: Fields, zone: string, category: string, issues: MapIssue[]): GraphTodoTask {
