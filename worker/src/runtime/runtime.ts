@@ -27,6 +27,7 @@ import { logFiledEmails, type EmailOptions } from './email-log.ts';
 import { RunError, classify } from './errors.ts';
 import { DEFAULT_KINDS, type KindPlugin } from './kinds.ts';
 import { effectiveConfig, planOf, storedSettings, syncSettings, type StoredSettings } from './mailbox-config.ts';
+import { checkRenames, checkUser } from './scope.ts';
 import { maintainMailboxSubscriptions, onLifecycle } from './subscriptions.ts';
 
 export interface RuntimeOptions {
@@ -332,6 +333,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
     let mailbox = await refreshOne(read);
     if (!storedSettings(mailbox)?.config.enabled) return { ok: true, counts: {} };
+    // An inactive (or deleted) Salesforce user: no sync at all (its records are out of reach,
+    // and their absence must not read as deletes); say so, and look again on the next run.
+    const inactive = await checkUser(store, records, id, read.userId);
+    if (inactive) {
+      await store.updateMailbox(id, { lastError: inactive });
+      const openIssues = await pushIssues(id).catch(() => undefined);
+      await writeStatus(id, { status: 'Needs Attention', lastError: inactive, ...(openIssues !== undefined ? { openIssues } : {}) });
+      log?.warn({ mailboxId: id, reason }, 'Salesforce user inactive; sync paused');
+      return { ok: true, counts: {} };
+    }
     if (!storedSettings(mailbox)?.provisioned) mailbox = (await provision(id)) ?? mailbox;
     const settings = storedSettings(mailbox);
     if (!settings?.provisioned) throw new Error('provisioning did not complete');
@@ -339,6 +350,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const counts: Record<string, number> = {};
     const started = clock();
     try {
+      await checkRenames(store, graph, id, config.mailboxAddress, settings.provisioned, { contacts: config.syncContacts, tasks: config.syncTasks });
       for (const plugin of kinds) {
         if (!plugin.enabled(config)) continue;
         addCounts(counts, await syncKind(mailbox, settings, plugin));

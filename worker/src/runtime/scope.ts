@@ -1,0 +1,83 @@
+// Scope guards explained (issue 10): situations where the sync deliberately does less than
+// usual each get one idempotent issue, resolved when the situation ends.
+// Contract:
+// - checkUser(...) reads the mailbox's Salesforce user; inactive or gone → opens the issue
+//   `user-inactive:<mailbox>` (Error) and returns its message (the run must not sync);
+//   active → resolves that issue and returns undefined. A failed read throws (the run fails
+//   and retries like any other Salesforce failure: nothing is synced on a guess).
+// - checkRenames(...) compares the provisioned contact folder's and To Do list's display
+//   names with the names we provisioned; a rename opens `renamed:<mailbox>:<part>` (Skipped,
+//   informational: sync carries on by id), a rename back resolves it. Read failures are left
+//   to the sync itself (a deleted or refused container is reported there).
+import type { GraphClient } from '../graph/client.ts';
+import { DEFAULT_NAMES, type ProvisionedIds } from '../graph/provision.ts';
+import type { SalesforceRecords } from '../salesforce/records.ts';
+import type { Store } from '../store/types.ts';
+
+async function resolveKey(store: Store, mailboxId: string, issueKey: string): Promise<void> {
+  for (const issue of await store.listIssues(mailboxId, { open: true })) {
+    if (issue.issueKey === issueKey) await store.resolveIssue(issue.id);
+  }
+}
+
+export async function checkUser(store: Store, records: SalesforceRecords, mailboxId: string, userId: string): Promise<string | undefined> {
+  const issueKey = `user-inactive:${mailboxId}`;
+  // Without a user the owner scope is unknown; other checks (validation) report that case.
+  if (!/^[a-zA-Z0-9]{15,18}$/.test(userId)) return undefined;
+  const [user] = await records.retrieve('User', [userId], ['Id', 'IsActive', 'Username']);
+  if (user && user.IsActive !== false) {
+    await resolveKey(store, mailboxId, issueKey);
+    return undefined;
+  }
+  const who = user && typeof user.Username === 'string' ? `${user.Username} (${userId})` : userId;
+  const message = user
+    ? `The Salesforce user ${who} is inactive, so syncing this mailbox is paused; nothing was deleted. Reactivate the user (or assign the mailbox to an active user) and syncing resumes.`
+    : `The Salesforce user ${who} no longer exists, so syncing this mailbox is paused; nothing was deleted. Assign the mailbox to an active user and syncing resumes.`;
+  await store.openIssue({ mailboxId, kind: 'Error', objectType: 'Contact', salesforceId: null, exchangeId: null, message, issueKey });
+  return message;
+}
+
+export interface RenameChecks {
+  contacts: boolean;
+  tasks: boolean;
+}
+
+export async function checkRenames(
+  store: Store,
+  graph: GraphClient,
+  mailboxId: string,
+  address: string,
+  provisioned: Omit<ProvisionedIds, 'created'>,
+  enabled: RenameChecks,
+): Promise<void> {
+  const user = `/users/${encodeURIComponent(address)}`;
+  const parts = [
+    { part: 'contactFolder', on: enabled.contacts, path: `${user}/contactFolders/${encodeURIComponent(provisioned.contactFolderId)}`, name: DEFAULT_NAMES.contactFolder, what: 'Outlook folder', objectType: 'Contact' },
+    { part: 'todoList', on: enabled.tasks, path: `${user}/todo/lists/${encodeURIComponent(provisioned.todoListId)}`, name: DEFAULT_NAMES.todoList, what: 'To Do list', objectType: 'Task' },
+  ];
+  for (const p of parts) {
+    if (!p.on) continue;
+    let displayName: unknown;
+    try {
+      displayName = ((await graph.get(p.path)) as { displayName?: unknown } | undefined)?.displayName;
+    } catch {
+      continue;
+    }
+    if (typeof displayName !== 'string') continue;
+    const issueKey = `renamed:${mailboxId}:${p.part}`;
+    // Outlook compares folder names without regard to case (as provisioning does).
+    if (displayName.toLowerCase() === p.name.toLowerCase()) {
+      await resolveKey(store, mailboxId, issueKey);
+      continue;
+    }
+    await store.openIssue({
+      mailboxId,
+      kind: 'Skipped',
+      objectType: p.objectType,
+      salesforceId: null,
+      exchangeId: null,
+      message: `The ${p.what} '${p.name}' was renamed to '${displayName}'; SmartCloud Connect keeps syncing it.`,
+      issueKey,
+    });
+  }
+}
