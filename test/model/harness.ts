@@ -223,6 +223,8 @@ export async function check(commands: readonly Command[], options: CheckOptions 
         await runSync(world, command.crashAt, matched, pairs);
         for (const side of ['salesforce', 'exchange'] as const) world.sides[side].faults = {};
         violations.push(...bijection(world, `after command ${clock}`));
+        // a pair linked by a run that crashed later was never reported: the links tell it
+        for (const l of world.store.allLinks()) pairs.push([l.salesforce.id, l.exchange.id]);
         break;
       }
     }
@@ -278,6 +280,7 @@ export async function check(commands: readonly Command[], options: CheckOptions 
     if (concurrent && (liveByUid.get(uid) ?? []).length === 0) violations.push(`${uid}: edited in one side while deleted in the other, but the delete won`);
   }
   // every user write is on both sides, superseded, or in a recorded conflict
+  for (const l of world.store.allLinks()) pairs.push([l.salesforce.id, l.exchange.id]);
   for (const [a, b] of pairs) {
     const ua = uidOfId.get(a);
     const ub = uidOfId.get(b);

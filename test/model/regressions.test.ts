@@ -128,6 +128,15 @@ const cases: Record<string, Command[]> = {
     { t: 'sync', crashAt: 3, duplicate: false, reverse: false },
     { t: 'update', side: 'exchange', kind: 'contact', pick: 9, field: 'email', value: 'ann@x.com' },
   ],
+  // the pair is linked by a run that crashes later (never reported): still one item, the later edit wins
+  'the same, linked by a run that crashed after the link': [
+    { t: 'create', side: 'salesforce', kind: 'contact', fields: { email: 'ann@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme', phone: '1' } },
+    { t: 'create', side: 'exchange', kind: 'contact', fields: { email: 'bob@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme', phone: '1' } },
+    { t: 'update', side: 'salesforce', kind: 'contact', pick: 7, field: 'email', value: 'bob@x.com' },
+    { t: 'sync', crashAt: 2, duplicate: false, reverse: false },
+    { t: 'update', side: 'exchange', kind: 'contact', pick: 9, field: 'email', value: 'ann@x.com' },
+    { t: 'sync', crashAt: 4, duplicate: false, reverse: false },
+  ],
 };
 
 describe('model regressions, Exchange deletes by id only (as Graph)', () => {
