@@ -2,7 +2,7 @@
 // user's, and a To Do body is kept verbatim (leading and trailing spaces are content).
 import { describe, expect, it } from 'vitest';
 import type { MapIssue } from '../limits.ts';
-import { exchangePatch, fromExchange, salesforcePatch } from './task.ts';
+import { UnreadableFieldError, exchangePatch, fromExchange, salesforcePatch } from './task.ts';
 
 describe('task patches', () => {
   it('a Salesforce patch names only the patched fields', () => {
@@ -23,5 +23,13 @@ describe('task patches', () => {
 
   it('keeps a To Do body verbatim', () => {
     expect(fromExchange({ title: 'T', body: { content: '  indented\n', contentType: 'text' } }, 'UTC').description).toBe('  indented\n');
+  });
+});
+
+describe('unreadable To Do fields', () => {
+  it('a malformed due date throws an error naming the field and the value', () => {
+    const read = () => fromExchange({ title: 'x', dueDateTime: { dateTime: 'yesterday-ish', timeZone: 'Nowhere/Zone' } }, 'UTC');
+    expect(read).toThrow(UnreadableFieldError);
+    expect(read).toThrow(/due date "yesterday-ish" in time zone "Nowhere\/Zone"/);
   });
 });
