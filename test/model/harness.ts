@@ -284,7 +284,11 @@ export async function check(commands: readonly Command[], options: CheckOptions 
   for (const [a, b] of pairs) {
     const ua = uidOfId.get(a);
     const ub = uidOfId.get(b);
-    if (ua !== undefined && ub !== undefined && find(ua) !== find(ub)) root.set(find(ua), find(ub));
+    if (ua === undefined || ub === undefined || ua === ub) continue;
+    // two records the user created, linked: a natural-key match (reported or not, a crash may hide it)
+    matched.add(a);
+    matched.add(b);
+    if (find(ua) !== find(ub)) root.set(find(ua), find(ub));
   }
   const latest = new Map<string, Write>();
   for (const list of writes.values()) {

@@ -137,6 +137,13 @@ const cases: Record<string, Command[]> = {
     { t: 'update', side: 'exchange', kind: 'contact', pick: 9, field: 'email', value: 'ann@x.com' },
     { t: 'sync', crashAt: 4, duplicate: false, reverse: false },
   ],
+  // an empty field filled from the natural-key match is on purpose, also when the run that linked the pair crashed later
+  'an emptied field filled from the record matched by natural key, linked by a run that crashed later': [
+    { t: 'create', side: 'salesforce', kind: 'contact', fields: { email: 'ann@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme', phone: '1' } },
+    { t: 'create', side: 'exchange', kind: 'contact', fields: { email: 'ann@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme', phone: '1' } },
+    { t: 'update', side: 'salesforce', kind: 'contact', pick: 1, field: 'accountName', value: null },
+    { t: 'sync', crashAt: 5, duplicate: false, reverse: false },
+  ],
 };
 
 describe('model regressions, Exchange deletes by id only (as Graph)', () => {
