@@ -5,7 +5,7 @@
 // PATCHing expirationDateTime, re-created after `subscriptionRemoved` or when a renewal finds
 // it gone, reauthorized on `reauthorizationRequired`. `missed` (and any doubt) means: poll
 // the delta feed. The runtime schedules that backstop poll; nothing here keeps timers.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { GraphClient } from './client.ts';
 import { ExchangeError } from './errors.ts';
 
@@ -200,17 +200,7 @@ export async function handleLifecycle(client: GraphClient, event: LifecycleEvent
 }
 
 /** What to store for a clientState: its SHA-256, hex. */
-export function hashClientState(clientState: string): string {
-  return createHash('sha256').update(clientState, 'utf8').digest('hex');
-}
-
-/** Checks a received clientState against the stored hash in constant time. */
-export function clientStateMatches(received: unknown, storedHash: string): boolean {
-  if (typeof received !== 'string' || !/^[0-9a-f]{64}$/i.test(storedHash)) return false;
-  const a = Buffer.from(hashClientState(received), 'hex');
-  const b = Buffer.from(storedHash, 'hex');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+export { clientStateMatches, hashClientState } from '../client-state.ts';
 
 function parseExpiry(value: unknown, fallback: number): number {
   const t = typeof value === 'string' ? Date.parse(value) : NaN;

@@ -12,9 +12,4 @@ export function bearerMatches(header: string | undefined, expected: string): boo
   return ok && provided !== '';
 }
 
-/** Compares a received clientState with the stored SHA-256 hex of ours, in constant time. */
-export function clientStateMatches(received: string | undefined, storedHashHex: string): boolean {
-  const stored = Buffer.from(storedHashHex, 'hex');
-  if (stored.length !== 32) return false;
-  return timingSafeEqual(digest(received ?? ''), stored) && received !== undefined;
-}
+export { clientStateMatches } from '../client-state.ts';

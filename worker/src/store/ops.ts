@@ -1,6 +1,6 @@
 // The Store operations over one Kysely executor (the pool or an open transaction), identical SQL
 // for SQLite and PostgreSQL. Rows are mapped to camelCase objects; bigint strings become numbers.
-import { createHash } from 'node:crypto';
+import { hashClientState } from '../client-state.ts';
 import type { Kysely, Transaction } from 'kysely';
 import { open as openSealed, seal } from './cipher.ts';
 import type { Database } from './schema.ts';
@@ -43,9 +43,7 @@ function parseJson<T>(text: string, fallback: T): T {
   }
 }
 
-export function hashClientState(clientState: string): string {
-  return createHash('sha256').update(clientState, 'utf8').digest('hex');
-}
+export { hashClientState };
 
 function toMailbox(r: Database['mailboxes']): Mailbox {
   return {
