@@ -27,7 +27,7 @@ import { logFiledEmails, type EmailOptions } from './email-log.ts';
 import { RunError, classify } from './errors.ts';
 import { DEFAULT_KINDS, type KindPlugin } from './kinds.ts';
 import { effectiveConfig, planOf, storedSettings, syncSettings, type StoredSettings } from './mailbox-config.ts';
-import { checkRenames, checkUser } from './scope.ts';
+import { checkRenames, checkUser, noteRunFailure, noteRunSuccess } from './scope.ts';
 import { maintainMailboxSubscriptions, onLifecycle } from './subscriptions.ts';
 
 export interface RuntimeOptions {
@@ -42,6 +42,8 @@ export interface RuntimeOptions {
   /** Name of this process in leases. */
   owner?: string;
   concurrency?: number;
+  /** Runs in flight at most counting hinted (incremental) ones; see the scheduler. */
+  hintedConcurrency?: number;
   leaseTtlMs?: number;
   streaming?: 'cdc' | 'pushtopic';
   kinds?: readonly KindPlugin[];
@@ -97,6 +99,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     owner,
     runMailbox: (id, reason, ctx) => runMailbox(id, reason, ctx),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.hintedConcurrency !== undefined ? { hintedConcurrency: options.hintedConcurrency } : {}),
     ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
     ...(options.hintDelayMs !== undefined ? { hintDelayMs: options.hintDelayMs } : {}),
@@ -363,6 +366,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const failure = classify(error);
       log?.warn({ mailboxId: id, reason, kind: failure.kind, err: failure.message }, 'mailbox run failed');
       if (failure.status === 'Error') await store.updateMailbox(id, { state: 'error' });
+      await noteRunFailure(store, id, failure).catch(() => undefined);
       const openIssues = await pushIssues(id).catch(() => undefined);
       await writeStatus(id, {
         ...(failure.status ? { status: failure.status as MailboxStatus } : {}),
@@ -374,6 +378,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const written = Object.entries(counts)
       .filter(([k]) => /\.(toExchange|toSalesforce)$/.test(k))
       .reduce((n, [, v]) => n + v, 0);
+    await noteRunSuccess(store, id);
     const openIssues = await pushIssues(id);
     const after = await store.getMailbox(id);
     await writeStatus(id, {

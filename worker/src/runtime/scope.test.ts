@@ -1,6 +1,8 @@
 // Scope guards explained end to end on the local stack: an inactive Salesforce user pauses the
 // mailbox with one issue (Needs Attention, pushed as Sync_Issue__c) until reactivated; a renamed
-// contact folder is one Skipped issue, resolved when renamed back, and never a second folder.
+// contact folder is one Skipped issue, resolved when renamed back, and never a second folder;
+// a run refused by Microsoft 365 is one run-failed issue until a clean run; a deleted contact
+// folder is one missing-folder issue.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack, type StackMailbox } from '../../../scripts/lib/stack.ts';
 import { DEFAULT_NAMES } from '../graph/provision.ts';
@@ -72,5 +74,32 @@ describe('scope guards explained', () => {
     await stack.client.request('PATCH', `${path}/${folderId}`, { body: { displayName: DEFAULT_NAMES.contactFolder } });
     await runtime.runMailbox(m.mailboxSyncId, 'sync-now');
     expect(await open('renamed:')).toHaveLength(0);
+  }, 60_000);
+
+  it('a run refused by Microsoft 365 is one issue (also in Salesforce), resolved by the next clean run', async () => {
+    stack.graph.admin.fault({ match: { mailbox: m.address, method: 'GET' }, count: 200, status: 403, code: 'ErrorAccessDenied', message: 'Access is denied.' });
+    for (let i = 0; i < 2; i++) await runtime.runMailbox(m.mailboxSyncId, 'sync-now').catch(() => undefined);
+    const issues = await open('run-failed:');
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.message).toMatch(/^Syncing this mailbox stopped: Microsoft 365 refused .*Access is denied/);
+    expect(status().Status__c).toBe('Error');
+    const sfIssues = query(`SELECT Message__c FROM Sync_Issue__c WHERE Mailbox_Sync__c = '${m.mailboxSyncId}' AND Resolved__c = false`);
+    expect(sfIssues.map((r) => r.Message__c)).toContain(issues[0]!.message);
+
+    stack.graph.admin.clearFaults();
+    await runtime.runMailbox(m.mailboxSyncId, 'sync-now');
+    expect(await open('run-failed:')).toHaveLength(0);
+  }, 60_000);
+
+  it('a deleted contact folder is one issue that names it; nothing is deleted in Salesforce', async () => {
+    const row = await stack.store.getMailbox(m.mailboxSyncId);
+    const folderId = storedSettings(row!)!.provisioned!.contactFolderId;
+    const before = query(`SELECT Id FROM Contact WHERE OwnerId = '${m.salesforceUserId}'`).length;
+    await stack.client.request('DELETE', `/users/${encodeURIComponent(m.address)}/contactFolders/${folderId}`);
+    for (let i = 0; i < 2; i++) await runtime.runMailbox(m.mailboxSyncId, 'sync-now').catch(() => undefined);
+    const issues = await open('missing:');
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.message).toContain(`The Outlook folder '${DEFAULT_NAMES.contactFolder}' was deleted or can no longer be found`);
+    expect(query(`SELECT Id FROM Contact WHERE OwnerId = '${m.salesforceUserId}'`)).toHaveLength(before);
   }, 60_000);
 });

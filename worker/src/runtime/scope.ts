@@ -7,12 +7,19 @@
 //   and retries like any other Salesforce failure: nothing is synced on a guess).
 // - checkRenames(...) compares the provisioned contact folder's and To Do list's display
 //   names with the names we provisioned; a rename opens `renamed:<mailbox>:<part>` (Skipped,
-//   informational: sync carries on by id), a rename back resolves it. Read failures are left
-//   to the sync itself (a deleted or refused container is reported there).
+//   informational: sync carries on by id), a rename back resolves it. A container that is
+//   gone (404) opens `missing:<mailbox>:<part>` (Error; the run then fails on it), resolved
+//   once it reads again. Other read failures are left to the sync itself.
+// - noteRunFailure(...) explains a run stopped by something a person must fix (refused
+//   access, a missing object, a rejected request) in one issue `run-failed:<mailbox>`,
+//   refreshed with the latest reason; waiting out throttling or an outage opens none.
+//   noteRunSuccess(...) resolves it.
 import type { GraphClient } from '../graph/client.ts';
+import { ExchangeError } from '../graph/errors.ts';
 import { DEFAULT_NAMES, type ProvisionedIds } from '../graph/provision.ts';
 import type { SalesforceRecords } from '../salesforce/records.ts';
 import type { Store } from '../store/types.ts';
+import type { Failure } from './errors.ts';
 
 async function resolveKey(store: Store, mailboxId: string, issueKey: string): Promise<void> {
   for (const issue of await store.listIssues(mailboxId, { open: true })) {
@@ -58,11 +65,24 @@ export async function checkRenames(
   for (const p of parts) {
     if (!p.on) continue;
     let displayName: unknown;
+    const missingKey = `missing:${mailboxId}:${p.part}`;
     try {
       displayName = ((await graph.get(p.path)) as { displayName?: unknown } | undefined)?.displayName;
-    } catch {
+    } catch (error) {
+      if (error instanceof ExchangeError && error.kind === 'not-found') {
+        await store.openIssue({
+          mailboxId,
+          kind: 'Error',
+          objectType: p.objectType,
+          salesforceId: null,
+          exchangeId: null,
+          message: `The ${p.what} '${p.name}' was deleted or can no longer be found, so this mailbox does not sync; nothing is deleted in Salesforce because of it. Provision the mailbox again to recreate it.`,
+          issueKey: missingKey,
+        });
+      }
       continue;
     }
+    await resolveKey(store, mailboxId, missingKey);
     if (typeof displayName !== 'string') continue;
     const issueKey = `renamed:${mailboxId}:${p.part}`;
     // Outlook compares folder names without regard to case (as provisioning does).
@@ -80,4 +100,23 @@ export async function checkRenames(
       issueKey,
     });
   }
+}
+
+const runIssueKey = (mailboxId: string): string => `run-failed:${mailboxId}`;
+
+export async function noteRunFailure(store: Store, mailboxId: string, failure: Failure): Promise<void> {
+  if (!failure.status || failure.kind === 'temporary' || failure.kind === 'rate-limited') return;
+  await store.openIssue({
+    mailboxId,
+    kind: 'Error',
+    objectType: 'Contact',
+    salesforceId: null,
+    exchangeId: null,
+    message: `Syncing this mailbox stopped: ${failure.message}. The worker tries again on every run.`,
+    issueKey: runIssueKey(mailboxId),
+  });
+}
+
+export async function noteRunSuccess(store: Store, mailboxId: string): Promise<void> {
+  await resolveKey(store, mailboxId, runIssueKey(mailboxId));
 }
