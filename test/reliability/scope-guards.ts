@@ -2,7 +2,7 @@
 // Contacts folder deleted or renamed by the user, every item removed from it at once, a 403
 // on the folder, the user deactivated in Salesforce, every contact leaving the mailbox's
 // scope at once. Nothing may be mass-deleted on the other side, and each situation must be
-// explained (an open issue, or the mailbox's Needs Attention status with a message).
+// explained in an issue: an open issue in the store and its Sync_Issue__c record.
 import { startLocalStack, type LocalStack, type StackMailbox } from '../../scripts/lib/stack.ts';
 import { tally, type FamilyOptions, type FamilyResult } from './scorecard.ts';
 import { containers, duplicates, messageOf, restart, runOnce, sfQuery, type Json } from './world.ts';
@@ -21,11 +21,20 @@ function counts(stack: LocalStack, m: StackMailbox): Counts {
   };
 }
 
-async function explained(stack: LocalStack, m: StackMailbox, since: number): Promise<boolean> {
-  const issues = await stack.store.listIssues(m.mailboxSyncId, { open: true });
-  if (issues.some((i) => i.occurredAt >= since)) return true;
-  const status = sfQuery(stack, `SELECT Status__c, Last_Error__c FROM Mailbox_Sync__c WHERE Id = '${m.mailboxSyncId}'`)[0];
-  return status?.Status__c === 'Needs Attention' || status?.Status__c === 'Error' ? Boolean(status.Last_Error__c) : false;
+/**
+ * Each situation is explained in an issue: an open issue in the store since the act, and its
+ * Sync_Issue__c record in Salesforce (what the admin sees). The mailbox's status is reported
+ * beside it (Needs Attention/Error with Last_Error__c is welcome, never a substitute).
+ */
+async function explanation(stack: LocalStack, m: StackMailbox, since: number): Promise<string[]> {
+  const issues = (await stack.store.listIssues(m.mailboxSyncId, { open: true })).filter((i) => i.occurredAt >= since);
+  if (issues.length === 0) {
+    const status = sfQuery(stack, `SELECT Status__c, Last_Error__c FROM Mailbox_Sync__c WHERE Id = '${m.mailboxSyncId}'`)[0];
+    return [`no open issue explains it (status ${String(status?.Status__c)}, Last_Error__c ${JSON.stringify(status?.Last_Error__c ?? null)})`];
+  }
+  const records = sfQuery(stack, `SELECT Id, Message__c, Resolved__c FROM Sync_Issue__c WHERE Mailbox_Sync__c = '${m.mailboxSyncId}' AND Resolved__c = false`);
+  const shown = issues.filter((i) => records.some((r) => r.Message__c === i.message));
+  return shown.length > 0 ? [] : [`open issue(s) ${issues.map((i) => JSON.stringify(i.message)).join(', ')} have no open Sync_Issue__c record in Salesforce`];
 }
 
 export async function scopeGuards(options: FamilyOptions): Promise<FamilyResult> {
@@ -99,7 +108,7 @@ export async function scopeGuards(options: FamilyOptions): Promise<FamilyResult>
           const sfNow = sfQuery(stack, `SELECT Id FROM Contact WHERE LastName LIKE 'Guarded${n}x%'`).length;
           if (sfNow < PER_MAILBOX) out.push(`${PER_MAILBOX - sfNow} Salesforce contact(s) deleted`);
         } else if (after.ex < before.ex / 2) out.push(`${before.ex - after.ex} of ${before.ex} Outlook contacts deleted`);
-        if (!(await explained(stack, m, since - 1_000))) out.push('no open issue and no Needs Attention status explains it');
+        out.push(...(await explanation(stack, m, since - 1_000)));
         return [...out, ...duplicates(stack, m)];
       });
     }
