@@ -122,6 +122,31 @@ describe('contact folders and contacts', () => {
     expect(none.value).toEqual([]);
   });
 
+  it('finds by stamp through the property index: re-stamped, moved, deleted, other folders', async () => {
+    const folder = await ensureFolder('Indexed');
+    const other = await ensureFolder('Indexed elsewhere');
+    const byStamp = (f: string, value: string) =>
+      tc.client.api(`/users/${MB}/contactFolders/${f}/contacts`)
+        .filter(`singleValueExtendedProperties/any(ep: ep/id eq '${SFID}' and ep/value eq '${value}') and givenName eq 'Fay'`).get()
+        .then((r: { value: Array<{ id: string }> }) => r.value.map((v) => v.id));
+    const c = await tc.client.api(`/users/${MB}/contactFolders/${folder}/contacts`).post({
+      givenName: 'Fay', singleValueExtendedProperties: [{ id: SFID, value: '003000000000009AAA' }],
+    });
+    await tc.client.api(`/users/${MB}/contactFolders/${other}/contacts`).post({
+      givenName: 'Fay', singleValueExtendedProperties: [{ id: SFID, value: '003000000000009AAA' }],
+    });
+    // the value compares case-insensitively, as every Exchange string comparison does
+    expect(await byStamp(folder, '003000000000009aaa')).toEqual([c.id]);
+    await tc.client.api(`/users/${MB}/contacts/${c.id}`).patch({ singleValueExtendedProperties: [{ id: SFID, value: '003000000000010AAA' }] });
+    expect(await byStamp(folder, '003000000000009AAA')).toEqual([]);
+    expect(await byStamp(folder, '003000000000010AAA')).toEqual([c.id]);
+    await tc.client.api(`/users/${MB}/contacts/${c.id}`).patch({ givenName: 'Fay 2' });
+    expect(await byStamp(folder, '003000000000010AAA')).toEqual([]);
+    await tc.client.api(`/users/${MB}/contacts/${c.id}`).patch({ givenName: 'Fay' });
+    await tc.client.api(`/users/${MB}/contacts/${c.id}`).delete();
+    expect(await byStamp(folder, '003000000000010AAA')).toEqual([]);
+  });
+
   it('answers 412 on a stale If-Match and accepts the current one', async () => {
     const c = await tc.client.api(`/users/${MB}/contacts`).post({ givenName: 'Eve' });
     const stale = c['@odata.etag'];

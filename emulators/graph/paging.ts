@@ -5,8 +5,8 @@
 // entry. Tokens minted before a reset (admin resetDeltaTokens) answer 410 SyncStateNotFound.
 import { GraphError, badRequest } from './errors.ts';
 import { opaque } from './ids.ts';
-import { applySelect, parseExpand, parseFilter, parseOrderBy } from './query.ts';
-import { ODATA_TYPE, filterView, render } from './render.ts';
+import { applySelect, parseExpand, parseFilter, parseOrderBy, requiredProperty } from './query.ts';
+import { ODATA_TYPE, filterView, normalizePropId, render } from './render.ts';
 import { preferences, type Ctx, type Res } from './context.ts';
 import type { Item, Json, Kind } from './state.ts';
 
@@ -49,12 +49,18 @@ export function nextUrl(ctx: Ctx, set: Record<string, string>, drop: string[] = 
   return `${ctx.core.baseUrl}${ctx.req.path}?${q.toString().replace(/%24/g, '$')}`;
 }
 
+/** The items of one kind in one container, for a list that can use the property index. */
+export interface Collection {
+  kind: Kind;
+  parentId: string | null;
+}
+
 /** A plain collection GET with $filter, $orderby, $select, $top/$skip. */
-export function list(ctx: Ctx, items: Item[], opts: { defaultOrder?: (a: Item, b: Item) => number; pageSize?: number } = {}): Res {
+export function list(ctx: Ctx, items: Item[] | Collection, opts: { defaultOrder?: (a: Item, b: Item) => number; pageSize?: number } = {}): Res {
   const q = ctx.req.query;
   const view = expandedView(ctx);
-  let rows = items;
   const filter = q.get('$filter');
+  let rows = Array.isArray(items) ? items : itemsOf(ctx, items, filter);
   if (filter) {
     const pred = parseFilter(filter);
     rows = rows.filter((it) => pred(filterView(ctx.view, it)));
@@ -77,6 +83,13 @@ export function list(ctx: Ctx, items: Item[], opts: { defaultOrder?: (a: Item, b
   body.value = page.map((r) => applySelect(r, select));
   if (skip + size < rendered.length) body['@odata.nextLink'] = nextUrl(ctx, { $skip: String(skip + size) });
   return { status: 200, body };
+}
+
+// A filter on an extended property starts from the index; anything else lists the container.
+function itemsOf(ctx: Ctx, c: Collection, filter: string | null): Item[] {
+  const property = filter ? requiredProperty(filter) : undefined;
+  if (property) return ctx.core.tenant.withProperty(ctx.mb, c.kind, c.parentId, normalizePropId(property.id), property.value);
+  return ctx.core.tenant.children(ctx.mb, c.kind, c.parentId);
 }
 
 interface DeltaState {

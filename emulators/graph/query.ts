@@ -197,6 +197,47 @@ export function parseFilter(src: string): Predicate {
   return (item) => Boolean(root(item, new Map()));
 }
 
+/**
+ * The extended property a filter requires, when it has the shape the product's stamp lookup
+ * uses — `singleValueExtendedProperties/any(ep: ep/id eq '…' and ep/value eq '…')`, alone or
+ * and-ed with other conditions — so a list can start from the property index instead of
+ * scanning the folder. The whole filter still runs on what the index returns.
+ */
+export function requiredProperty(src: string): { id: string; value: string } | undefined {
+  const toks = tokenize(src);
+  // top-level conjuncts; any top-level 'or' or 'not' makes the property optional
+  const conjuncts: Tok[][] = [[]];
+  let depth = 0;
+  for (const t of toks) {
+    if (t.t === 'punct' && t.v === '(') depth++;
+    if (t.t === 'punct' && t.v === ')') depth--;
+    if (depth === 0 && t.t === 'op' && (t.v === 'or' || t.v === 'not')) return undefined;
+    if (depth === 0 && t.t === 'op' && t.v === 'and') conjuncts.push([]);
+    else conjuncts[conjuncts.length - 1]!.push(t);
+  }
+  for (const c of conjuncts) {
+    const found = propertyLambda(c);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+// `singleValueExtendedProperties/any ( v : v/id eq 'X' and v/value eq 'Y' )`, either order.
+function propertyLambda(toks: readonly Tok[]): { id: string; value: string } | undefined {
+  if (toks.length !== 12) return undefined;
+  const [head, open, v, colon, , , , and, , , , close] = toks;
+  if (head!.t !== 'id' || head!.v.toLowerCase() !== 'singlevalueextendedproperties/any') return undefined;
+  if (open!.v !== '(' || v!.t !== 'id' || colon!.v !== ':' || and!.v !== 'and' || close!.v !== ')') return undefined;
+  const parts: Record<string, string> = {};
+  for (const [path, op, lit] of [toks.slice(4, 7), toks.slice(8, 11)] as Tok[][]) {
+    if (path!.t !== 'id' || op!.v !== 'eq' || lit!.t !== 'str') return undefined;
+    const [variable, field, ...rest] = path!.v.split('/');
+    if (variable !== v!.v || rest.length > 0 || (field !== 'id' && field !== 'value')) return undefined;
+    parts[field] = lit!.v;
+  }
+  return parts.id !== undefined && parts.value !== undefined ? { id: parts.id, value: parts.value } : undefined;
+}
+
 export function parseOrderBy(src: string): (a: Json, b: Json) => number {
   const keys = src.split(',').map((part) => {
     const [field, dir] = part.trim().split(/\s+/);

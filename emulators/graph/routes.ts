@@ -143,7 +143,7 @@ export function addCoreRoutes(r: Router<Handler>) {
   // contacts: in a folder, and in the default folder
   const cf = (ctx: Ctx) => folderOf(ctx, ctx.params.f, 'contactFolder').immutableId;
   for (const [prefix, parent] of [['users/:u/contactFolders/:f/contacts', cf], ['users/:u/contacts', contactsRoot]] as const) {
-    r.add('GET', prefix, (ctx) => list(ctx, ctx.core.tenant.children(ctx.mb, 'contact', parent(ctx))));
+    r.add('GET', prefix, (ctx) => list(ctx, { kind: 'contact', parentId: parent(ctx) }));
     r.add('POST', prefix, (ctx) => one(ctx, create(ctx, 'contact', parent(ctx)), 201));
     r.add('GET', `${prefix}/delta`, (ctx) => delta(ctx, { collection: parent(ctx), kind: 'contact' }));
     itemRoutes(r, `${prefix}/:id`, 'contact', prefix === 'users/:u/contacts' ? undefined : parent);
@@ -241,7 +241,7 @@ export function addCoreRoutes(r: Router<Handler>) {
   r.add('GET', 'users/:u/todo/lists/delta', (ctx) => delta(ctx, { collection: 'root:todoList', kind: 'todoList' }));
   itemRoutes(r, 'users/:u/todo/lists/:id', 'todoList');
   const tl = (ctx: Ctx) => itemOf(ctx, ctx.params.l, 'todoList').immutableId;
-  r.add('GET', 'users/:u/todo/lists/:l/tasks', (ctx) => list(ctx, ctx.core.tenant.children(ctx.mb, 'todoTask', tl(ctx))));
+  r.add('GET', 'users/:u/todo/lists/:l/tasks', (ctx) => list(ctx, { kind: 'todoTask', parentId: tl(ctx) }));
   r.add('POST', 'users/:u/todo/lists/:l/tasks', (ctx) => {
     const b = ctx.req.body as Json | null;
     if (typeof b?.title !== 'string') throw badRequest('title is required.', 'invalidRequest');

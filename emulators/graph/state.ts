@@ -52,6 +52,9 @@ export interface Mailbox {
   epoch: number; // bumped to invalidate delta tokens (410 on next use)
   wellKnown: Map<string, string>; // well-known folder/list/calendar name → immutable id
   transactions: Map<string, string>; // event transactionId → immutable id
+  // extended property (id, value) → immutable ids: Exchange indexes these, so a lookup by stamp
+  // costs what it costs there instead of a render of every item in the folder
+  byProperty: Map<string, Set<string>>;
 }
 
 /** Collection key for items contained in a container, or for top-level containers of a kind. */
@@ -64,6 +67,8 @@ export interface Tenant {
   addMailbox(input: { address: string; displayName?: string; timeZone?: string }): Mailbox;
   get(mb: Mailbox, id: string): Item | undefined;
   children(mb: Mailbox, kind: Kind, parentId: string | null): Item[];
+  /** Live items of `kind` in `parentId` carrying the extended property `propId` = `value` (both case-insensitive). */
+  withProperty(mb: Mailbox, kind: Kind, parentId: string | null, propId: string, value: string): Item[];
   create(mb: Mailbox, kind: Kind, parentId: string | null, data: Json, ext?: Map<string, string>, fixedId?: string): Item;
   update(mb: Mailbox, item: Item, patch: Json, ext?: Map<string, string>): Item;
   remove(mb: Mailbox, item: Item): void;
@@ -71,6 +76,11 @@ export interface Tenant {
   touch(mb: Mailbox, item: Item, type: ChangeType, extraCollections?: string[]): void;
   onChange(listener: (c: Change) => void): () => void;
   reset(): void;
+}
+
+/** Index key of an extended property value; $filter compares both parts case-insensitively. */
+export function propertyKey(propId: string, value: string): string {
+  return `${propId.toLowerCase()}\n${value.toLowerCase()}`;
 }
 
 export function collectionOf(item: Pick<Item, 'kind' | 'parentId'>): string {
@@ -103,6 +113,7 @@ export function createTenant(now: () => number): Tenant {
         epoch: 1,
         wellKnown: new Map(),
         transactions: new Map(),
+        byProperty: new Map(),
       };
       mailboxes.set(address.toLowerCase(), mb);
       mailboxes.set(mb.id, mb);
@@ -122,6 +133,14 @@ export function createTenant(now: () => number): Tenant {
       }
       return out;
     },
+    withProperty(mb, kind, parentId, propId, value) {
+      const out: Item[] = [];
+      for (const id of mb.byProperty.get(propertyKey(propId, value)) ?? []) {
+        const it = mb.items.get(id);
+        if (it && !it.deleted && it.kind === kind && it.parentId === parentId) out.push(it);
+      }
+      return out;
+    },
     create(mb, kind, parentId, data, ext, fixedId) {
       const t = now();
       const imm = fixedId ?? itemId();
@@ -133,6 +152,7 @@ export function createTenant(now: () => number): Tenant {
       mb.items.set(imm, item);
       mb.byRestId.set(item.id, imm);
       join(mb, item);
+      for (const [k, v] of item.ext) indexProperty(mb, item, k, v);
       tenant.touch(mb, item, 'created');
       return item;
     },
@@ -141,7 +161,14 @@ export function createTenant(now: () => number): Tenant {
         if (v === undefined) continue;
         item.data[k] = v;
       }
-      if (ext) for (const [k, v] of ext) item.ext.set(k, v);
+      if (ext) {
+        for (const [k, v] of ext) {
+          const old = item.ext.get(k);
+          if (old !== undefined) unindexProperty(mb, item, k, old);
+          item.ext.set(k, v);
+          indexProperty(mb, item, k, v);
+        }
+      }
       item.changeKey = changeKey();
       item.modified = now();
       tenant.touch(mb, item, 'updated');
@@ -199,6 +226,20 @@ export function createTenant(now: () => number): Tenant {
     let set = mb.members.get(key);
     if (!set) mb.members.set(key, (set = new Set()));
     set.add(item.immutableId);
+  }
+
+  function indexProperty(mb: Mailbox, item: Item, propId: string, value: string) {
+    const key = propertyKey(propId, value);
+    let set = mb.byProperty.get(key);
+    if (!set) mb.byProperty.set(key, (set = new Set()));
+    set.add(item.immutableId);
+  }
+
+  function unindexProperty(mb: Mailbox, item: Item, propId: string, value: string) {
+    const key = propertyKey(propId, value);
+    const set = mb.byProperty.get(key);
+    set?.delete(item.immutableId);
+    if (set?.size === 0) mb.byProperty.delete(key);
   }
 
   function wk(mb: Mailbox, name: string, item: Item) {
