@@ -144,6 +144,17 @@ const cases: Record<string, Command[]> = {
     { t: 'update', side: 'salesforce', kind: 'contact', pick: 1, field: 'accountName', value: null },
     { t: 'sync', crashAt: 5, duplicate: false, reverse: false },
   ],
+  // fuzz seed 9: the update landed, the crash hit its link commit; the next run saw only our
+  // echo and adopted the write-ahead note in memory but never saved it, so every later run fell
+  // back to the old link and retried a stale patch (a no-op write of the source woke it up)
+  'an update cut short before its link, then a run seeing only its echo: the note is committed, a later no-op write writes nothing': [
+    { t: 'create', side: 'salesforce', kind: 'contact', fields: { email: 'ann@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme', phone: '1' } },
+    { t: 'sync', duplicate: false, reverse: false },
+    { t: 'update', side: 'salesforce', kind: 'contact', pick: 0, field: 'accountName', value: null },
+    { t: 'sync', crashAt: 2, duplicate: false, reverse: false },
+    { t: 'sync', duplicate: false, reverse: false },
+    { t: 'update', side: 'salesforce', kind: 'contact', pick: 0, field: 'email', value: 'ann@x.com' },
+  ],
 };
 
 describe('model regressions, Exchange deletes by id only (as Graph)', () => {

@@ -17,6 +17,7 @@ import type {
   Kind,
   KindSettings,
   Link,
+  LinkTarget,
   MatchedPair,
   PlanInput,
   Side,
@@ -153,7 +154,8 @@ export function plan(input: PlanInput): Action[] {
       continue;
     }
     const link = settle(entry.link, entry.salesforce, entry.exchange);
-    actions.push(...planLinked(link, view(link, 'salesforce', entry.salesforce), view(link, 'exchange', entry.exchange)));
+    const noted = entry.link.pending !== undefined;
+    actions.push(...planLinked(link, view(link, 'salesforce', entry.salesforce), view(link, 'exchange', entry.exchange), noted));
   }
   for (const kind of [...unlinked.keys()].sort()) {
     actions.push(...planUnlinked(kind, unlinked.get(kind)!));
@@ -233,7 +235,8 @@ export function plan(input: PlanInput): Action[] {
     return link[side];
   }
 
-  function planLinked(link: Link, sf: SideView, ex: SideView): Action[] {
+  /** `noted`: the stored link carries a write-ahead note, settled into `link` by this plan only. */
+  function planLinked(link: Link, sf: SideView, ex: SideView, noted: boolean): Action[] {
     const item: ItemRef = { kind: link.kind, salesforceId: link.salesforce.id, exchangeId: link.exchange.id };
     const ks = settings.kinds[link.kind];
     const flows = flowsOf(link.kind, ks);
@@ -287,8 +290,10 @@ export function plan(input: PlanInput): Action[] {
     const refresh = (situation: Situation): Action[] => {
       const target = { salesforce: stateOf(link, 'salesforce', sf), exchange: stateOf(link, 'exchange', ex), base: link.base };
       const moved = target.salesforce.version !== link.salesforce.version || target.exchange.version !== link.exchange.version;
-      // versions moved without a mapped change: remember them so later version guards hold
-      return moved ? [{ type: 'link', item, situation, target }] : [];
+      // versions moved without a mapped change: remember them so later version guards hold.
+      // A note settled here exists in this plan only: commit it, or once the cursors pass our
+      // echo every later run falls back to the link before the crash and retries a stale patch
+      return moved || noted ? [{ type: 'link', item, situation, target }] : [];
     };
     if (!sfChanged && !exChanged) {
       // an echo of our own write (or an edit of unmapped fields): nothing to write
@@ -303,10 +308,17 @@ export function plan(input: PlanInput): Action[] {
     const exFields = ex.status === 'unseen' ? link.base : ex.record.fields;
     const situation: Situation =
       sfChanged && exChanged ? 'changed-in-both-merged' : sfChanged ? 'changed-in-salesforce' : 'changed-in-exchange';
-    return writePair(item, link.kind, link.base, sfFields, exFields, situation, {
-      salesforce: stateOf(link, 'salesforce', sf),
-      exchange: stateOf(link, 'exchange', ex),
-    });
+    return writePair(
+      item,
+      link.kind,
+      link.base,
+      sfFields,
+      exFields,
+      situation,
+      { salesforce: stateOf(link, 'salesforce', sf), exchange: stateOf(link, 'exchange', ex) },
+      // a new write-ahead note falls back to the link as settled here, not to the stored one
+      noted ? { salesforce: link.salesforce, exchange: link.exchange, base: link.base } : undefined,
+    );
   }
 
   /** Merge two live records against `base`, then patch each side and commit the link. */
@@ -318,6 +330,7 @@ export function plan(input: PlanInput): Action[] {
     exFields: Fields,
     situation: Situation,
     states: { salesforce: SideState; exchange: SideState },
+    from?: LinkTarget['from'],
   ): Action[] {
     const ks = settings.kinds[kind];
     const result = merge({ base: base ?? {}, noBase: base === undefined, salesforce: sfFields, exchange: exFields, winner: ks.winner, flows: flowsOf(kind, ks) });
@@ -336,9 +349,10 @@ export function plan(input: PlanInput): Action[] {
     } else if (situation === 'changed-in-both-merged' && Object.keys(result.patch.salesforce).length + Object.keys(result.patch.exchange).length === 0) {
       named = 'changed-in-both-same-value';
     }
-    const target: { salesforce?: SideState; exchange?: SideState; base: Fields; matched?: { salesforce: Fields; exchange: Fields } } = {
+    const target: { -readonly [K in keyof LinkTarget]: LinkTarget[K] } = {
       base: result.merged,
       ...(situation === 'matched-by-natural-key' ? { matched: { salesforce: sfFields, exchange: exFields } } : {}),
+      ...(from ? { from } : {}),
     };
     for (const side of ['salesforce', 'exchange'] as const) {
       const patch = result.patch[side];

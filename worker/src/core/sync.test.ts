@@ -62,4 +62,44 @@ describe('sync driver', () => {
     expect(w.exchange.live('contact')[0]!.fields).toMatchObject({ phone: '2', department: 'Sales' });
     expect(w.salesforce.live('contact')[0]!.fields).toMatchObject({ phone: '2', department: 'Sales' });
   });
+
+  // effects of a run with one update: the write-ahead note, the write, the link commit
+  const crashAt = (n: number): Partial<SyncOptions> => {
+    let effects = 0;
+    return {
+      beforeEffect: () => {
+        if (effects++ === n) throw new Error('crash');
+      },
+    };
+  };
+
+  it('a write that landed before a crash is committed by a run that sees only its echo', async () => {
+    const w = world();
+    const id = w.salesforce.userCreate('contact', { lastName: 'Lee', accountName: 'Acme' });
+    await w.run();
+    w.salesforce.userUpdate('contact', id, { accountName: null });
+    await expect(w.run(crashAt(2))).rejects.toThrow('crash');
+    expect((await w.run()).writes).toBe(0);
+    expect(w.store.allLinks().map((l) => [l.pending, l.base])).toEqual([[undefined, { lastName: 'Lee' }]]);
+    // a write of the value a field already holds moves the version only
+    w.salesforce.userUpdate('contact', id, { lastName: 'Lee' });
+    expect((await w.run()).writes).toBe(0);
+    expect((await w.run()).writes).toBe(0);
+  });
+
+  it('a second crash does not take the landed write of the first for a user edit', async () => {
+    const w = world(defaultSettings({ contact: { winner: 'exchange' } }));
+    const id = w.salesforce.userCreate('contact', { lastName: 'Lee', phone: '1' });
+    await w.run();
+    w.salesforce.userUpdate('contact', id, { phone: '2' });
+    await expect(w.run(crashAt(2))).rejects.toThrow('crash');
+    w.salesforce.userUpdate('contact', id, { phone: '3' });
+    // the note of the new patch is saved, the run stops before the write
+    await expect(w.run(crashAt(1))).rejects.toThrow('crash');
+    await w.run();
+    expect(w.exchange.live('contact')[0]!.fields).toEqual({ lastName: 'Lee', phone: '3' });
+    expect(w.salesforce.live('contact')[0]!.fields).toEqual({ lastName: 'Lee', phone: '3' });
+    expect(w.store.issues()).toEqual([]);
+    expect((await w.run()).writes).toBe(0);
+  });
 });

@@ -155,8 +155,11 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       for (const [index, action] of segment.entries()) {
         if (action.type === 'update' && !noted) {
           // write-ahead: note the link this item will commit, so a crash mid-item is recognisable
-          const existing = action.item.salesforceId !== undefined ? linkBySf.get(action.item.salesforceId) : undefined;
+          const stored = action.item.salesforceId !== undefined ? linkBySf.get(action.item.salesforceId) : undefined;
           const commit = segment.slice(index).find((a) => a.type === 'link' || a.type === 'unlink');
+          // the link as the plan settled it (an earlier crash's note adopted), else as stored
+          const from = commit?.type === 'link' ? commit.target.from : undefined;
+          const existing = stored && from ? { ...stored, ...from } : stored;
           if (existing && commit?.type === 'link') {
             const expected = commit.target.base;
             const sideOf = (side: Side): SideState =>

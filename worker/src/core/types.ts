@@ -184,6 +184,12 @@ export interface LinkTarget {
   readonly base: Fields;
   /** A pair matched by natural key: both records' fields as matched, so a crash before the link keeps the pair (see PendingLink.match). */
   readonly matched?: MatchedPair;
+  /**
+   * The link this item's plan starts from when it is not the stored one (a crash's write-ahead
+   * note adopted or dropped this run): the next write-ahead note falls back to it, so a second
+   * crash does not take our own landed write for a user edit.
+   */
+  readonly from?: { readonly salesforce: SideState; readonly exchange: SideState; readonly base: Fields };
 }
 
 export interface MatchedPair {
