@@ -303,17 +303,101 @@ describe('scheduler', () => {
     expect((await store.getLease(A))?.owner).toBe('worker-2');
   });
 
-  it('start() polls on its interval and a hint wakes it; stop() waits for runs', async () => {
+  it('start() polls on its interval, a hint runs its mailbox at once, stop() waits for runs', async () => {
     await mailbox(A, 'Real-time', now + 60 * MIN);
     const ft = fakeTimers();
     const s = scheduler(undefined, { timers: ft.timers });
     s.start();
     expect(ft.intervals).toHaveLength(1);
     await s.hint(A, 'graph');
-    expect(ft.timeouts).toHaveLength(1);
-    ft.timeouts[0]!();
     await expect.poll(() => calls.length).toBe(1);
+    expect(ft.timeouts).toHaveLength(0); // leading edge: no coalescing wait before the first run
     await s.stop();
     expect(calls).toEqual([{ id: A, reason: 'hint' }]);
+  });
+
+  it('coalesces hints that arrive within the window after a hinted run started into one more run', async () => {
+    await mailbox(A, 'Real-time', now + 60 * MIN);
+    const ft = fakeTimers();
+    const gate = deferred<void>();
+    const s = scheduler(
+      async () => {
+        if (calls.length === 1) await gate.promise;
+        return { ok: true };
+      },
+      { timers: ft.timers, hintDelayMs: 500 },
+    );
+    s.start();
+    await s.hint(A, 'graph');
+    await expect.poll(() => s.running()).toEqual([A]);
+    now += 100;
+    await s.hint(A, 'graph');
+    await s.hint(A, 'salesforce');
+    gate.resolve();
+    // The run ends inside the window: the next one waits for the window's end, then runs once.
+    await expect.poll(() => ft.timeouts.length).toBe(1);
+    expect(calls).toHaveLength(1);
+    now += 400;
+    ft.timeouts[0]!();
+    await expect.poll(() => calls.length).toBe(2);
+    await s.stop();
+    expect(calls).toEqual([
+      { id: A, reason: 'hint' },
+      { id: A, reason: 'hint' },
+    ]);
+  });
+
+  it('gives a finished run its slot to the next due mailbox without waiting for the poll', async () => {
+    await mailbox(A, 'Professional');
+    await mailbox(B, 'Professional');
+    const ft = fakeTimers();
+    const gates = new Map<string, ReturnType<typeof deferred<void>>>();
+    const s = scheduler(
+      async (id) => {
+        const g = deferred<void>();
+        gates.set(id, g);
+        await g.promise;
+        return { ok: true };
+      },
+      { timers: ft.timers, concurrency: 1, hintedConcurrency: 1 },
+    );
+    s.start();
+    await expect.poll(() => gates.size).toBe(1);
+    const [first] = [...gates.keys()];
+    gates.get(first!)!.resolve();
+    await expect.poll(() => gates.size).toBe(2);
+    for (const g of gates.values()) g.resolve();
+    await s.stop();
+    expect(calls.map((c) => c.id).sort()).toEqual([A, B]);
+  });
+
+  it('runs more hinted (incremental) mailboxes at once than full runs, never one mailbox twice', async () => {
+    const C = 'a00000000000003AAA';
+    const D = 'a00000000000004AAA';
+    await mailbox(A, 'Professional');
+    await mailbox(B, 'Professional');
+    await mailbox(C, 'Real-time', now + 60 * MIN);
+    await mailbox(D, 'Real-time', now + 60 * MIN);
+    const gate = deferred<void>();
+    const s: ReturnType<typeof scheduler> = scheduler(
+      async () => {
+        await gate.promise;
+        return { ok: true };
+      },
+      { concurrency: 1, hintedConcurrency: 3 },
+    );
+    await s.hint(C, 'graph');
+    await s.hint(D, 'salesforce');
+    const t = s.tick();
+    await expect.poll(() => calls.length).toBe(3);
+    expect(await s.tick()).toEqual([]); // full: B waits for the one full slot, C and D run once
+    gate.resolve();
+    const outcomes = await t;
+    expect(outcomes.map((o) => [o.mailboxId, o.reason]).sort()).toEqual([
+      [A, 'schedule'],
+      [C, 'hint'],
+      [D, 'hint'],
+    ]);
+    expect((await s.tick()).map((o) => o.mailboxId)).toEqual([B]);
   });
 });

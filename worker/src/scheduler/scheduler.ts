@@ -4,12 +4,21 @@
 // Success schedules the next poll by plan; failure backs off exponentially with jitter, honouring
 // Retry-After. A failing mailbox only ever affects its own schedule. Time comes from `clock`;
 // tests drive everything through tick() with a fake clock and no sleeps.
+// Latency: a hint dispatches at once (leading edge); a mailbox that started a hinted run less
+// than `hintDelayMs` ago waits for the end of that window, so a burst of hints makes one more
+// run, not one each. A finished run frees its slot for the next due mailbox at once. Runs that
+// only hints started are incremental, so more of them (`hintedConcurrency`) may run at once than
+// full runs (`concurrency`). One mailbox never runs twice at once, in this process or across
+// processes (leases).
 import type { Logger } from 'pino';
 import { SYNC_NOW_SOURCE } from '../store/ops.ts';
 import type { Hint, Mailbox, Store } from '../store/types.ts';
 import { DEFAULT_BACKOFF, PLAN_INTERVAL_MS, backoffDelay, type BackoffPolicy } from './plans.ts';
 
 export type RunReason = 'schedule' | 'hint' | 'sync-now' | 'retry';
+
+/** Incremental runs cost a few requests each; more of them in flight keeps hints from queueing. */
+export const DEFAULT_HINTED_CONCURRENCY = 16;
 
 export interface RunResult {
   ok: boolean;
@@ -46,8 +55,10 @@ export interface SchedulerOptions {
   planIntervalMs?: Partial<typeof PLAN_INTERVAL_MS>;
   /** How often start() looks for due mailboxes. */
   pollIntervalMs?: number;
-  /** Hints arriving within this window are coalesced into one dispatch. */
+  /** A mailbox's hints arriving within this window after its last hinted run started coalesce into one more run. */
   hintDelayMs?: number;
+  /** Runs in flight at most, counting hinted (incremental) runs; full runs stay within `concurrency`. */
+  hintedConcurrency?: number;
   timers?: Timers;
   log?: Logger;
 }
@@ -100,12 +111,19 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const timers = options.timers ?? defaultTimers;
   const pollIntervalMs = options.pollIntervalMs ?? 5_000;
   const hintDelayMs = options.hintDelayMs ?? 500;
+  const hintedConcurrency = Math.max(concurrency, options.hintedConcurrency ?? DEFAULT_HINTED_CONCURRENCY);
 
   const inFlight = new Map<string, Promise<RunOutcome | undefined>>();
+  /** Mailboxes in `inFlight` whose run is a full one (schedule, retry, Sync now). */
+  const fullRuns = new Set<string>();
+  /** When each mailbox last started a hinted run in this process (the coalescing window). */
+  const hintedStartedAt = new Map<string, number>();
   let poller: unknown;
   let hintTimer: unknown;
+  let hintTimerAt = Infinity;
   let started = false;
   let dispatching: Promise<Promise<RunOutcome | undefined>[]> | undefined;
+  let queued: Promise<Promise<RunOutcome | undefined>[]> | undefined;
 
   function isDue(m: Mailbox, hints: Hint[], now: number): boolean {
     if (m.state !== 'active') return false;
@@ -189,9 +207,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }
   }
 
+  /** Due by its hints alone (not by schedule, retry or Sync now): the run is incremental. */
+  async function hintedOnly(m: Mailbox, now: number): Promise<boolean> {
+    if (m.retryAt !== null || (m.nextRunAt !== null && m.nextRunAt <= now)) return false;
+    return !(await store.listHints(m.id)).some((h) => h.source === SYNC_NOW_SOURCE);
+  }
+
   async function dispatchOnce(): Promise<Promise<RunOutcome | undefined>[]> {
     const launched: Promise<RunOutcome | undefined>[] = [];
-    const free = concurrency - inFlight.size;
+    const free = hintedConcurrency - inFlight.size;
     if (free <= 0) return launched;
     const now = clock();
     let candidates: Mailbox[];
@@ -201,12 +225,26 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       log?.error({ err: error }, 'could not list runnable mailboxes');
       return launched;
     }
+    let windowEnd = Infinity;
     for (const m of candidates) {
-      if (inFlight.size >= concurrency) break;
+      if (inFlight.size >= hintedConcurrency) break;
       // `inFlight` is the in-process guard (re-taking one's own lease succeeds); the lease is the
       // cross-process one. Taking it before launching means a mailbox held elsewhere never
       // occupies one of our slots.
       if (inFlight.has(m.id)) continue;
+      let hinted: boolean;
+      try {
+        hinted = await hintedOnly(m, now);
+      } catch (error) {
+        log?.warn({ mailboxId: m.id, err: error }, 'could not read hints');
+        continue;
+      }
+      if (!hinted && fullRuns.size >= concurrency) continue;
+      const last = hintedStartedAt.get(m.id);
+      if (hinted && last !== undefined && now - last < hintDelayMs) {
+        windowEnd = Math.min(windowEnd, last + hintDelayMs);
+        continue;
+      }
       let leased = false;
       try {
         leased = await store.takeLease(m.id, owner, leaseTtlMs);
@@ -214,26 +252,56 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         log?.warn({ mailboxId: m.id, err: error }, 'could not take lease');
       }
       if (!leased) continue;
-      const p = runOne(m.id).finally(() => inFlight.delete(m.id));
+      if (hinted) hintedStartedAt.set(m.id, now);
+      else fullRuns.add(m.id);
+      const p = runOne(m.id).finally(() => {
+        inFlight.delete(m.id);
+        fullRuns.delete(m.id);
+        // The freed slot goes to the next due mailbox now, not at the next poll.
+        if (started) void dispatch();
+      });
       inFlight.set(m.id, p);
       launched.push(p);
     }
+    if (windowEnd !== Infinity) dispatchAt(windowEnd);
+    forgetOldWindows(now);
     return launched;
   }
 
-  // Serialise dispatches so two triggers (poll and hint) never launch the same mailbox twice.
+  function forgetOldWindows(now: number): void {
+    for (const [id, at] of hintedStartedAt) if (now - at >= hintDelayMs) hintedStartedAt.delete(id);
+  }
+
+  // Serialise dispatches so two triggers (poll, hint, a finished run) never launch the same
+  // mailbox twice; triggers that arrive while one dispatch waits to start share it.
   function dispatch(): Promise<Promise<RunOutcome | undefined>[]> {
-    const next = (dispatching ?? Promise.resolve([])).then(() => dispatchOnce());
+    if (queued) return queued;
+    const next = (dispatching ?? Promise.resolve([])).then(() => {
+      queued = undefined;
+      return dispatchOnce();
+    });
+    queued = next;
     dispatching = next;
     return next;
   }
 
+  /** One timer for the earliest end of a coalescing window that holds a hinted mailbox back. */
+  function dispatchAt(at: number): void {
+    if (!started || at >= hintTimerAt) return;
+    if (hintTimer !== undefined) timers.clearTimeout(hintTimer);
+    hintTimerAt = at;
+    hintTimer = timers.setTimeout(
+      () => {
+        hintTimer = undefined;
+        hintTimerAt = Infinity;
+        void dispatch();
+      },
+      Math.max(0, at - clock()),
+    );
+  }
+
   function wake(): void {
-    if (!started || hintTimer !== undefined) return;
-    hintTimer = timers.setTimeout(() => {
-      hintTimer = undefined;
-      void dispatch();
-    }, hintDelayMs);
+    if (started) void dispatch();
   }
 
   return {
@@ -250,6 +318,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       if (hintTimer !== undefined) timers.clearTimeout(hintTimer);
       poller = undefined;
       hintTimer = undefined;
+      hintTimerAt = Infinity;
       await dispatching;
       await Promise.allSettled([...inFlight.values()]);
     },
