@@ -7,7 +7,7 @@ import { opaque } from './ids.ts';
 import { iso, normalizePropId } from './render.ts';
 import { addAttachment } from './routes.ts';
 import type { Core, Counters } from './context.ts';
-import type { FaultSpec, Faults } from './faults.ts';
+import type { FaultSpec, Faults, HoldSpec } from './faults.ts';
 import type { Subscriptions } from './subscriptions.ts';
 import type { Throttle } from './throttle.ts';
 import type { Item, Json, Kind, Mailbox } from './state.ts';
@@ -24,6 +24,8 @@ export interface Admin {
   advanceClock(ms: number): number;
   setLatency(ms: number): void;
   fault(spec: FaultSpec): void;
+  /** The next matching requests are applied, then answered only after holdMs (unknown outcome). */
+  holdAnswers(spec: HoldSpec): void;
   clearFaults(): void;
   throttleNow(mailbox: string, seconds: number): void;
   resetDeltaTokens(mailbox?: string): void;
@@ -119,6 +121,7 @@ export function createAdmin(deps: AdminDeps): Admin {
     },
     setLatency: (ms) => deps.setLatency(ms),
     fault: (spec) => faults.add(spec),
+    holdAnswers: (spec) => faults.hold(spec),
     clearFaults: () => faults.clear(),
     throttleNow: (mailbox, seconds) => throttle.throttleNow(mbOf(mailbox).id, seconds),
     resetDeltaTokens(mailbox) {

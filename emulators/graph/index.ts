@@ -25,7 +25,7 @@ import { createAdmin, type Admin } from './admin.ts';
 import type { Core, Counters } from './context.ts';
 
 export type { Admin } from './admin.ts';
-export type { FaultSpec } from './faults.ts';
+export type { FaultSpec, HoldSpec } from './faults.ts';
 
 export interface GraphEmulatorOptions {
   port?: number;

@@ -132,6 +132,9 @@ export function createHandler(deps: ServerDeps) {
         const immutable = /IdType\s*=\s*"?ImmutableId"?/i.test(req.headers['prefer'] ?? '');
         const ctx: Ctx = { core, req, params: matched.params, mb: mb as Mailbox, view: { immutable, mailbox: mb as Mailbox } };
         const res = await matched.handler(ctx);
+        // an applied write whose answer is held (faults.hold): the caller's timeout fires first
+        const holdMs = faults.takeHold(req.method, req.path, mb);
+        if (holdMs > 0) await sleep(holdMs);
         const prefs = preferences(req.headers);
         const applied: string[] = [];
         if (immutable) applied.push('IdType="ImmutableId"');
