@@ -16,12 +16,16 @@
 // - No invitation spam: on an event with attendees, writes never touch what Exchange would
 //   mail attendees about (times, subject, body, location, recurrence) and deletes leave it in
 //   place; only the other properties (showAs, sensitivity, reminder) are written.
-// Salesforce side: occurrence rows of a Salesforce series are out of scope (the master carries it).
-// An occurrence row moved on its own (time of day or length no longer its master's) is reported through `skipped`, as it is not copied to Outlook.
+// Salesforce side: occurrence rows of a Salesforce series are not records of their own (the
+// master carries the series); a changed or deleted occurrence row is handed to `occurrences`
+// (./events-occurrences.ts), which copies it to its instance of the Outlook series. Likewise the
+// Exchange side hands every series of ours whose instances changed to `occurrences`, which copies
+// exceptions and cancelled instances to the occurrence rows.
 import { placeholder } from '../core/maps/event.ts';
 import type { Current, FeedPage, RecordSide, WriteResult } from '../core/ports.ts';
 import type { Change, Fields, FieldValue, Kind, SideRecord } from '../core/types.ts';
 import { markers, stripMarkers } from './events-map.ts';
+import type { OccurrenceSync } from './events-occurrences.ts';
 
 export type PrivatePolicy = 'Sync' | 'Skip' | 'Busy Placeholder';
 
@@ -49,7 +53,7 @@ function completeTimes(patch: Fields, current: Fields): Fields {
 
 /** A Salesforce change the calendar rules kept out of Outlook, for the user to act on. */
 export interface HeldBack {
-  readonly reason: 'meeting-fields' | 'series-exception' | 'series-occurrence';
+  readonly reason: 'meeting-fields' | 'meeting-occurrence';
   readonly exchangeId?: string;
   readonly salesforceId?: string;
   /** The neutral fields involved (held-back patch fields, or the exception's fields). */
@@ -67,6 +71,8 @@ export interface ExchangeEventOptions {
   linked?: () => Promise<ReadonlySet<string>>;
   /** Records what the rules held back (idempotent per item and change). */
   skipped?: (held: HeldBack) => Promise<void>;
+  /** Copies single-occurrence changes of our series to Salesforce. */
+  occurrences?: OccurrenceSync;
 }
 
 const DAY = 86_400_000;
@@ -128,6 +134,9 @@ export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptio
       const changes: Change[] = [];
       // one change per id: several occurrences name the same master
       const emitted = new Set<string>();
+      // our series whose instances changed, and instances reported gone (cancelled ones among them)
+      const series = new Set<string>();
+      let removed = 0;
       const emit = (c: Change): void => {
         const id = c.type === 'upsert' ? c.record.id : c.id;
         if (emitted.has(id)) return;
@@ -136,13 +145,15 @@ export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptio
       };
       for (const change of page.changes) {
         if (change.type !== 'upsert') {
+          if (change.type === 'delete' && !linkedIds.has(change.id)) removed += 1;
           emit(change);
           continue;
         }
         const seen = await view(change.record);
         if (typeof seen === 'object' && 'master' in seen) {
-          // a single occurrence of our series edited in Outlook: the series travels whole, say so
-          if (markers(change.record.fields).__type === 'exception') await options.skipped?.({ reason: 'series-exception', exchangeId: change.record.id, fields: stripMarkers(change.record.fields) });
+          // an instance of our series: the series travels whole (its master), its exceptions and
+          // cancelled instances go to the occurrence rows
+          series.add(seen.master);
           if (emitted.has(seen.master)) continue;
           const master = await current(kind, seen.master);
           emit(isRecord(master) ? { side: 'exchange', kind, type: 'upsert', record: master } : { side: 'exchange', kind, type: 'out-of-scope', id: seen.master });
@@ -161,6 +172,7 @@ export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptio
         // event before it became a series, that copy goes (the driver reads the master as gone)
         if (isRecord(seen) && master) emit({ side: 'exchange', kind, type: 'delete', id: master });
       }
+      if (series.size > 0) await options.occurrences?.fromOutlook([...series], removed);
       return { ...page, changes };
     },
     get: current,
@@ -217,16 +229,7 @@ export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptio
   };
 }
 
-/** Whether an occurrence row no longer looks like its series (edited on its own in Salesforce). */
-// Only the time of day and the length are compared: a series edit reaches the occurrence rows
-// asynchronously in some orgs (and not at all in the emulator), so text fields may lag the master.
-function divergent(occurrence: Fields, master: Fields): boolean {
-  const times = (x: Fields): string | undefined =>
-    typeof x.start === 'string' && typeof x.end === 'string' ? `${x.start.slice(11, 19)}/${Date.parse(x.end) - Date.parse(x.start)}` : undefined;
-  return times(occurrence) !== times(master);
-}
-
-export function salesforceEventSide(inner: RecordSide, policy: PrivatePolicy, skipped?: (held: HeldBack) => Promise<void>): RecordSide {
+export function salesforceEventSide(inner: RecordSide, policy: PrivatePolicy, occurrences?: OccurrenceSync): RecordSide {
   const view = (c: Current): Current => {
     if (!isRecord(c)) return c;
     if (markers(c.fields).__child) return 'out-of-scope';
@@ -241,17 +244,11 @@ export function salesforceEventSide(inner: RecordSide, policy: PrivatePolicy, sk
     side: inner.side,
     async changesSince(kind, cursor) {
       const page = await inner.changesSince(kind, cursor);
-      if (skipped) {
-        const masters = new Map<string, Current>();
-        for (const change of page.changes) {
-          if (change.type !== 'upsert') continue;
-          const seriesOf = markers(change.record.fields).__seriesOf;
-          if (!seriesOf) continue;
-          if (!masters.has(seriesOf)) masters.set(seriesOf, await inner.get(kind, seriesOf));
-          const master = masters.get(seriesOf)!;
-          const mine = stripMarkers(change.record.fields);
-          if (isRecord(master) && divergent(mine, stripMarkers(master.fields))) await skipped({ reason: 'series-occurrence', salesforceId: change.record.id, fields: mine });
-        }
+      if (occurrences) {
+        const rows = page.changes.flatMap((c) => (c.type === 'upsert' && markers(c.record.fields).__seriesOf ? [c.record] : []));
+        // deleted rows no longer say whether they were occurrences: occurrences asks queryAll
+        const deleted = page.changes.flatMap((c) => (c.type === 'delete' ? [c.id] : []));
+        if (rows.length > 0 || deleted.length > 0) await occurrences.fromSalesforce(rows, deleted);
       }
       const changes = page.changes.map((change): Change => {
         if (change.type !== 'upsert') return change;

@@ -19,6 +19,7 @@ import { eventFieldsToGraph, eventItemToFields, eventSalesforceMap, stripMarkers
 import { eventRecords } from './events-records.ts';
 import { userZone } from './user-zone.ts';
 import { exchangeEventSide, salesforceEventSide, type HeldBack } from './events-sides.ts';
+import { occurrenceSync } from './events-occurrences.ts';
 import type { KindPlugin } from './kinds.ts';
 import { linkStoreOf } from '../store/link-store.ts';
 import type { Store } from '../store/types.ts';
@@ -50,13 +51,9 @@ const FIELD_WORDS: Readonly<Record<string, string>> = {
 
 /** What the user reads on the Sync_Issue__c for a change the calendar rules held back. */
 export function heldBackMessage(held: HeldBack): string {
-  if (held.reason === 'series-occurrence') {
-    const when = typeof held.fields.start === 'string' ? ` (${held.fields.start})` : '';
-    return `This occurrence${when} of a Salesforce series was changed on its own in Salesforce. SmartCloud Connect syncs a series created in Salesforce as a whole and does not copy changes to a single occurrence to Outlook. Make the change to the series, or edit the occurrence in Outlook too.`;
-  }
-  if (held.reason === 'series-exception') {
+  if (held.reason === 'meeting-occurrence') {
     const when = typeof held.fields.start === 'string' ? ` (${held.fields.start})` : typeof held.fields.startDate === 'string' ? ` (${held.fields.startDate})` : '';
-    return `One occurrence${when} of this series was changed on its own in Outlook. SmartCloud Connect syncs a series created in Salesforce as a whole and does not copy changes to a single occurrence to Salesforce. Make the change to the series, or edit the occurrence in Salesforce too.`;
+    return `This occurrence${when} of a Salesforce series was changed on its own in Salesforce, but the series is a meeting with attendees in Outlook; SmartCloud Connect does not change it there, so that no invitations or updates are sent to the attendees. Edit the occurrence in Outlook; the Salesforce change was not copied.`;
   }
   const words = [...new Set(Object.keys(held.fields).map((f) => FIELD_WORDS[f] ?? f))];
   return `This meeting has attendees in Outlook; SmartCloud Connect does not change its ${words.join(', ')} there, so that no invitations or updates are sent to the attendees. Edit it in Outlook; the Salesforce change was not copied.`;
@@ -96,6 +93,10 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
     eventWindowDays: { past: EVENT_PAST_DAYS, future: horizon },
   });
   const category = provisioned.categoryName;
+  const eventWindow = (): { start: string; end: string } => {
+    const now = ctx.now().getTime();
+    return { start: new Date(now - EVENT_PAST_DAYS * DAY).toISOString(), end: new Date(now + horizon * DAY).toISOString() };
+  };
   const exchange = createExchangeSide({
     client: ctx.graph,
     mailbox: config.mailboxAddress,
@@ -104,21 +105,25 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
       toFields: (_kind, item) => eventItemToFields(item, category),
       toGraph: (_kind, fields, mode) => eventFieldsToGraph(fields, mode, category, zone),
     },
-    eventWindow: () => {
-      const now = ctx.now().getTime();
-      return { start: new Date(now - EVENT_PAST_DAYS * DAY).toISOString(), end: new Date(now + horizon * DAY).toISOString() };
-    },
+    eventWindow,
   });
   const { store, mailboxId } = ctx;
   // Exchange id → Salesforce id of this mailbox's event links, as of the last feed read
   let links = new Map<string, string>();
+  let loaded = false;
+  async function loadLinks(): Promise<Map<string, string>> {
+    if (!store || !mailboxId) return links;
+    const rows = await linkStoreOf(store).transaction((tx) => tx.links(mailboxId, 'event'));
+    links = new Map(rows.map((l) => [l.exchange.id, l.salesforce.id]));
+    loaded = true;
+    return links;
+  }
+  const currentLinks = async (): Promise<Map<string, string>> => (loaded ? links : loadLinks());
   const hooks =
     store && mailboxId
       ? {
           async linked(): Promise<ReadonlySet<string>> {
-            const rows = await linkStoreOf(store).transaction((tx) => tx.links(mailboxId, 'event'));
-            links = new Map(rows.map((l) => [l.exchange.id, l.salesforce.id]));
-            return new Set(links.keys());
+            return new Set((await loadLinks()).keys());
           },
           async skipped(held: HeldBack): Promise<void> {
             // once per item and change: the key names the held-back values
@@ -135,14 +140,30 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
           },
         }
       : {};
+  const occurrences =
+    store && mailboxId
+      ? occurrenceSync({
+          graph: ctx.graph,
+          mailbox: config.mailboxAddress,
+          category,
+          zone,
+          records: ctx.records,
+          window: eventWindow,
+          outlookSeriesOf: async (salesforceId) => [...(await currentLinks())].find(([, sf]) => sf === salesforceId)?.[0],
+          salesforceSeriesOf: async (exchangeId) => (await currentLinks()).get(exchangeId),
+          ...(hooks.skipped ? { skipped: hooks.skipped } : {}),
+          ...(ctx.log ? { log: ctx.log } : {}),
+        })
+      : undefined;
   return {
-    salesforce: salesforceEventSide(salesforce, config.eventsPrivate, hooks.skipped),
+    salesforce: salesforceEventSide(salesforce, config.eventsPrivate, occurrences),
     exchange: exchangeEventSide(exchange, {
       policy: config.eventsPrivate,
       ...(ctx.allEvents ? { allEvents: true } : {}),
       ...(ctx.log ? { log: ctx.log } : {}),
       calendarView: (start, end) => calendarView(ctx.graph, config.mailboxAddress, category, start, end),
       ...hooks,
+      ...(occurrences ? { occurrences } : {}),
     }),
   };
 }

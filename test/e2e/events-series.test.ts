@@ -1,0 +1,155 @@
+// End to end on the local stack: single occurrences of a series created in Salesforce, both ways.
+// An occurrence row edited or deleted in Salesforce becomes an exception or a cancelled
+// occurrence of the Outlook series we wrote; an exception or cancelled occurrence made in Outlook
+// reaches its occurrence row. A series that became a meeting in Outlook is never changed there.
+// Runs are driven with runtime.runMailbox, so every step is deterministic (no sleeps).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack, type StackMailbox } from '../../scripts/lib/stack.ts';
+import { sfQuery, stampOf, type Json } from './helpers.ts';
+
+const DAY = 86_400_000;
+let stack: LocalStack;
+let m1: StackMailbox;
+
+const run = async (m: StackMailbox) => {
+  const result = await stack.runtime.runMailbox(m.mailboxSyncId, 'sync-now');
+  expect(result.ok).toBe(true);
+  return result;
+};
+const events = (m: StackMailbox): Json[] => stack.graph.admin.items(m.address, 'event') as Json[];
+const byStamp = (m: StackMailbox, id: string): Json[] => events(m).filter((e) => stampOf(e) === id);
+const iso = (v: unknown): string => new Date(String(v).replace(/([+-]\d{2})(\d{2})$/, '$1:$2')).toISOString();
+const date = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+const users = (m: StackMailbox) => `/users/${encodeURIComponent(m.address)}`;
+const utc = (dt: Json): string => new Date(`${String(dt.dateTime).slice(0, 19)}Z`).toISOString();
+
+/** A future Monday (UTC date) at least `weeks` weeks ahead. */
+function mondayIn(weeks: number): string {
+  const now = Date.now() + weeks * 7 * DAY;
+  return date(now + ((8 - new Date(now).getUTCDay()) % 7) * DAY);
+}
+
+async function instancesOf(m: StackMailbox, id: string, first: string): Promise<Json[]> {
+  const to = `${date(Date.parse(first) + 30 * DAY)}T00:00:00Z`;
+  return (await stack.client.get<{ value: Json[] }>(`${users(m)}/events/${encodeURIComponent(id)}/instances?startDateTime=${first}T00:00:00Z&endDateTime=${to}`)).value;
+}
+const rowsOf = (masterId: string): Json[] =>
+  sfQuery(stack, `SELECT Id, Subject, Location, StartDateTime, EndDateTime FROM Event WHERE RecurrenceActivityId = '${masterId}' AND Id != '${masterId}' ORDER BY StartDateTime`);
+const skippedEvents = async (): Promise<string[]> =>
+  (await stack.store.listIssues(m1.mailboxSyncId, { open: true })).filter((i) => i.kind === 'Skipped' && i.objectType === 'Event').map((i) => i.message);
+
+/** A Salesforce weekly series on Monday and Wednesday for two weeks (four occurrences), synced. */
+async function salesforceSeries(subject: string, first: string, hour: string): Promise<{ id: string; seriesId: string }> {
+  const start = `${first}T${hour}:00:00.000Z`;
+  const id = stack.salesforce.admin.insert('Event', {
+    Subject: subject, StartDateTime: start, EndDateTime: new Date(Date.parse(start) + 30 * 60_000).toISOString(), ActivityDateTime: start, DurationInMinutes: 30,
+    OwnerId: m1.salesforceUserId, IsRecurrence: true, RecurrenceType: 'RecursWeekly', RecurrenceInterval: 1, RecurrenceDayOfWeekMask: 2 | 8,
+    RecurrenceStartDateTime: start, RecurrenceEndDateOnly: date(Date.parse(first) + 13 * DAY),
+  });
+  await run(m1);
+  const [series] = byStamp(m1, id);
+  expect(series?.recurrence).toBeTruthy();
+  return { id, seriesId: String(series!.id) };
+}
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    seed: { salesforce: 'none', mailboxes: 1, mailboxSync: { Sync_Events__c: true, Events_Direction__c: 'Both', Sync_Contacts__c: false, Sync_Tasks__c: false, Events_Private__c: 'Sync' } },
+    start: false,
+  });
+  [m1] = stack.mailboxes as [StackMailbox];
+  await run(m1);
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('a single occurrence of a Salesforce series, changed in Salesforce', () => {
+  it('an occurrence row whose location alone was edited becomes an Outlook exception with that location', async () => {
+    const first = mondayIn(2);
+    const { id, seriesId } = await salesforceSeries('Occurrence text edit', first, '08');
+    const rows = rowsOf(id);
+    expect(rows).toHaveLength(4);
+    stack.salesforce.admin.update('Event', String(rows[1]!.Id), { Location: 'Room 7' });
+    await run(m1);
+    const instances = await instancesOf(m1, seriesId, first);
+    expect(instances).toHaveLength(4);
+    expect(instances.map((i) => (i.location as Json).displayName)).toEqual(['', 'Room 7', '', '']);
+    expect(instances[1]!.type).toBe('exception');
+    expect(instances[1]!.subject).toBe('Occurrence text edit');
+    // stable: the exception reads back like its row, nothing more is written on either side
+    expect((await run(m1)).itemsSynced).toBe(0);
+    expect(rowsOf(id).map((r) => r.Location ?? null)).toEqual([null, 'Room 7', null, null]);
+    expect(await skippedEvents()).toEqual([]);
+    expect(stack.graph.admin.counters().sentInvitations).toBe(0);
+  });
+
+  it('an occurrence row moved to another time moves its Outlook instance; a deleted row cancels its instance', async () => {
+    const first = mondayIn(5);
+    const { id, seriesId } = await salesforceSeries('Occurrence move', first, '09');
+    const rows = rowsOf(id);
+    const later = new Date(Date.parse(iso(rows[2]!.StartDateTime)) + 2 * 3600_000).toISOString();
+    stack.salesforce.admin.update('Event', String(rows[2]!.Id), { StartDateTime: later, ActivityDateTime: later, EndDateTime: new Date(Date.parse(later) + 45 * 60_000).toISOString() });
+    stack.salesforce.admin.delete('Event', String(rows[3]!.Id));
+    await run(m1);
+    const instances = await instancesOf(m1, seriesId, first);
+    expect(instances).toHaveLength(3);
+    const starts = instances.map((i) => `${utc(i.start as Json)}/${utc(i.end as Json)}`);
+    const expected = rowsOf(id).map((r) => `${iso(r.StartDateTime)}/${iso(r.EndDateTime)}`);
+    expect(starts).toEqual(expected);
+    expect(starts).toContain(`${later}/${new Date(Date.parse(later) + 45 * 60_000).toISOString()}`);
+    expect((await run(m1)).itemsSynced).toBe(0);
+    expect(rowsOf(id)).toHaveLength(3);
+    expect(byStamp(m1, id)).toHaveLength(1);
+    expect(await skippedEvents()).toEqual([]);
+    expect(stack.graph.admin.counters().sentInvitations).toBe(0);
+  });
+
+  it('a series that became a meeting in Outlook is not changed there: the occurrence edit is a Skipped issue, no mail is sent', async () => {
+    const first = mondayIn(8);
+    const { id, seriesId } = await salesforceSeries('Occurrence of a meeting', first, '10');
+    stack.graph.admin.userUpdateEvent(m1.address, seriesId, { attendees: [{ emailAddress: { address: 'guest@customer.test' }, type: 'required' }] });
+    await run(m1);
+    const sent = stack.graph.admin.counters().sentInvitations;
+    const rows = rowsOf(id);
+    stack.salesforce.admin.update('Event', String(rows[1]!.Id), { Subject: 'Only this one' });
+    stack.salesforce.admin.delete('Event', String(rows[2]!.Id));
+    await run(m1);
+    await run(m1);
+    const instances = await instancesOf(m1, seriesId, first);
+    expect(instances).toHaveLength(4);
+    expect(instances.every((i) => i.subject === 'Occurrence of a meeting' && i.type === 'occurrence')).toBe(true);
+    const issues = await skippedEvents();
+    expect(issues).toHaveLength(2);
+    expect(issues.every((m) => /meeting with attendees in Outlook/.test(m))).toBe(true);
+    expect(stack.graph.admin.counters().sentInvitations).toBe(sent);
+  });
+});
+
+describe('a single occurrence of a Salesforce series, changed in Outlook', () => {
+  it('an Outlook exception (moved, renamed) reaches its occurrence row; a cancelled occurrence deletes its row', async () => {
+    const first = mondayIn(11);
+    const { id, seriesId } = await salesforceSeries('Outlook exception', first, '11');
+    const skippedBefore = (await skippedEvents()).length;
+    const before = await instancesOf(m1, seriesId, first);
+    const day = String((before[1]!.start as Json).dateTime).slice(0, 10);
+    await stack.client.request('PATCH', `${users(m1)}/events/${encodeURIComponent(String(before[1]!.id))}`, {
+      body: { subject: 'Outlook exception (moved)', start: { dateTime: `${day}T15:00:00`, timeZone: 'UTC' }, end: { dateTime: `${day}T16:00:00`, timeZone: 'UTC' } },
+    });
+    await stack.client.request('DELETE', `${users(m1)}/events/${encodeURIComponent(String(before[3]!.id))}`);
+    await run(m1);
+    const rows = rowsOf(id);
+    expect(rows).toHaveLength(3);
+    expect(rows.map((r) => r.Subject)).toEqual(['Outlook exception', 'Outlook exception (moved)', 'Outlook exception']);
+    expect(iso(rows[1]!.StartDateTime)).toBe(`${day}T15:00:00.000Z`);
+    expect(iso(rows[1]!.EndDateTime)).toBe(`${day}T16:00:00.000Z`);
+    // the master keeps the series as it was
+    expect(sfQuery(stack, `SELECT Subject FROM Event WHERE Id = '${id}'`)[0]?.Subject).toBe('Outlook exception');
+    expect((await run(m1)).itemsSynced).toBe(0);
+    expect(rowsOf(id)).toHaveLength(3);
+    expect(await instancesOf(m1, seriesId, first)).toHaveLength(3);
+    expect(await skippedEvents()).toHaveLength(skippedBefore);
+    expect(stack.graph.admin.counters().sentInvitations).toBe(0);
+  });
+});

@@ -1,0 +1,285 @@
+// Single occurrences of a series created in Salesforce, both ways.
+// Salesforce keeps a series as its master row (IsRecurrence) plus one Event row per occurrence
+// (RecurrenceActivityId = the master); editing or deleting one of those rows is an exception of
+// the series. Outlook keeps it as one series master whose occurrences are virtual instances:
+// PATCH an instance and it becomes an exception, DELETE it and the occurrence is cancelled.
+// The series itself travels as one linked record (its master); this file pairs the occurrence
+// rows with the instances of the linked Outlook series and copies single-occurrence changes:
+// - Salesforce → Outlook: a changed occurrence row that no longer looks like its master
+//   (subject, location, description, time of day or length) is written to its instance; a
+//   deleted row cancels its instance. Rows that still look like their master are left alone: a
+//   whole-series edit reaches the rows late in some orgs, and the master carries it anyway.
+// - Outlook → Salesforce: an exception of the series is written to its row; an instance
+//   cancelled in Outlook deletes its row (only when the feed reported removed instances).
+// - A series that is a meeting in Outlook (attendees) is never changed there: Exchange would mail
+//   every attendee. Such an edit is reported through `skipped`, as before.
+// Pairing (pure, `pairOccurrences`): same start; else the row's day is the instance's original
+// day; else the one row and the one instance left over. Anything less certain is left alone.
+import type { Fields, FieldValue } from '../core/types.ts';
+import type { GraphClient } from '../graph/client.ts';
+import { SELECT, type ExchangeItem } from '../graph/delta.ts';
+import type { SalesforceRecords, SfInput, SfRecord } from '../salesforce/records.ts';
+import { soqlString } from '../salesforce/records.ts';
+import { eventFieldsToGraph, eventFieldsToRow, eventItemToFields, eventRowToFields, markers, stripMarkers } from './events-map.ts';
+import type { HeldBack } from './events-sides.ts';
+
+/** The fields an occurrence may change on its own. */
+export const OCCURRENCE_FIELDS = ['subject', 'location', 'description', 'start', 'end', 'isAllDay', 'startDate', 'endDate'] as const;
+const ROW_FIELDS = ['Id', 'SystemModstamp', 'Subject', 'Location', 'Description', 'StartDateTime', 'EndDateTime', 'IsAllDayEvent', 'ActivityDate', 'DurationInMinutes', 'IsRecurrence', 'RecurrenceActivityId'];
+
+export interface OccurrenceRow {
+  readonly id: string;
+  readonly fields: Fields;
+  /** SystemModstamp (ms), when read. */
+  readonly modified?: number;
+}
+export interface OccurrenceInstance {
+  readonly id: string;
+  /** The instant the pattern put it at (Graph originalStart). */
+  readonly originalStart: string;
+  readonly exception: boolean;
+  readonly meeting: boolean;
+  readonly fields: Fields;
+}
+
+/** The instant a neutral event starts (all-day: its first day at 00:00Z), or NaN. */
+function startOf(fields: Fields): number {
+  const v = fields.isAllDay === true ? (typeof fields.startDate === 'string' ? `${fields.startDate}T00:00:00Z` : '') : fields.start;
+  return typeof v === 'string' ? Date.parse(v) : NaN;
+}
+const dayOf = (t: number): string => (Number.isNaN(t) ? '' : new Date(t).toISOString().slice(0, 10));
+
+/** Rows ↔ instances of one series; what pairs and what is left over on each side. */
+export function pairOccurrences(
+  rows: readonly OccurrenceRow[],
+  instances: readonly OccurrenceInstance[],
+  options: { leftovers?: boolean } = {},
+): { pairs: Map<string, OccurrenceInstance>; rows: OccurrenceRow[]; instances: OccurrenceInstance[] } {
+  const pairs = new Map<string, OccurrenceInstance>();
+  let leftRows = [...rows];
+  let leftInstances = [...instances];
+  const take = (match: (r: OccurrenceRow, i: OccurrenceInstance) => boolean): void => {
+    for (const row of [...leftRows]) {
+      const found = leftInstances.filter((i) => match(row, i));
+      // a day or start shared by two instances says nothing about which one: leave it
+      if (found.length !== 1) continue;
+      pairs.set(row.id, found[0]!);
+      leftRows = leftRows.filter((r) => r !== row);
+      leftInstances = leftInstances.filter((i) => i !== found[0]);
+    }
+  };
+  // in step on both sides (unchanged, or synced since): the same start
+  take((r, i) => startOf(r.fields) === startOf(i.fields));
+  // moved on one side within its day: the row's day is the instance's original day
+  take((r, i) => dayOf(startOf(r.fields)) === dayOf(Date.parse(i.originalStart)));
+  if (options.leftovers !== false && leftRows.length === 1 && leftInstances.length === 1) {
+    pairs.set(leftRows[0]!.id, leftInstances[0]!);
+    leftRows = [];
+    leftInstances = [];
+  }
+  return { pairs, rows: leftRows, instances: leftInstances };
+}
+
+/** The occurrence fields of a record, for comparing (times only in the form the event has). */
+export function occurrenceView(fields: Fields): Fields {
+  const out: Record<string, FieldValue> = {};
+  const allDay = fields.isAllDay === true;
+  for (const name of OCCURRENCE_FIELDS) {
+    if (allDay ? name === 'start' || name === 'end' : name === 'startDate' || name === 'endDate') continue;
+    const v = fields[name];
+    out[name] = v === undefined || v === '' ? null : v;
+  }
+  out.isAllDay = allDay;
+  return out;
+}
+
+/** The occurrence fields that differ between two records (the `to` values), or {}. */
+export function occurrenceDiff(to: Fields, from: Fields): Fields {
+  const a = occurrenceView(to);
+  const b = occurrenceView(from);
+  const diff: Record<string, FieldValue> = {};
+  for (const name of Object.keys(a)) if (JSON.stringify(a[name]) !== JSON.stringify(b[name])) diff[name] = a[name]!;
+  if (['start', 'end', 'startDate', 'endDate', 'isAllDay'].some((n) => n in diff)) {
+    // times are written whole: start, end and the all-day flag together
+    for (const n of ['start', 'end', 'startDate', 'endDate', 'isAllDay']) if (n in a) diff[n] = a[n]!;
+  }
+  return diff;
+}
+
+/** Whether an occurrence row still looks like its master: same texts, time of day and length. */
+export function likeItsMaster(row: Fields, master: Fields): boolean {
+  const shape = (f: Fields): string => {
+    const v = occurrenceView(f);
+    const start = startOf(f);
+    const end = f.isAllDay === true ? Date.parse(`${String(f.endDate ?? f.startDate)}T00:00:00Z`) : Date.parse(String(f.end ?? ''));
+    return JSON.stringify([v.subject, v.location, v.description, v.isAllDay, Number.isNaN(start) ? '' : new Date(start).toISOString().slice(11, 19), end - start]);
+  };
+  return shape(row) === shape(master);
+}
+
+function rowOf(r: SfRecord): OccurrenceRow {
+  const modified = typeof r.SystemModstamp === 'string' ? Date.parse(r.SystemModstamp.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : NaN;
+  return { id: r.Id, fields: stripMarkers(eventRowToFields(r)), ...(Number.isNaN(modified) ? {} : { modified }) };
+}
+
+/**
+ * Whether a row holds an edit of its own: it no longer looks like its master, and it was
+ * changed since the master (same second included). A row older than its master's last edit only lags a series edit
+ * (some orgs update the rows late, some not at all); the master carries that edit to Outlook.
+ */
+export function ownEdit(row: OccurrenceRow, master: OccurrenceRow): boolean {
+  if (likeItsMaster(row.fields, master.fields)) return false;
+  return row.modified === undefined || master.modified === undefined || row.modified >= master.modified;
+}
+
+export interface OccurrenceOptions {
+  graph: GraphClient;
+  mailbox: string;
+  category: string;
+  /** The user's zone for writes to Outlook (IANA). */
+  zone: string;
+  /** Raw Salesforce records (no invitee enrichment needed here). */
+  records: SalesforceRecords;
+  /** The window both sides read, as ISO instants. */
+  window: () => { start: string; end: string };
+  /** Exchange id of the Outlook series linked to this Salesforce master, and the reverse. */
+  outlookSeriesOf: (salesforceId: string) => Promise<string | undefined>;
+  salesforceSeriesOf: (exchangeId: string) => Promise<string | undefined>;
+  skipped?: (held: HeldBack) => Promise<void>;
+  log?: (message: string, data: Record<string, unknown>) => void;
+}
+
+export interface OccurrenceSync {
+  /** Occurrence rows changed (fields with markers) or deleted (ids) in Salesforce. */
+  fromSalesforce(changed: readonly { id: string; fields: Fields }[], deleted: readonly string[]): Promise<void>;
+  /** Outlook series (exchange ids of masters we wrote) whose instances changed; `removed`: instances reported gone. */
+  fromOutlook(seriesIds: readonly string[], removed: number): Promise<void>;
+}
+
+export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
+  const users = `/users/${encodeURIComponent(o.mailbox)}`;
+
+  async function rowsOf(masterId: string): Promise<OccurrenceRow[]> {
+    const { start, end } = o.window();
+    const soql = `SELECT ${ROW_FIELDS.join(', ')} FROM Event WHERE RecurrenceActivityId = ${soqlString(masterId)} AND Id != ${soqlString(masterId)} AND IsRecurrence = false AND StartDateTime < ${end.replace(/\.\d{3}Z$/, 'Z')} AND EndDateTime >= ${start.replace(/\.\d{3}Z$/, 'Z')} ORDER BY StartDateTime, Id`;
+    const out: OccurrenceRow[] = [];
+    for await (const page of o.records.pages(soql)) for (const r of page) out.push(rowOf(r));
+    return out;
+  }
+
+  async function instancesOf(seriesId: string): Promise<OccurrenceInstance[]> {
+    const { start, end } = o.window();
+    const select = [...SELECT.events].join(',');
+    let next: string | undefined = `${users}/events/${encodeURIComponent(seriesId)}/instances?startDateTime=${encodeURIComponent(start)}&endDateTime=${encodeURIComponent(end)}&$select=${select}&$top=100`;
+    const out: OccurrenceInstance[] = [];
+    // bounded: a broken nextLink chain never loops forever
+    for (let pages = 0; next && pages < 100; pages++) {
+      const page: { value?: ExchangeItem[]; '@odata.nextLink'?: string } = await o.graph.get(next);
+      for (const item of page.value ?? []) {
+        const fields = eventItemToFields(item, o.category);
+        out.push({
+          id: item.id,
+          originalStart: typeof item.originalStart === 'string' ? new Date(item.originalStart).toISOString() : '',
+          exception: item.type === 'exception',
+          meeting: markers(fields).__meeting === true,
+          fields: stripMarkers(fields),
+        });
+      }
+      next = page['@odata.nextLink'];
+    }
+    return out;
+  }
+
+  async function masterOf(masterId: string): Promise<OccurrenceRow | undefined> {
+    const [row] = await o.records.retrieve('Event', [masterId], ROW_FIELDS);
+    return row ? rowOf(row) : undefined;
+  }
+
+  async function holdBack(instance: OccurrenceInstance, rowId: string, fields: Fields): Promise<void> {
+    o.log?.('occurrence of a meeting not changed in Outlook', { rowId, instance: instance.id });
+    await o.skipped?.({ reason: 'meeting-occurrence', exchangeId: instance.id, salesforceId: rowId, fields });
+  }
+
+  async function toOutlook(masterId: string, changed: readonly string[], deleted: readonly OccurrenceRow[]): Promise<void> {
+    const seriesId = await o.outlookSeriesOf(masterId);
+    if (!seriesId) return;
+    const master = await masterOf(masterId);
+    if (!master) return;
+    const rows = await rowsOf(masterId);
+    const instances = await instancesOf(seriesId);
+    const { pairs, instances: spare } = pairOccurrences(rows, instances);
+    for (const row of rows.filter((r) => changed.includes(r.id))) {
+      const instance = pairs.get(row.id);
+      if (!instance || !ownEdit(row, master)) continue;
+      const diff = occurrenceDiff(row.fields, instance.fields);
+      if (Object.keys(diff).length === 0) continue;
+      if (instance.meeting) {
+        await holdBack(instance, row.id, occurrenceView(row.fields));
+        continue;
+      }
+      await o.graph.request('PATCH', `${users}/events/${encodeURIComponent(instance.id)}`, { body: eventFieldsToGraph(diff, 'update', o.category, o.zone) });
+    }
+    if (deleted.length === 0) return;
+    // a deleted row pairs with an instance that no live row holds, by its start or day only
+    // (the row may be one we deleted for a cancelled instance: a guess could cancel another)
+    const gone = pairOccurrences(deleted, spare, { leftovers: false }).pairs;
+    for (const row of deleted) {
+      const instance = gone.get(row.id);
+      if (!instance) continue;
+      if (instance.meeting) {
+        await holdBack(instance, row.id, occurrenceView(row.fields));
+        continue;
+      }
+      await o.graph.request('DELETE', `${users}/events/${encodeURIComponent(instance.id)}`);
+    }
+  }
+
+  return {
+    async fromSalesforce(changed, deleted) {
+      const bySeries = new Map<string, { changed: string[]; deleted: OccurrenceRow[] }>();
+      const slot = (master: string) => {
+        let s = bySeries.get(master);
+        if (!s) bySeries.set(master, (s = { changed: [], deleted: [] }));
+        return s;
+      };
+      for (const row of changed) {
+        const master = markers(row.fields).__seriesOf;
+        if (master) slot(master).changed.push(row.id);
+      }
+      if (deleted.length > 0) {
+        // a deleted row still names its series (queryAll)
+        for (const r of await o.records.retrieve('Event', deleted, ROW_FIELDS, { all: true })) {
+          const master = typeof r.RecurrenceActivityId === 'string' && r.RecurrenceActivityId !== r.Id && r.IsRecurrence !== true ? r.RecurrenceActivityId : undefined;
+          if (master) slot(master).deleted.push(rowOf(r));
+        }
+      }
+      for (const [master, rows] of bySeries) await toOutlook(master, rows.changed, rows.deleted);
+    },
+
+    async fromOutlook(seriesIds, removed) {
+      for (const seriesId of new Set(seriesIds)) {
+        const masterId = await o.salesforceSeriesOf(seriesId);
+        if (!masterId) continue;
+        const rows = await rowsOf(masterId);
+        if (rows.length === 0) continue;
+        const instances = await instancesOf(seriesId);
+        const { pairs, rows: orphans } = pairOccurrences(rows, instances);
+        const updates: (SfInput & { Id: string })[] = [];
+        for (const row of rows) {
+          const instance = pairs.get(row.id);
+          // only what Outlook changed on its own: a plain occurrence follows its master
+          if (!instance?.exception) continue;
+          const diff = occurrenceDiff(instance.fields, row.fields);
+          if (Object.keys(diff).length > 0) updates.push({ ...eventFieldsToRow(diff), Id: row.id });
+        }
+        if (updates.length > 0) await o.records.update('Event', updates);
+        // rows left without an instance: cancelled in Outlook, if the feed said instances went
+        // (a row moved out of the window, or a pattern the two sides expand differently, is kept)
+        if (orphans.length > 0 && orphans.length <= removed) {
+          o.log?.('occurrences cancelled in Outlook deleted in Salesforce', { seriesId, rows: orphans.length });
+          await o.records.destroy(orphans.map((r) => r.id));
+        }
+      }
+    },
+  };
+}
