@@ -1,13 +1,14 @@
-// Writes issued together share collection calls (issue 6): creates, guarded updates and deletes
-// of one tick go out as ≤200-record calls, with the version guard kept and each caller
-// getting its own result. API calls are counted by the emulator.
+// Writes issued together share collection calls (issues 6 and 11): creates, guarded updates and
+// deletes of one tick go out as ≤200-record calls, with the version guard kept and each caller
+// getting its own result; nothing is read back after a write (the next watermark read brings the
+// new versions). API calls are counted by the emulator.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../../emulators/salesforce/index.ts';
 import type { SalesforceSide, WriteResult } from '../core/ports.ts';
 import type { SideRecord } from '../core/types.ts';
 import { connectSalesforce, type SalesforceConnection } from './connection.ts';
 import { createRecords } from './records.ts';
-import { createSalesforceSide, type SalesforceKindMap } from './side.ts';
+import { UNSEEN_VERSION, createSalesforceSide, type SalesforceKindMap } from './side.ts';
 
 const contactMap: SalesforceKindMap = {
   sobject: 'Contact',
@@ -59,39 +60,68 @@ async function createMany(prefix: string, n: number): Promise<SideRecord[]> {
   return results.map(recordOf);
 }
 
+/** The records as Salesforce holds them now, with their versions (what the next run reads). */
+async function readBack(made: readonly SideRecord[]): Promise<SideRecord[]> {
+  const now = await Promise.all(made.map((r) => side.get('contact', r.id)));
+  return now.map((r) => {
+    if (typeof r !== 'object' || 'deleted' in r) throw new Error('record gone');
+    return r;
+  });
+}
+
 describe('SalesforceSide coalesced writes', () => {
-  it('50 creates of one tick: one upsert and one read of the new versions', async () => {
+  it('50 creates of one tick: one upsert, nothing read back', async () => {
     const made = await createMany('c', 50);
-    expect(calls()).toBe(2);
+    expect(calls()).toBe(1);
     expect(new Set(made.map((r) => r.id)).size).toBe(50);
-    made.forEach((r, i) => expect(r).toMatchObject({ stamp: `contact:c:${i}`, fields: { lastName: `c${i}` } }));
+    made.forEach((r, i) => expect(r).toMatchObject({ stamp: `contact:c:${i}`, version: UNSEEN_VERSION, fields: { lastName: `c${i}`, email: null } }));
+    // what the write returned is what Salesforce holds (the next run sees an echo)
+    expect((await readBack(made)).map((r) => r.fields)).toEqual(made.map((r) => r.fields));
   });
 
-  it('450 creates go out in collections of 200 (3 upserts + 3 reads)', async () => {
+  it('450 creates go out in collections of 200 (3 upserts)', async () => {
     const made = await createMany('big', 450);
     expect(made).toHaveLength(450);
-    expect(calls()).toBe(6);
+    expect(calls()).toBe(3);
   });
 
-  it('guarded updates: one read before, one update, one read after; a changed record is stale', async () => {
-    const made = await createMany('u', 30);
+  it('a retried create (the key already in Salesforce) is read back: its other fields are unknown', async () => {
+    const first = recordOf(await side.create('contact', 'contact:retry:1', { lastName: 'Retry', email: 'retry@example.com' }));
+    emu.admin.resetCounters();
+    const again = recordOf(await side.create('contact', 'contact:retry:1', { lastName: 'Retry' }));
+    expect(again.id).toBe(first.id);
+    expect(again.version).not.toBe(UNSEEN_VERSION);
+    expect(again.fields).toMatchObject({ lastName: 'Retry', email: 'retry@example.com' });
+    expect(calls()).toBe(2);
+  });
+
+  it('a write expecting an unseen version is stale: the record may have changed since our write', async () => {
+    const [made] = await createMany('unseen', 1);
+    emu.admin.resetCounters();
+    expect(await side.update('contact', made!.id, made!.version, { lastName: 'blind' })).toMatchObject({ ok: false, reason: 'stale' });
+    expect(calls()).toBe(1);
+  });
+
+  it('guarded updates: one read before, one update; a changed record is stale', async () => {
+    const made = await readBack(await createMany('u', 30));
     emu.admin.advanceClock(2_000);
     emu.admin.update('Contact', made[7]!.id, { LastName: 'edited by a user' });
     emu.admin.resetCounters();
     const results = await Promise.all(made.map((r, i) => side.update('contact', r.id, r.version, { lastName: `u${i}-patched` })));
-    expect(calls()).toBe(3);
+    expect(calls()).toBe(2);
     results.forEach((r, i) => {
       if (i === 7) expect(r).toMatchObject({ ok: false, reason: 'stale' });
       else {
-        expect(r).toMatchObject({ ok: true, record: { id: made[i]!.id, fields: { lastName: `u${i}-patched` } } });
-        expect(recordOf(r).version).not.toBe(made[i]!.version);
+        expect(r).toMatchObject({ ok: true, record: { id: made[i]!.id, version: UNSEEN_VERSION, fields: { lastName: `u${i}-patched` } } });
       }
     });
+    const written = results.flatMap((r) => (r.ok ? [r.record] : []));
+    expect((await readBack(written)).map((r) => r.fields)).toEqual(written.map((r) => r.fields));
     expect(emu.admin.query(`SELECT LastName FROM Contact WHERE Id = '${made[7]!.id}'`)).toMatchObject([{ LastName: 'edited by a user' }]);
   });
 
   it('guarded deletes: one read, one delete; stale and already-gone handled per record', async () => {
-    const made = await createMany('d', 20);
+    const made = await readBack(await createMany('d', 20));
     emu.admin.advanceClock(2_000);
     emu.admin.update('Contact', made[3]!.id, { LastName: 'kept' });
     emu.admin.delete('Contact', made[4]!.id);
@@ -103,8 +133,8 @@ describe('SalesforceSide coalesced writes', () => {
     expect(emu.admin.query(`SELECT Id FROM Contact WHERE Id = '${made[3]!.id}'`)).toHaveLength(1);
   });
 
-  it('mixed creates, updates and deletes of one tick share the two reads', async () => {
-    const [a, b] = await createMany('m', 2);
+  it('mixed creates, updates and deletes of one tick share the one read', async () => {
+    const [a, b] = await readBack(await createMany('m', 2));
     emu.admin.resetCounters();
     const [created, updated, deleted] = await Promise.all([
       side.create('contact', 'contact:m:new', { lastName: 'mNew' }),
@@ -114,8 +144,8 @@ describe('SalesforceSide coalesced writes', () => {
     expect(created).toMatchObject({ ok: true, record: { stamp: 'contact:m:new' } });
     expect(updated).toMatchObject({ ok: true, record: { fields: { lastName: 'mA' } } });
     expect(deleted).toEqual({ ok: true });
-    // read before, upsert, update, delete, read after
-    expect(calls()).toBe(5);
+    // read before, upsert, update, delete
+    expect(calls()).toBe(4);
   });
 
   it('a rejected record fails alone; two creates of one key in one tick make one record', async () => {

@@ -77,6 +77,9 @@ describe('SalesforceSide', () => {
     const before = sf.apiCalls();
     expect(await side.get('contact', mine[0]!)).toMatchObject({ id: mine[0] });
     expect(sf.apiCalls()).toBe(before);
+    // nor do candidates: every contact in scope was just read, the planner holds them all
+    expect(await side.candidates('contact', [{ id: 'x', version: 'v', fields: { email: 'm1@example.com' } }])).toEqual([]);
+    expect(sf.apiCalls()).toBe(before);
     cursor = page.cursor;
   });
 
@@ -111,12 +114,13 @@ describe('SalesforceSide', () => {
 
   it('update and delete are guarded by SystemModstamp', async () => {
     const created = await side.create('contact', 'contact:k:guard', { lastName: 'Guard' });
-    const rec = (created as { record: SideRecord }).record;
+    // a write's new version is not known until Salesforce is read again (the next run's read)
+    const rec = (await side.get('contact', (created as { record: SideRecord }).record.id)) as SideRecord;
     const ok = await side.update('contact', rec.id, rec.version, { firstName: 'Gus' });
     expect(ok).toMatchObject({ ok: true, record: { fields: { firstName: 'Gus', lastName: 'Guard' } } });
     const stale = await side.update('contact', rec.id, rec.version, { firstName: 'Old' });
     expect(stale).toMatchObject({ ok: false, reason: 'stale' });
-    const newVersion = (ok as { record: SideRecord }).record.version;
+    const newVersion = ((await side.get('contact', rec.id)) as SideRecord).version;
     expect(await side.delete('contact', rec.id, rec.version)).toMatchObject({ ok: false, reason: 'stale' });
     expect(await side.delete('contact', rec.id, newVersion)).toEqual({ ok: true });
     expect(await side.delete('contact', rec.id, newVersion)).toEqual({ ok: true });

@@ -8,10 +8,17 @@
 //   page is cut only between two seconds past it, so each page moves the watermark forward.
 // - get() right after changesSince answers from what that read saw (once per id), so a run
 //   costs one query per page, not one per record; later gets read Salesforce again.
+// - candidates() after an initial read that reached the end of the scope costs nothing: every
+//   record in scope is already among that read's changes, where the planner matches them.
 // - create = upsert on SCC_Exchange_Key__c (a retry never duplicates); update/delete are guarded
 //   by SystemModstamp (read, compare, write: Salesforce has no conditional composite write).
 //   Writes of one kind issued together are coalesced (./coalesce.ts) into collection calls of
-//   ≤200: one version read, one upsert/update/delete call each, one read of the new versions.
+//   ≤200: one version read (updates and deletes only), one upsert/update/delete call each.
+// - A written record is returned as the write made it (the input over the record as read) with
+//   the version UNSEEN_VERSION: Salesforce does not return the new SystemModstamp, and the next
+//   watermark read brings it (our own echo, which refreshes the link). Until then a guarded write
+//   expecting UNSEEN_VERSION fails as stale: a concurrent edit is never overwritten silently.
+//   An upsert that found an existing record (a retry) is read back, its other fields unknown.
 // - A refused write returns {ok:false, reason}; failures the runtime should retry or escalate
 //   (temporary, auth, rate-limited) are thrown as SalesforceError.
 import type { Current, DeleteResult, FeedPage, SalesforceSide, WriteResult } from '../core/ports.ts';
@@ -34,6 +41,9 @@ import {
 } from './records.ts';
 
 const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** The version of a record we wrote and have not read since (see the contract above). */
+export const UNSEEN_VERSION = '';
 
 export type SalesforceObject = 'Contact' | 'Task' | 'Event';
 
@@ -168,6 +178,15 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
     return r;
   }
 
+  /** A record as our write left it: the written row over the record as last read. */
+  function writtenView(map: SalesforceKindMap, r: SfRecord): SideRecord {
+    return view(map, { ...r, SystemModstamp: UNSEEN_VERSION });
+  }
+
+  // Kinds whose initial read (no cursor) in this run reached the end of the scope: every record
+  // in scope is among that read's changes, so candidates() has nothing more to find.
+  const scopeReadWhole = new Set<Kind>();
+
   function deletedView(r: SfRecord | undefined): Current {
     const stamp = r?.[EXCHANGE_KEY_FIELD];
     return typeof stamp === 'string' && stamp ? { deleted: true, stamp } : 'deleted';
@@ -181,8 +200,8 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
   }
 
   // Writes of one kind issued together (the driver runs many items at once) share collection
-  // calls: one read of the versions the guarded writes expect, one upsert, update and delete
-  // call per 200 records, and one read of the new versions, instead of 2–3 calls a record.
+  // calls: one read of the versions the guarded writes expect, and one upsert, update and delete
+  // call per 200 records, instead of 2–3 calls a record.
   const coalescers = new Map<Kind, Coalescer<WriteRequest, WriteResult | DeleteResult>>();
   function writes(kind: Kind): Coalescer<WriteRequest, WriteResult | DeleteResult> {
     let coalescer = coalescers.get(kind);
@@ -200,7 +219,8 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
 
   async function writeGroup(map: SalesforceKindMap, group: readonly WriteRequest[]): Promise<Settled<WriteResult | DeleteResult>[]> {
     const out: Settled<WriteResult | DeleteResult>[] = new Array(group.length);
-    // Salesforce has no conditional collection write: read the versions, compare, then write.
+    // Salesforce has no conditional collection write: read the versions, compare, then write
+    // (creates guard nothing: the upsert key makes them idempotent).
     const before = await readMany(
       map,
       group.flatMap((w) => (w.op === 'create' ? [] : [w.id])),
@@ -234,24 +254,35 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
       updates.length ? records.update(map.sobject, updates.map((u) => u.row)) : [],
       deletes.length ? records.destroy(deletes.map((d) => d.id)) : [],
     ]);
+    // only an upsert that landed on an existing record (a retry after a crash, or a record that
+    // already carried the key) is read back: its fields outside the row are unknown
     const reread: { index: number; id: string }[] = [];
-    const settle = (index: number, outcome: WriteOutcome | undefined, onOk: (id: string) => void): void => {
+    const settle = (index: number, outcome: WriteOutcome | undefined, onOk: (done: { id: string; created: boolean }) => void): void => {
       try {
         const failure = writeFailure(outcome);
         if (failure) out[index] = { value: failure };
-        else onOk((outcome as { id: string }).id);
+        else onOk(outcome as { id: string; created: boolean });
       } catch (error) {
         out[index] = { error };
       }
     };
-    creates.forEach((c, i) => settle(c.index, created[i], (id) => reread.push({ index: c.index, id })));
-    updates.forEach((u, i) => settle(u.index, updated[i], () => reread.push({ index: u.index, id: u.row.Id })));
+    creates.forEach((c, i) =>
+      settle(c.index, created[i], ({ id, created: made }) => {
+        if (made) out[c.index] = { value: { ok: true, record: writtenView(map, { ...c.row, Id: id }) } };
+        else reread.push({ index: c.index, id });
+      }),
+    );
+    updates.forEach((u, i) =>
+      settle(u.index, updated[i], () => {
+        const read = before.get(u.row.Id.slice(0, 15))!;
+        out[u.index] = { value: { ok: true, record: writtenView(map, { ...read, ...u.row, Id: read.Id }) } };
+      }),
+    );
     deletes.forEach((d, i) => {
       const outcome = deleted[i];
       if (outcome && !outcome.ok && outcome.error.kind === 'not-found') out[d.index] = { value: { ok: true } };
       else settle(d.index, outcome, () => (out[d.index] = { value: { ok: true } }));
     });
-    // the new versions (and whatever triggers or defaults changed) of everything written
     const after = await readMany(
       map,
       reread.map((r) => r.id),
@@ -275,6 +306,7 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
       for (const key of [...recent.keys()]) if (key.startsWith(`${kind}:`)) recent.delete(key);
       const mark = parseWatermark(cursor);
       const changes: Change[] = [];
+      scopeReadWhole.delete(kind);
       let live: { last: string | null; complete: boolean };
       if (cursor === null) {
         live = await readUntilBoundary(scopeSoql(map, null), false, null, (r) => {
@@ -298,6 +330,7 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
           }
         });
       }
+      if (cursor === null && live.complete) scopeReadWhole.add(kind);
       let deletedLast = mark.d;
       if (cursor !== null && mark.d !== null) {
         const del = await readUntilBoundary(deletedSoql(map.sobject, mark.d, [EXCHANGE_KEY_FIELD]), true, mark.d, (r) => {
@@ -339,6 +372,8 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
     },
 
     async candidates(kind: Kind, others: readonly SideRecord[]): Promise<readonly SideRecord[]> {
+      // the whole scope was just read: the planner already holds every record that could match
+      if (scopeReadWhole.has(kind)) return [];
       const map = mapFor(kind);
       await refreshShared(map);
       const stamped = others.map((o) => o.stamp).filter((s): s is string => typeof s === 'string' && /^[a-zA-Z0-9]{15,18}$/.test(s));
