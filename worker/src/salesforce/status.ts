@@ -110,19 +110,32 @@ export interface MailboxStatusUpdate {
   openIssues?: number;
 }
 
-export async function writeMailboxStatus(
-  records: SalesforceRecords,
-  mailboxSyncId: string,
-  update: MailboxStatusUpdate,
-): Promise<void> {
+function statusRow(mailboxSyncId: string, update: MailboxStatusUpdate): SfInput & { Id: string } {
   const row: SfInput & { Id: string } = { Id: mailboxSyncId };
   if (update.status !== undefined) row.Status__c = update.status;
   if (update.lastSync !== undefined) row.Last_Sync__c = update.lastSync.toISOString();
   if (update.lastError !== undefined) row.Last_Error__c = update.lastError === null ? null : clip(update.lastError);
   if (update.itemsSynced !== undefined) row.Items_Synced__c = update.itemsSynced;
   if (update.openIssues !== undefined) row.Open_Issues__c = update.openIssues;
-  const [outcome] = await records.update('Mailbox_Sync__c', [row]);
+  return row;
+}
+
+export async function writeMailboxStatus(
+  records: SalesforceRecords,
+  mailboxSyncId: string,
+  update: MailboxStatusUpdate,
+): Promise<void> {
+  const [outcome] = await records.update('Mailbox_Sync__c', [statusRow(mailboxSyncId, update)]);
   if (outcome && !outcome.ok) throw outcome.error;
+}
+
+/** Several mailboxes' status in one collection update (≤200 a call); one outcome per update. */
+export async function writeMailboxStatuses(
+  records: SalesforceRecords,
+  updates: ReadonlyArray<readonly [mailboxSyncId: string, update: MailboxStatusUpdate]>,
+): Promise<WriteOutcome[]> {
+  if (updates.length === 0) return [];
+  return records.update('Mailbox_Sync__c', updates.map(([id, update]) => statusRow(id, update)));
 }
 
 export interface IssueInput {
