@@ -49,7 +49,7 @@ const mailboxes: MailboxPorts = {
 };
 
 const subs = new Map([
-  ['sub-1', { mailboxId: MBX, clientStateHash: hash('state-one') }],
+  ['sub-1', { mailboxId: MBX, clientStateHash: hash('state-one'), resource: '/users/x@example.com/contactFolders/F1/contacts' }],
   ['sub-2', { mailboxId: 'a01000000000002AAA', clientStateHash: hash('state-two') }],
 ]);
 
@@ -59,6 +59,7 @@ beforeAll(async () => {
     mailboxes,
     version: '0.1.0',
     subscriptions: { getSubscription: async (id) => subs.get(id) },
+    links: { getLinkByExchangeId: async (mailboxId, kind, id) => (mailboxId === MBX && kind === 'contact' && id === 'C1' ? { exVersion: 'v2' } : undefined) },
     hint: async (id, source) => {
       hints.push([id, source]);
     },
@@ -191,7 +192,7 @@ describe('Graph webhooks', () => {
     expect((await call('POST', '/graph/notifications?validationToken=a&validationToken=b')).status).toBe(400);
   });
 
-  it('turns valid notifications into one hint per mailbox and answers 202', async () => {
+  it('turns valid notifications into one hint per mailbox and watched kind, and answers 202', async () => {
     const body = JSON.stringify({
       value: [
         { subscriptionId: 'sub-1', clientState: 'state-one', changeType: 'updated', resource: 'Users/x/Contacts/1' },
@@ -199,11 +200,26 @@ describe('Graph webhooks', () => {
         { subscriptionId: 'sub-2', clientState: 'wrong', changeType: 'created' },
         { subscriptionId: 'sub-unknown', clientState: 'state-one', changeType: 'created' },
         { subscriptionId: 'sub-2', changeType: 'created' },
+        // a subscription stored without its resource: the kind is unknown, so a full run
+        { subscriptionId: 'sub-2', clientState: 'state-two', changeType: 'created' },
       ],
     });
     const r = await call('POST', '/graph/notifications', { headers: { 'content-type': 'application/json' }, body });
-    expect(r).toMatchObject({ status: 202, json: { accepted: 2, ignored: 3 } });
-    expect(hints).toEqual([[MBX, 'graph']]);
+    expect(r).toMatchObject({ status: 202, json: { accepted: 3, ignored: 3 } });
+    expect(hints).toEqual([
+      [MBX, 'graph:contact'],
+      ['a01000000000002AAA', 'graph'],
+    ]);
+  });
+
+  it('drops a notification of our own write (the version the link holds) and hints other changes', async () => {
+    const note = (etag: string) => ({ subscriptionId: 'sub-1', clientState: 'state-one', changeType: 'updated', resourceData: { id: 'C1', '@odata.etag': etag } });
+    const echo = await call('POST', '/graph/notifications', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: [note('W/"v2"')] }) });
+    expect(echo).toMatchObject({ status: 202, json: { accepted: 1, ignored: 0, echoes: 1 } });
+    expect(hints).toEqual([]);
+    const edit = await call('POST', '/graph/notifications', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: [note('W/"v3"')] }) });
+    expect(edit).toMatchObject({ status: 202, json: { accepted: 1, echoes: 0 } });
+    expect(hints).toEqual([[MBX, 'graph:contact']]);
   });
 
   it('passes lifecycle events on and hints the mailbox', async () => {

@@ -23,7 +23,9 @@ export interface AppDeps {
   apiToken: Secret | string;
   mailboxes: MailboxPorts;
   /** The store satisfies this. */
-  subscriptions: { getSubscription(id: string): Promise<{ mailboxId: string; clientStateHash: string } | undefined> };
+  subscriptions: { getSubscription(id: string): Promise<{ mailboxId: string; clientStateHash: string; resource?: string } | undefined> };
+  /** The store satisfies this: a notification of our own write (same version as the link) hints nothing. */
+  links?: { getLinkByExchangeId(mailboxId: string, kind: string, exchangeId: string): Promise<{ exVersion: string | null } | undefined> };
   /** Must only record the hint (e.g. scheduler.hint); Graph wants an answer within 3 s. */
   hint(mailboxId: string, source: string): Promise<void>;
   lifecycle?(event: { mailboxId: string; subscriptionId: string; event: string }): Promise<void>;

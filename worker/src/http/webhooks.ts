@@ -2,10 +2,14 @@
 // ?validationToken= is the subscription handshake: answered 200 text/plain with the decoded
 // token. Otherwise the body is checked with zod, each notification's subscription is looked up
 // and its clientState compared in constant time; good ones become hints (the work is queued,
-// never done inline) and the answer is 202. Unknown subscriptions and bad clientStates are
+// never done inline) naming the kind the subscription watches (an incremental run syncs only
+// that kind), one per mailbox and kind, and the answer is 202. A notification whose item version
+// is the one the mailbox's link already holds is our own write coming back: no hint (a wasted run
+// otherwise). When the link is not committed yet the hint goes ahead; that run finds nothing. Unknown subscriptions and bad clientStates are
 // dropped and logged without their secrets.
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
+import { graphHintSource, graphKindOf } from '../scheduler/hints.ts';
 import { clientStateMatches } from './auth.ts';
 import type { AppDeps } from './app.ts';
 import { ApiError } from './errors.ts';
@@ -17,7 +21,9 @@ const notification = z.looseObject({
   resource: z.string().max(2048).optional(),
   lifecycleEvent: z.string().max(64).optional(),
   tenantId: z.string().max(128).optional(),
+  resourceData: z.looseObject({ id: z.string().max(1024).optional(), '@odata.etag': z.string().max(1024).optional() }).optional(),
 });
+type Notification = z.infer<typeof notification>;
 const notificationBody = z.object({ value: z.array(notification).min(1).max(1000) });
 
 export type LifecycleEvent = 'missed' | 'subscriptionRemoved' | 'reauthorizationRequired' | string;
@@ -25,6 +31,25 @@ export type LifecycleEvent = 'missed' | 'subscriptionRemoved' | 'reauthorization
 export interface WebhookSummary {
   accepted: number;
   ignored: number;
+  /** Accepted, but our own writes coming back: no hint. */
+  echoes: number;
+}
+
+/** `W/"CQAAAB…"` and `CQAAAB…` name the same version. */
+const bareVersion = (v: string): string => v.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+
+async function isOwnEcho(deps: AppDeps, mailboxId: string, resource: string | undefined, n: Notification): Promise<boolean> {
+  const id = n.resourceData?.id;
+  const etag = n.resourceData?.['@odata.etag'];
+  if (!deps.links || !resource || !id || !etag || n.changeType === 'deleted') return false;
+  try {
+    const link = await deps.links.getLinkByExchangeId(mailboxId, graphKindOf(resource), id);
+    return !!link?.exVersion && bareVersion(link.exVersion) === bareVersion(etag);
+  } catch (error) {
+    // Only an optimisation: when in doubt, hint.
+    deps.log?.warn({ mailboxId, err: error instanceof Error ? error.message : String(error) }, 'could not look up the notified item');
+    return false;
+  }
 }
 
 function validationToken(req: Request): string | undefined | ApiError {
@@ -46,7 +71,7 @@ export function webhookRouter(deps: AppDeps, jsonParser: express.RequestHandler)
     }
     const parsed = notificationBody.safeParse(req.body);
     if (!parsed.success) throw new ApiError(400, 'BAD_REQUEST', 'Expected a Graph notification collection: {"value":[{"subscriptionId",…}]}.');
-    const summary: WebhookSummary = { accepted: 0, ignored: 0 };
+    const summary: WebhookSummary = { accepted: 0, ignored: 0, echoes: 0 };
     const hinted = new Set<string>();
     for (const n of parsed.data.value) {
       const sub = await deps.subscriptions.getSubscription(n.subscriptionId);
@@ -64,9 +89,17 @@ export function webhookRouter(deps: AppDeps, jsonParser: express.RequestHandler)
       if (lifecycle || n.lifecycleEvent) {
         await deps.lifecycle?.({ mailboxId: sub.mailboxId, subscriptionId: n.subscriptionId, event: n.lifecycleEvent ?? 'unknown' });
       }
-      if (!hinted.has(sub.mailboxId)) {
-        hinted.add(sub.mailboxId);
-        await deps.hint(sub.mailboxId, lifecycle ? 'graph-lifecycle' : 'graph');
+      const isLifecycle = lifecycle || n.lifecycleEvent !== undefined;
+      if (!isLifecycle && (await isOwnEcho(deps, sub.mailboxId, sub.resource, n))) {
+        summary.echoes++;
+        continue;
+      }
+      // A lifecycle event (missed, removed) may hide any change: it asks for a full run.
+      const source = isLifecycle ? 'graph-lifecycle' : sub.resource ? graphHintSource(sub.resource) : 'graph';
+      const key = `${sub.mailboxId}\u0000${source}`;
+      if (!hinted.has(key)) {
+        hinted.add(key);
+        await deps.hint(sub.mailboxId, source);
       }
     }
     res.status(202).json(summary);
