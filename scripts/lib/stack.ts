@@ -160,6 +160,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
         test: (id) => late.runtime!.ports.test(id),
       },
       subscriptions: store,
+      links: store,
       hint: (id, source) => late.runtime!.hint(id, source),
       lifecycle: (event) => late.runtime!.lifecycle(event),
       health: async () => ({ store: store.engine }),

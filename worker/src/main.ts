@@ -79,6 +79,7 @@ async function main(): Promise<void> {
       apiToken: config.workerApiToken!,
       mailboxes: runtime.ports,
       subscriptions: store,
+      links: store,
       hint: (id, source) => runtime.hint(id, source),
       lifecycle: (event) => runtime.lifecycle(event),
       health: async () => ({ role, store: store.engine }),
