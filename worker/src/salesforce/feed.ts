@@ -243,7 +243,9 @@ export async function startFeed(options: FeedOptions): Promise<Feed> {
   async function handle(state: ChannelState, message: unknown): Promise<void> {
     const change = parseMessage(state.entity, state.channel, message);
     if (!change) return;
-    if (!change.ownerIds && options.records && change.recordIds.length > 0) {
+    // Configuration changes are routed by record id, not owner: no lookup (our own status writes
+    // come back here once per run).
+    if (!change.ownerIds && options.records && change.recordIds.length > 0 && change.entity !== 'Mailbox_Sync__c') {
       try {
         const rows = await options.records.retrieve(change.entity, change.recordIds, ['OwnerId'], { all: true });
         const owners = [...new Set(rows.map((r) => r.OwnerId).filter((o): o is string => typeof o === 'string'))];
