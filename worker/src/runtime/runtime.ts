@@ -4,6 +4,11 @@
 // A run: refresh the mailbox's Mailbox_Sync__c into the store, provision if needed, sync each
 // enabled kind through core.sync, record failures as issues, push issues to Sync_Issue__c and
 // write the status back to Mailbox_Sync__c. Errors follow ./errors.ts.
+// A run that change hints alone started, when all of them name kinds (../scheduler/hints.ts), is
+// incremental: it syncs only those kinds from the cursors, with the configuration the store holds
+// (the Mailbox_Sync__c feed keeps it current), without the user and container checks (full runs —
+// schedule, Sync now, retries — make them), and its status goes out in one batched update a
+// second, only when it wrote something or its open issue count moved.
 import { hashFields } from '../core/hash.ts';
 import type { RecordSide } from '../core/ports.ts';
 import { sync } from '../core/sync.ts';
@@ -18,7 +23,17 @@ import type { SalesforceConnection } from '../salesforce/connection.ts';
 import { startFeed, storeReplayCursor, type Feed, type FeedChange, type FeedEntity } from '../salesforce/feed.ts';
 import { createRecords, type SalesforceRecords } from '../salesforce/records.ts';
 import { createSalesforceSide } from '../salesforce/side.ts';
-import { readMailboxSyncs, syncIssues, writeMailboxStatus, type IssueObject, type MailboxStatus, type MailboxSync } from '../salesforce/status.ts';
+import {
+  readMailboxSyncs,
+  syncIssues,
+  writeMailboxStatus,
+  writeMailboxStatuses,
+  type IssueObject,
+  type MailboxStatus,
+  type MailboxStatusUpdate,
+  type MailboxSync,
+} from '../salesforce/status.ts';
+import { hintScope, hintSource, type HintScope } from '../scheduler/hints.ts';
 import { createScheduler, type RunContext, type RunReason, type RunResult, type Scheduler } from '../scheduler/index.ts';
 import { linkStoreOf } from '../store/link-store.ts';
 import type { Mailbox, MailboxState, Store } from '../store/types.ts';
@@ -52,6 +67,8 @@ export interface RuntimeOptions {
   /** Scheduler poll (ms) and hint coalescing delay (ms). */
   pollIntervalMs?: number;
   hintDelayMs?: number;
+  /** How long incremental runs' status updates gather before one batched write (ms); default 1 s. */
+  statusFlushMs?: number;
   /** Subscription maintenance period (ms); default 1 h. */
   maintenanceIntervalMs?: number;
   /** Days ahead of today mirrored for events (default 365). */
@@ -83,6 +100,13 @@ export interface Runtime {
 
 const OBJECT: Record<Kind, IssueObject> = { contact: 'Contact', task: 'Task', event: 'Event', email: 'Email' };
 
+/** Items a run wrote on either side. */
+function writtenIn(counts: Record<string, number>): number {
+  return Object.entries(counts)
+    .filter(([k]) => /\.(toExchange|toSalesforce)$/.test(k))
+    .reduce((n, [, v]) => n + v, 0);
+}
+
 export function createRuntime(options: RuntimeOptions): Runtime {
   const { store, sf, graph, log } = options;
   const clock = options.clock ?? Date.now;
@@ -106,12 +130,48 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ...(log ? { log } : {}),
   });
 
-  async function writeStatus(id: string, update: Parameters<typeof writeMailboxStatus>[2]): Promise<void> {
+  /** Open issue counts as last written to Mailbox_Sync__c by this process. */
+  const reportedOpenIssues = new Map<string, number>();
+  const pendingStatus = new Map<string, MailboxStatusUpdate>();
+  let statusTimer: NodeJS.Timeout | undefined;
+  let statusFlushing: Promise<void> = Promise.resolve();
+
+  async function writeStatus(id: string, update: MailboxStatusUpdate): Promise<void> {
+    // This write is newer than any deferred one for the mailbox.
+    pendingStatus.delete(id);
     try {
       await writeMailboxStatus(records, id, update);
+      if (update.openIssues !== undefined) reportedOpenIssues.set(id, update.openIssues);
     } catch (error) {
       // Status is a report, not the sync: a failed write-back never fails the run.
       log?.warn({ mailboxId: id, err: classify(error).message }, 'could not write Mailbox_Sync__c status');
+    }
+  }
+
+  /** Incremental runs' status: gathered, then one collection update for every mailbox. */
+  function deferStatus(id: string, update: MailboxStatusUpdate): void {
+    pendingStatus.set(id, { ...pendingStatus.get(id), ...update });
+    if (statusTimer !== undefined || stopped) return;
+    statusTimer = setTimeout(() => {
+      statusTimer = undefined;
+      statusFlushing = statusFlushing.then(flushStatus);
+    }, options.statusFlushMs ?? 1_000);
+    statusTimer.unref();
+  }
+
+  async function flushStatus(): Promise<void> {
+    const batch = [...pendingStatus];
+    pendingStatus.clear();
+    if (batch.length === 0) return;
+    try {
+      const outcomes = await writeMailboxStatuses(records, batch);
+      for (const [n, outcome] of outcomes.entries()) {
+        const [id, update] = batch[n]!;
+        if (outcome.ok && update.openIssues !== undefined) reportedOpenIssues.set(id, update.openIssues);
+        if (!outcome.ok) log?.warn({ mailboxId: id, err: classify(outcome.error).message }, 'could not write Mailbox_Sync__c status');
+      }
+    } catch (error) {
+      log?.warn({ mailboxes: batch.length, err: classify(error).message }, 'could not write Mailbox_Sync__c status');
     }
   }
 
@@ -217,7 +277,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return store.countOpenIssues(mailboxId);
   }
 
-  async function syncKind(mailbox: Mailbox, settings: StoredSettings, plugin: KindPlugin): Promise<Record<string, number>> {
+  async function syncKind(mailbox: Mailbox, settings: StoredSettings, plugin: KindPlugin, backstop = true): Promise<Record<string, number>> {
     const { config, provisioned } = settings;
     if (!provisioned) throw new Error('mailbox not provisioned');
     const salesforce = createSalesforceSide({
@@ -233,8 +293,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       containers: provisioned,
       map: { toFields: (_k, item) => plugin.exchange.toFields(item), toGraph: (_k, fields, mode) => plugin.exchange.toGraph(fields, mode) },
     });
-    // Items given the category outside our containers send no notification of their own and
-    // the side reads them only on a first read: add that backstop read to every run.
+    // Items given the category outside our containers send no notification from the container's
+    // subscription and the side reads them only on a first read: add that backstop read to every
+    // full run, and to an incremental one hinted by a whole-mailbox subscription.
     const exchange: RecordSide = {
       ...graphSide,
       async changesSince(kind, cursor) {
@@ -253,7 +314,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           });
           return page;
         }
-        if (cursor === null) return page;
+        if (cursor === null || !backstop) return page;
         return { ...page, changes: [...page.changes, ...(await graphSide.backstop(kind))] };
       },
     };
@@ -328,7 +389,24 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return counts;
   }
 
-  async function runMailbox(id: string, reason: RunReason, _ctx?: RunContext): Promise<RunResult> {
+  /** The stored mailbox when a hinted run can be incremental: provisioned, enabled, last run clean. */
+  async function incrementalMailbox(id: string, reason: RunReason, ctx: RunContext | undefined): Promise<{ mailbox: Mailbox; scope: HintScope } | undefined> {
+    const scope = reason === 'hint' ? hintScope((ctx?.hints ?? []).map((h) => h.source)) : undefined;
+    if (!scope) return undefined;
+    const mailbox = await store.getMailbox(id);
+    const settings = mailbox ? storedSettings(mailbox) : undefined;
+    // Anything unusual (not provisioned, disabled, an error or a held-back user) gets the full
+    // run, which re-reads Mailbox_Sync__c and the user and reports.
+    if (!mailbox || mailbox.state !== 'active' || mailbox.lastError !== null || !settings?.provisioned || !settings.config.enabled) return undefined;
+    return { mailbox, scope };
+  }
+
+  async function runMailbox(id: string, reason: RunReason, ctx?: RunContext): Promise<RunResult> {
+    const incremental = await incrementalMailbox(id, reason, ctx);
+    return incremental ? runIncremental(incremental.mailbox, incremental.scope, reason) : runFull(id, reason);
+  }
+
+  async function runFull(id: string, reason: RunReason): Promise<RunResult> {
     const read = await loadConfig(id);
     if (!read) {
       await store.updateMailbox(id, { state: 'paused', lastError: 'Mailbox_Sync__c record not found' });
@@ -354,14 +432,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const started = clock();
     try {
       await checkRenames(store, graph, id, config.mailboxAddress, settings.provisioned, { contacts: config.syncContacts, tasks: config.syncTasks });
-      for (const plugin of kinds) {
-        if (!plugin.enabled(config)) continue;
-        addCounts(counts, await syncKind(mailbox, settings, plugin));
-      }
-      // Filed emails are one-way and item-by-item (task, relations, files, stamp): their own run.
-      if (config.syncEmails && options.email !== false) {
-        addCounts(counts, await logFiledEmails({ ...options.email, store, graph, sf, records, mailboxId: id, config, mailFolderId: settings.provisioned.mailFolderId, categoryName: settings.provisioned.categoryName, ...(log ? { log } : {}) }));
-      }
+      addCounts(counts, await syncKinds(mailbox, settings));
     } catch (error) {
       const failure = classify(error);
       log?.warn({ mailboxId: id, reason, kind: failure.kind, err: failure.message }, 'mailbox run failed');
@@ -375,9 +446,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       });
       throw new RunError(failure, { cause: error });
     }
-    const written = Object.entries(counts)
-      .filter(([k]) => /\.(toExchange|toSalesforce)$/.test(k))
-      .reduce((n, [, v]) => n + v, 0);
+    const written = writtenIn(counts);
     await noteRunSuccess(store, id);
     const openIssues = await pushIssues(id);
     const after = await store.getMailbox(id);
@@ -389,6 +458,52 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       openIssues,
     });
     log?.info({ mailboxId: id, reason, ms: clock() - started, written, openIssues }, 'mailbox synced');
+    return { ok: true, counts, itemsSynced: written };
+  }
+
+  /** Every enabled kind, or only `scope`'s kinds; filed emails last. */
+  async function syncKinds(mailbox: Mailbox, settings: StoredSettings, scope?: HintScope): Promise<Record<string, number>> {
+    const { config, provisioned } = settings;
+    if (!provisioned) throw new Error('mailbox not provisioned');
+    const counts: Record<string, number> = {};
+    for (const plugin of kinds) {
+      if (!plugin.enabled(config) || (scope && !scope.kinds.has(plugin.kind))) continue;
+      addCounts(counts, await syncKind(mailbox, settings, plugin, !scope || scope.wholeMailbox.has(plugin.kind)));
+    }
+    // Filed emails are one-way and item-by-item (task, relations, files, stamp): their own run.
+    if (config.syncEmails && options.email !== false && (!scope || scope.kinds.has('email'))) {
+      addCounts(counts, await logFiledEmails({ ...options.email, store, graph, sf, records, mailboxId: mailbox.id, config, mailFolderId: provisioned.mailFolderId, categoryName: provisioned.categoryName, ...(log ? { log } : {}) }));
+    }
+    return counts;
+  }
+
+  async function runIncremental(mailbox: Mailbox, scope: HintScope, reason: RunReason): Promise<RunResult> {
+    const id = mailbox.id;
+    const settings = storedSettings(mailbox)!;
+    const started = clock();
+    let counts: Record<string, number>;
+    try {
+      counts = await syncKinds(mailbox, settings, scope);
+    } catch (error) {
+      // A failure is reported the way a full run reports it; the next run is a full one
+      // (the scheduler records the error, and a mailbox with an error never runs incrementally).
+      const failure = classify(error);
+      log?.warn({ mailboxId: id, reason, kind: failure.kind, err: failure.message }, 'mailbox run failed');
+      if (failure.status === 'Error') await store.updateMailbox(id, { state: 'error' });
+      const openIssues = await pushIssues(id).catch(() => undefined);
+      await writeStatus(id, {
+        ...(failure.status ? { status: failure.status as MailboxStatus } : {}),
+        lastError: failure.message,
+        ...(openIssues !== undefined ? { openIssues } : {}),
+      });
+      throw new RunError(failure, { cause: error });
+    }
+    const written = writtenIn(counts);
+    const openIssues = await pushIssues(id);
+    if (written > 0 || reportedOpenIssues.get(id) !== openIssues) {
+      deferStatus(id, { status: 'Active', lastSync: new Date(clock()), lastError: null, itemsSynced: mailbox.itemsSynced + written, openIssues });
+    }
+    log?.debug({ mailboxId: id, reason, kinds: [...scope.kinds], ms: clock() - started, written, openIssues }, 'mailbox synced (incremental)');
     return { ok: true, counts, itemsSynced: written };
   }
 
@@ -413,7 +528,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     });
     // Our own write comes back as an echo; it matters only to the other mailboxes that see it.
     if (change.ours && targets.length <= 1) return;
-    for (const m of targets) await scheduler.hint(m.id, 'salesforce');
+    for (const m of targets) await scheduler.hint(m.id, hintSource('salesforce', plugin.kind));
   }
 
   /**
@@ -599,6 +714,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       stopped = true;
       if (maintenance) clearInterval(maintenance);
       await scheduler.stop();
+      if (statusTimer !== undefined) clearTimeout(statusTimer);
+      statusTimer = undefined;
+      await statusFlushing;
+      await flushStatus();
       await feed?.close();
     },
   };
