@@ -30,6 +30,12 @@ export interface MemorySide extends RecordSide {
   userUpdate(kind: Kind, id: string, patch: Fields): void;
   userDelete(kind: Kind, id: string): void;
   userScope(kind: Kind, id: string, inScope: boolean): void;
+  /**
+   * A user brings a deleted record back with its fields and stamp: a Salesforce undelete or an
+   * Outlook restore from Deleted Items keep the id; `newId` restores a copy under a new id (as
+   * Exchange's recoverable items do). Returns the restored record's id.
+   */
+  userRestore(kind: Kind, id: string, options?: { newId?: boolean }): string;
   /** Live, in-scope records of a kind. */
   live(kind: Kind): SideRecord[];
   /** Any stored record, even deleted or out of scope. */
@@ -171,6 +177,14 @@ export function createMemorySide(side: Side, options: MemorySideOptions = {}): M
       if (!s) throw new Error(`no live ${kind} ${id}`);
       s.inScope = inScope;
       touch(kind, s);
+    },
+    userRestore(kind, id, restoreOptions = {}) {
+      const s = table(kind).get(id);
+      if (!s || !s.deleted) throw new Error(`no deleted ${kind} ${id}`);
+      if (restoreOptions.newId) return insert(kind, s.fields, s.stamp).id;
+      s.deleted = false;
+      touch(kind, s);
+      return s.id;
     },
     live(kind) {
       return [...table(kind).values()].filter((s) => !s.deleted && s.inScope).map(view);

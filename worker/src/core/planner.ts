@@ -398,10 +398,6 @@ export function plan(input: PlanInput): Action[] {
     const isLinked = (side: Side, id: string): boolean => (side === 'salesforce' ? linkBySf : linkByEx).has(`${kind}\u0000${id}`);
     const fresh: Record<Side, Map<string, SideRecord>> = { salesforce: new Map(), exchange: new Map() };
     const pool: Record<Side, Map<string, SideRecord>> = { salesforce: new Map(), exchange: new Map() };
-    /** Stamps of records deleted before their link was committed (a crash after our create). */
-    const deletedStamps: Record<Side, Set<string>> = { salesforce: new Set(), exchange: new Set() };
-    /** Identities (Salesforce Id, Exchange key) of unlinked records deleted this run. */
-    const deletedIds: Record<Side, Set<string>> = { salesforce: new Set(), exchange: new Set() };
     for (const side of ['salesforce', 'exchange'] as const) {
       for (const record of input.candidates?.[side] ?? []) if (!isLinked(side, record.id)) pool[side].set(record.id, record);
       for (const change of pools[side]) {
@@ -410,10 +406,6 @@ export function plan(input: PlanInput): Action[] {
           pool[side].set(change.record.id, change.record);
         } else {
           pool[side].delete(change.id);
-          if (change.type === 'delete') {
-            if (change.stamp !== undefined) deletedStamps[side].add(change.stamp);
-            deletedIds[side].add(side === 'salesforce' ? change.id : exchangeKey(kind, mailbox, change.id, {}));
-          }
           // deleted or out of scope before we ever linked it: nothing to do
           const item: ItemRef = side === 'salesforce' ? { kind, salesforceId: change.id } : { kind, exchangeId: change.id };
           out.push({ type: 'skip', item, situation: 'unknown-delete', report: false, message: 'not linked' });
@@ -426,6 +418,7 @@ export function plan(input: PlanInput): Action[] {
       pool.salesforce.delete(sf.id);
       pool.exchange.delete(ex.id);
     };
+    const claimed = claimedStamps(kind, isLinked);
     const kindNotes = notes.get(kind) ?? new Map<string, CreateNote>();
     const noteFor = (side: Side, id: string): CreateNote | undefined => kindNotes.get(`${side}\u0000${id}`);
     for (const key of [...kindNotes.keys()].sort(compareStrings)) out.push(...planNoted(kindNotes.get(key)!));
@@ -570,28 +563,28 @@ export function plan(input: PlanInput): Action[] {
           out.push({ type: 'skip', item, situation: 'direction', report: false, message: `direction is ${ks.direction}` });
           continue;
         }
-        const identity = side === 'salesforce' ? record.id : exchangeKey(kind, mailbox, record.id, record.fields);
         // a noted source (created before a crash, no copy to be seen) skips the stamp checks: the note
-        // already settled deletes, so it is created again here (the key makes that idempotent)
+        // already settled deletes, so it is created again here (the key makes that idempotent).
+        // Without a note a delete of the counterpart settles nothing: every create is preceded by
+        // its note, so a stamped record with none is a restore (Outlook Deleted Items, Salesforce
+        // undelete) after its link was removed, and the counterpart's delete seen with it may be our
+        // own, propagated last run: deleting it again would undo the user's restore
         const noted = noteFor(side, record.id) !== undefined;
-        if (!noted && (deletedStamps[target].has(identity) || (record.stamp !== undefined && deletedIds[target].has(record.stamp)))) {
-          const propagate = flows[target] && (target === 'salesforce' ? ks.deleteToExchange : ks.deleteToSalesforce);
-          if (propagate) {
-            // its counterpart was deleted before the link was committed (a crash after our create): the delete reaches it too
-            out.push({ type: 'delete', item, situation: 'deleted-before-linked', side, id: record.id, expectedVersion: record.version });
-            out.push({ type: 'unlink', item, situation: 'deleted-before-linked' });
-          } else {
-            // its counterpart was deleted before the link was committed, deletes not propagated: leave it
-            out.push({ type: 'skip', item, situation: 'deleted-before-linked', report: true, message: 'its copy was deleted before the link was saved' });
-          }
-          continue;
-        }
         if (record.stamp !== undefined && !noted) {
           // carries the identity of a counterpart we no longer link (left scope, or its delete was kept): never duplicate it
           out.push({ type: 'skip', item, situation: 'stamped-but-unlinked', report: true, message: `stamped with ${record.stamp} but not linked` });
           continue;
         }
         const key = side === 'salesforce' ? record.id : exchangeKey(kind, mailbox, record.id, record.fields);
+        const holder = noted ? undefined : claimed[target].get(key);
+        if (holder !== undefined) {
+          // restored after an edit beat its delete: the copy made then still carries this record's
+          // identity as its stamp and is linked to that copy; an idempotent create under the key
+          // would take it over (its fields overwritten, its partner left unlinked)
+          const message = `restored, but ${sideName(target)} ${holder} carries its identity and is linked to the record that replaced it: not synced`;
+          out.push({ type: 'skip', item, situation: 'restored-but-replaced', report: true, message });
+          continue;
+        }
         const own: SideState = { id: record.id, version: record.version, hash: hash(record.fields) };
         // new on one side, no match on the other: create it there
         out.push({ type: 'create', item, situation, side: target, key, fields: record.fields });
@@ -607,6 +600,18 @@ export function plan(input: PlanInput): Action[] {
       if (!settled) out.push({ type: 'unlink', item: note.item, situation: 'direction' });
     }
     return out;
+  }
+
+  /** Per side, the stamps carried by linked records this run sees (candidates, changes): stamp → record id. */
+  function claimedStamps(kind: Kind, isLinked: (side: Side, id: string) => boolean): Record<Side, Map<string, string>> {
+    const claimed: Record<Side, Map<string, string>> = { salesforce: new Map(), exchange: new Map() };
+    const seen: { side: Side; record: SideRecord }[] = [];
+    for (const side of ['salesforce', 'exchange'] as const) for (const record of input.candidates?.[side] ?? []) seen.push({ side, record });
+    for (const change of latest.values()) if (change.kind === kind && change.type === 'upsert') seen.push({ side: change.side, record: change.record });
+    for (const { side, record } of seen.sort((a, b) => compareStrings(a.record.id, b.record.id))) {
+      if (record.stamp !== undefined && isLinked(side, record.id)) claimed[side].set(record.stamp, record.id);
+    }
+    return claimed;
   }
 
   function valve(planned: Action[]): Action[] {

@@ -102,4 +102,72 @@ describe('sync driver', () => {
     expect(w.store.issues()).toEqual([]);
     expect((await w.run()).writes).toBe(0);
   });
+
+  // the restored record keeps its fields and its stamp, which names a counterpart the link no longer has
+  describe('restored records', () => {
+    const skipped = (w: ReturnType<typeof world>): string[] => w.store.issues().filter((i) => i.issueKind === 'Skipped').map((i) => i.message);
+
+    it('a Salesforce undelete after an edit beat its delete does not take over the Outlook item linked to its replacement', async () => {
+      const w = world();
+      const id = w.salesforce.userCreate('contact', { lastName: 'Lee', phone: '1' });
+      await w.run();
+      const item = w.exchange.live('contact')[0]!;
+      w.salesforce.userDelete('contact', id);
+      w.exchange.userUpdate('contact', item.id, { phone: '2' });
+      await w.run();
+      const replacement = w.salesforce.live('contact')[0]!;
+      // the item still carries the stamp of the record the user now undeletes
+      expect(w.exchange.live('contact')[0]!.stamp).toBe(id);
+      w.salesforce.userRestore('contact', id);
+      expect((await w.run()).writes).toBe(0);
+      expect(w.exchange.live('contact').map((r) => r.fields)).toEqual([{ lastName: 'Lee', phone: '2' }]);
+      expect(w.store.allLinks().map((l) => [l.salesforce.id, l.exchange.id])).toEqual([[replacement.id, item.id]]);
+      expect(skipped(w)).toEqual([expect.stringContaining('is linked to the record that replaced it')]);
+      expect((await w.run()).writes).toBe(0);
+    });
+
+    it('an Outlook restore after an edit beat its delete does not take over the Salesforce record linked to its replacement', async () => {
+      const w = world();
+      const itemId = w.exchange.userCreate('contact', { lastName: 'Lee', phone: '1' });
+      await w.run();
+      const record = w.salesforce.live('contact')[0]!;
+      w.exchange.userDelete('contact', itemId);
+      w.salesforce.userUpdate('contact', record.id, { phone: '2' });
+      await w.run();
+      const replacement = w.exchange.live('contact')[0]!;
+      w.exchange.userRestore('contact', itemId);
+      expect((await w.run()).writes).toBe(0);
+      expect(w.salesforce.live('contact').map((r) => r.fields)).toEqual([{ lastName: 'Lee', phone: '2' }]);
+      expect(w.store.allLinks().map((l) => [l.salesforce.id, l.exchange.id])).toEqual([[record.id, replacement.id]]);
+      expect(skipped(w)).toEqual([expect.stringContaining('is linked to the record that replaced it')]);
+    });
+
+    it.each([false, true])('an Outlook item restored right after its delete reached Salesforce is kept and reported (new id: %s)', async (newId) => {
+      const w = world();
+      w.salesforce.userCreate('contact', { lastName: 'Lee', phone: '1' });
+      await w.run();
+      const itemId = w.exchange.live('contact')[0]!.id;
+      w.exchange.userDelete('contact', itemId);
+      await w.run();
+      expect(w.salesforce.live('contact')).toEqual([]);
+      // the next run sees our own delete of the Salesforce record next to the restored item
+      const restored = w.exchange.userRestore('contact', itemId, { newId });
+      expect((await w.run()).writes).toBe(0);
+      expect(w.exchange.live('contact').map((r) => r.id)).toEqual([restored]);
+      expect(skipped(w)).toEqual([expect.stringContaining('not linked')]);
+    });
+
+    it('a Salesforce undelete right after its delete reached Outlook syncs again, once', async () => {
+      const w = world();
+      const id = w.salesforce.userCreate('contact', { lastName: 'Lee', phone: '1' });
+      await w.run();
+      w.salesforce.userDelete('contact', id);
+      await w.run();
+      w.salesforce.userRestore('contact', id);
+      await w.run();
+      expect(w.exchange.live('contact').map((r) => [r.fields, r.stamp])).toEqual([[{ lastName: 'Lee', phone: '1' }, id]]);
+      expect(w.store.allLinks().map((l) => l.salesforce.id)).toEqual([id]);
+      expect((await w.run()).writes).toBe(0);
+    });
+  });
 });

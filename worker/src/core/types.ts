@@ -168,6 +168,7 @@ export type Situation =
   | 'unknown-delete'
   | 'deleted-before-linked'
   | 'stamped-but-unlinked'
+  | 'restored-but-replaced'
   | 'safety-valve';
 
 /** Identifies the item an action belongs to; the driver applies one item's actions in order. */
