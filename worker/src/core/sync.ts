@@ -13,6 +13,8 @@ import { KINDS, otherSide, pendingCreateId } from './types.ts';
 
 /** Current-state reads in flight per side while resolving a feed's ids. */
 const READS_IN_FLIGHT = 8;
+/** Items applied at once per kind by default: one full Salesforce collection call (200). */
+const ITEMS_IN_FLIGHT = 200;
 
 export interface SyncOptions {
   readonly mailbox: string;
@@ -24,7 +26,10 @@ export interface SyncOptions {
   readonly kinds?: readonly Kind[];
   /** Called before every effect (a side write or a store transaction); throw to simulate a crash. */
   readonly beforeEffect?: () => void;
-  /** Items applied at once per kind (default 100); 1 applies them one after another. */
+  /**
+   * Items applied at once per kind (default 200, a Salesforce collection call's size: fewer
+   * leave every call part-filled); 1 applies them one after another.
+   */
   readonly itemsInFlight?: number;
 }
 
@@ -46,7 +51,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
   const { mailbox, store, settings, hash } = options;
   const sides: Record<Side, RecordSide> = { salesforce: options.salesforce, exchange: options.exchange };
   const effect = (): void => options.beforeEffect?.();
-  const itemsInFlight = Math.max(1, options.itemsInFlight ?? 100);
+  const itemsInFlight = Math.max(1, options.itemsInFlight ?? ITEMS_IN_FLIGHT);
   const reports: KindReport[] = [];
   let writes = 0;
 
