@@ -424,12 +424,44 @@ describe('first sync matches what is already there', () => {
     expect(sfEvents(`Subject = 'Already both'`)).toHaveLength(1);
     const links = await linkStoreOf(stack.store).transaction((tx) => tx.links(m1.mailboxSyncId, 'event'));
     expect(links.find((l) => l.salesforce.id === id)?.exchange.id).toBe(itemId);
+    // the matched Outlook event carries the Salesforce Id now, like the events we create
+    expect(stampOf(events(m1).find((e) => e.id === itemId)!)).toBe(id);
     expect((await run(m1)).itemsSynced).toBe(0);
     // the matched Outlook event stays in scope while linked, category or not
     stack.graph.admin.userUpdateEvent(m1.address, itemId, { location: { displayName: 'Room 4' } });
     await run(m1);
     expect(sfQuery(stack, `SELECT Location FROM Event WHERE Id = '${id}'`)[0]?.Location).toBe('Room 4');
     expect(events(m1).filter((e) => e.subject === 'Already both')).toHaveLength(1);
+  });
+});
+
+describe('matched meetings are stamped', () => {
+  it('a meeting already on both sides is stamped without mail to its attendees, and its link is rebuilt from the stamp', async () => {
+    const day = mondayIn(9);
+    const start = `${day}T09:00:00.000Z`;
+    const id = stack.salesforce.admin.insert('Event', { Subject: 'Matched meeting', StartDateTime: start, EndDateTime: `${day}T10:00:00.000Z`, ActivityDateTime: start, DurationInMinutes: 60, OwnerId: m1.salesforceUserId });
+    const itemId = stack.graph.admin.userCreateEvent(m1.address, null, {
+      subject: 'Matched meeting', start: { dateTime: `${day}T09:00:00`, timeZone: 'UTC' }, end: { dateTime: `${day}T10:00:00`, timeZone: 'UTC' },
+      attendees: [{ emailAddress: { address: 'someone@customer.test' }, type: 'required' }],
+    });
+    const sent = stack.graph.admin.counters().sentInvitations;
+    await stack.store.deleteCursor(m1.mailboxSyncId, 'salesforce', 'event');
+    await stack.store.deleteCursor(m1.mailboxSyncId, 'exchange', 'event');
+    await run(m1);
+    expect(stampOf(events(m1).find((e) => e.id === itemId)!)).toBe(id);
+    expect(stack.graph.admin.counters().sentInvitations).toBe(sent);
+    // the store loses the link and the user renames the meeting (no natural key left): the stamp
+    // pairs them again, no copy on either side
+    stack.graph.admin.userUpdateEvent(m1.address, itemId, { subject: 'Matched meeting (agenda)' });
+    await linkStoreOf(stack.store).transaction((tx) => tx.deleteLink(m1.mailboxSyncId, 'event', id));
+    await stack.store.deleteCursor(m1.mailboxSyncId, 'salesforce', 'event');
+    await stack.store.deleteCursor(m1.mailboxSyncId, 'exchange', 'event');
+    await run(m1);
+    const links = await linkStoreOf(stack.store).transaction((tx) => tx.links(m1.mailboxSyncId, 'event'));
+    expect(links.find((l) => l.salesforce.id === id)?.exchange.id).toBe(itemId);
+    expect(events(m1).filter((e) => String(e.subject).startsWith('Matched meeting'))).toHaveLength(1);
+    expect(sfEvents(`Subject LIKE 'Matched meeting%'`)).toHaveLength(1);
+    expect(stack.graph.admin.counters().sentInvitations).toBe(sent);
   });
 });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Current, RecordSide } from '../core/ports.ts';
 import type { Change, Fields, SideRecord } from '../core/types.ts';
-import { exchangeEventSide, salesforceEventSide } from './events-sides.ts';
+import { exchangeEventSide, salesforceEventSide, uniqueNaturalPairs } from './events-sides.ts';
 
 const T = { start: '2027-03-29T07:00:00.000Z', end: '2027-03-29T08:00:00.000Z' };
 
@@ -131,5 +131,24 @@ describe('first-sync candidates and held-back edits', () => {
     const side = exchangeEventSide(fake([rec('m', { subject: 'Review', ...T, __meeting: true }, '00U2')]), { policy: 'Sync', skipped: async (h) => void held.push(h) });
     await side.update('event', 'm', 'v', { subject: 'Review (moved)' });
     expect(held).toEqual([{ reason: 'meeting-fields', exchangeId: 'm', fields: { subject: 'Review (moved)' } }]);
+  });
+
+  it('stamps an unstamped candidate paired one-to-one by natural key, and hands it on at its new version', async () => {
+    const stamps: string[] = [];
+    const raw = [rec('plain', { subject: 'Plan', ...T, __type: 'singleInstance' }), rec('twin1', { subject: 'Twin', ...T }), rec('twin2', { subject: 'Twin', ...T })];
+    const side = exchangeEventSide(fake([]), {
+      policy: 'Sync',
+      calendarView: async () => raw,
+      stamp: async (id, sf) => {
+        stamps.push(`${id}:${sf}`);
+        return 'v2';
+      },
+    });
+    const found = await side.candidates('event', [rec('sf1', { subject: 'Plan', ...T }), rec('sf2', { subject: 'Twin', ...T })]);
+    // a key held by two Outlook events pairs nothing: the planner decides those
+    expect(stamps).toEqual(['plain:sf1']);
+    expect(found.find((r) => r.id === 'plain')).toMatchObject({ version: 'v2' });
+    expect(found.find((r) => r.id === 'plain')?.stamp).toBeUndefined();
+    expect(uniqueNaturalPairs([rec('sf', { iCalUId: 'u1', subject: 'X', ...T })], [rec('ex', { iCalUId: 'u1', subject: 'Y', ...T })]).get('ex')?.id).toBe('sf');
   });
 });

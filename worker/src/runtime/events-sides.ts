@@ -22,6 +22,7 @@
 // Exchange side hands every series of ours whose instances changed to `occurrences`, which copies
 // exceptions and cancelled instances to the occurrence rows.
 import { placeholder } from '../core/maps/event.ts';
+import { KEY_PHASES } from '../core/natural-key.ts';
 import type { Current, FeedPage, RecordSide, WriteResult } from '../core/ports.ts';
 import type { Change, Fields, FieldValue, Kind, SideRecord } from '../core/types.ts';
 import { markers, stripMarkers } from './events-map.ts';
@@ -73,6 +74,38 @@ export interface ExchangeEventOptions {
   skipped?: (held: HeldBack) => Promise<void>;
   /** Copies single-occurrence changes of our series to Salesforce. */
   occurrences?: OccurrenceSync;
+  /** Stamps an Outlook event with a Salesforce Id (extended property only); its new version. */
+  stamp?: (id: string, salesforceId: string) => Promise<string | undefined>;
+}
+
+/**
+ * The one-to-one natural-key pairs (Exchange id → Salesforce record) between new Salesforce
+ * records and unstamped Outlook candidates, phase by phase as the planner pairs them; a key
+ * shared by more than one record on either side pairs nothing (the planner decides those).
+ */
+export function uniqueNaturalPairs(others: readonly SideRecord[], candidates: readonly SideRecord[]): Map<string, SideRecord> {
+  const out = new Map<string, SideRecord>();
+  const usedSf = new Set<string>();
+  const usedEx = new Set<string>();
+  for (const phase of KEY_PHASES.event) {
+    const groups = new Map<string, { sf: SideRecord[]; ex: SideRecord[] }>();
+    const add = (record: SideRecord, side: 'sf' | 'ex'): void => {
+      const key = phase.key(record.fields);
+      if (key === undefined) return;
+      const group = groups.get(key) ?? { sf: [], ex: [] };
+      group[side].push(record);
+      groups.set(key, group);
+    };
+    for (const sf of others) if (!usedSf.has(sf.id)) add(sf, 'sf');
+    for (const ex of candidates) if (!usedEx.has(ex.id)) add(ex, 'ex');
+    for (const { sf, ex } of groups.values()) {
+      if (sf.length !== 1 || ex.length !== 1 || !phase.compatible(sf[0]!.fields, ex[0]!.fields)) continue;
+      out.set(ex[0]!.id, sf[0]!);
+      usedSf.add(sf[0]!.id);
+      usedEx.add(ex[0]!.id);
+    }
+  }
+  return out;
 }
 
 const DAY = 86_400_000;
@@ -117,6 +150,24 @@ export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptio
     const seen = await view(raw);
     if (typeof seen === 'object' && 'master' in seen) return seen.master === id ? privacy(raw, options.policy) : 'out-of-scope';
     return seen;
+  }
+
+  /**
+   * An Outlook event about to be matched by natural key gets the Salesforce Id stamped, so its
+   * link can be rebuilt from the stamp like those of the events we created. Only the extended
+   * property is written (Exchange mails attendees about no such change); the planner still sees
+   * the record unstamped (a natural-key match), at its new version.
+   */
+  async function stampMatches(others: readonly SideRecord[], out: SideRecord[], raws: readonly SideRecord[]): Promise<SideRecord[]> {
+    const single = new Set(raws.filter((r) => (markers(r.fields).__type ?? 'singleInstance') === 'singleInstance').map((r) => r.id));
+    const pairs = uniqueNaturalPairs(others, out.filter((c) => c.stamp === undefined && single.has(c.id)));
+    const stamped: SideRecord[] = [];
+    for (const candidate of out) {
+      const sf = pairs.get(candidate.id);
+      const version = sf ? await options.stamp!(candidate.id, sf.id) : undefined;
+      stamped.push(version ? { ...candidate, version } : candidate);
+    }
+    return stamped;
   }
 
   function settle(result: WriteResult): WriteResult {
@@ -193,7 +244,7 @@ export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptio
         const seen = privacy(raw, options.policy);
         if (seen !== 'out-of-scope') out.push(seen);
       }
-      return out;
+      return options.stamp ? stampMatches(others, out, found) : out;
     },
     async create(kind, key, fields) {
       return settle(await inner.create(kind, key, fields));

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { RecordSide } from '../core/ports.ts';
 import type { SideRecord } from '../core/types.ts';
 import type { GraphClient } from '../graph/client.ts';
-import { SELECT, expandProperties, stampOf, versionOf, type ExchangeItem } from '../graph/delta.ts';
+import { SALESFORCE_ID_PROPERTY, SELECT, expandProperties, stampOf, versionOf, type ExchangeItem } from '../graph/delta.ts';
 import { createExchangeSide } from '../graph/exchange-side.ts';
 import type { ProvisionedIds } from '../graph/provision.ts';
 import type { SalesforceRecords } from '../salesforce/records.ts';
@@ -74,6 +74,14 @@ async function calendarView(graph: GraphClient, mailbox: string, category: strin
     next = page['@odata.nextLink'];
   }
   return out;
+}
+
+/** Writes the SalesforceId extended property alone on an Outlook event; its new changeKey. */
+async function stampEvent(graph: GraphClient, mailbox: string, id: string, salesforceId: string): Promise<string | undefined> {
+  const item = await graph.request<ExchangeItem>('PATCH', `/users/${encodeURIComponent(mailbox)}/events/${encodeURIComponent(id)}`, {
+    body: { singleValueExtendedProperties: [{ id: SALESFORCE_ID_PROPERTY, value: salesforceId }] },
+  });
+  return versionOf(item) || undefined;
 }
 
 export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: RecordSide; exchange: RecordSide }> {
@@ -164,6 +172,7 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
       calendarView: (start, end) => calendarView(ctx.graph, config.mailboxAddress, category, start, end),
       ...hooks,
       ...(occurrences ? { occurrences } : {}),
+      stamp: (id, salesforceId) => stampEvent(ctx.graph, config.mailboxAddress, id, salesforceId),
     }),
   };
 }
