@@ -3,14 +3,21 @@
 // credentials — Salesforce session expiry, Graph token expiry, throttling, a failing request,
 // wrong Worker API tokens, forged webhooks, wrong credentials at connect. Then every configured
 // secret and every token seen is searched for in the log lines, in the error messages (run
-// errors, API answers, Last_Error__c, Sync_Issue__c) and in the store's file: none in clear text.
+// errors, API answers, Last_Error__c, Sync_Issue__c) and in the store: none in clear text.
+// Two variants: SQLite (fast subset; the store file is searched) and, with --full, PostgreSQL
+// (every table of the run's schema is searched) with a real worker child process syncing
+// through a session expiry and a Graph token expiry beside the in-process one (its stdout and
+// stderr are searched too).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
+import { spawnWorker, type WorkerProcess } from '../e2e/worker-process.ts';
 import { createGraphClient } from '../../worker/src/graph/client.ts';
 import { createLogger } from '../../worker/src/log.ts';
 import { connectSalesforce } from '../../worker/src/salesforce/connection.ts';
-import { startLocalStack } from '../../scripts/lib/stack.ts';
-import { tally, until, type FamilyOptions, type FamilyResult } from './scorecard.ts';
+import { startLocalStack, type LocalStack } from '../../scripts/lib/stack.ts';
+import { pgSchemaUrl } from './processes.ts';
+import { tally, until, type FamilyOptions, type FamilyResult, type Tally } from './scorecard.ts';
 import { containers, messageOf, sfQuery } from './world.ts';
 
 // The header of every JWT the Graph emulator issues ({"typ":"JWT",…} in base64url).
@@ -18,10 +25,67 @@ const JWT_HEADER = Buffer.from(JSON.stringify({ typ: 'JWT', alg: 'RS256' })).toS
 
 export async function secrets(options: FamilyOptions): Promise<FamilyResult> {
   const t = tally('secrets', options);
+  await secretsVariant(t, 'SQLite', undefined);
+  if (options.full) {
+    const { storeUrl, drop } = pgSchemaUrl('rel_secrets');
+    try {
+      await secretsVariant(t, 'PostgreSQL', storeUrl);
+    } finally {
+      await drop();
+    }
+  }
+  return t.result();
+}
+
+/** Every row of every table in the store's PostgreSQL schema as text (bytea as hex). */
+async function pgTablesText(storeUrl: string): Promise<string> {
+  const url = new URL(storeUrl);
+  const schema = url.searchParams.get('schema') ?? 'public';
+  url.searchParams.delete('schema');
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    const tables = await client.query<{ table_name: string }>('select table_name from information_schema.tables where table_schema = $1', [schema]);
+    const out: string[] = [];
+    for (const { table_name } of tables.rows) {
+      const rows = await client.query<{ row: string }>(`select t::text as row from "${schema}"."${table_name}" t`);
+      out.push(`${table_name}: ${rows.rows.length} rows`, ...rows.rows.map((r) => r.row));
+    }
+    return out.join('\n');
+  } finally {
+    await client.end();
+  }
+}
+
+/** A worker child process syncing one change each way through a session and a token expiry. */
+async function childProcessRun(stack: LocalStack, storeUrl: string, errors: string[]): Promise<WorkerProcess> {
+  const m = stack.mailboxes[0]!;
+  await stack.runtime.scheduler.stop();
+  const child = spawnWorker(stack, { databaseUrl: storeUrl, id: 'secrets-child', leaseTtlSeconds: 5 });
+  const settle = async (what: string, probe: () => boolean) => {
+    if (!(await until(probe, 60_000))) throw new Error(`timed out waiting for the child worker: ${what}`);
+  };
+  stack.salesforce.admin.expireSessions();
+  stack.graph.admin.advanceClock(2 * 3_600_000);
+  stack.salesforce.admin.insert('Contact', { LastName: 'ChildSecretive', Email: 'child-secretive@example.test', OwnerId: m.salesforceUserId });
+  await settle('the contact in Outlook', () => (stack.graph.admin.items(m.address, 'contact') as Array<Record<string, unknown>>).some((c) => c.surname === 'ChildSecretive'));
+  const { contactFolderId } = await containers(stack, m);
+  stack.graph.admin.fault({ match: { method: 'GET', pathIncludes: '/contacts/delta' }, count: 1, status: 500, code: 'generalException', message: 'Injected failure.' });
+  stack.salesforce.admin.expireSessions();
+  stack.graph.admin.userCreateContact(m.address, contactFolderId, { givenName: 'Child', surname: 'Outbound', emailAddresses: [{ address: 'child-outbound@example.test' }] });
+  await settle('the Outlook contact in Salesforce', () => sfQuery(stack, `SELECT Id FROM Contact WHERE Email = 'child-outbound@example.test'`).length === 1);
+  child.proc.kill('SIGTERM');
+  await child.exited;
+  errors.push(child.output());
+  return child;
+}
+
+async function secretsVariant(t: Tally, variant: 'SQLite' | 'PostgreSQL', pgStoreUrl: string | undefined): Promise<void> {
   const lines: string[] = [];
   const log = createLogger({ level: 'trace', destination: { write: (line: string) => void lines.push(line) } });
-  const stack = await startLocalStack({ seed: 'none', log, runtime: { pollIntervalMs: 200, hintDelayMs: 20 } });
+  const stack = await startLocalStack({ seed: 'none', log, runtime: { pollIntervalMs: 200, hintDelayMs: 20 }, ...(pgStoreUrl ? { storeUrl: pgStoreUrl } : {}) });
   const errors: string[] = [];
+  let childOutput = '';
   const tokens = new Set<string>();
   const noteToken = () => tokens.add(stack.sf.accessToken());
   try {
@@ -35,7 +99,7 @@ export async function secrets(options: FamilyOptions): Promise<FamilyResult> {
     const settle = async (what: string, probe: () => boolean) => {
       if (!(await until(probe, 20_000))) throw new Error(`timed out waiting for ${what}`);
     };
-    await t.case('a full run with traffic both ways and faults', async () => {
+    await t.case(`${variant}: a full run with traffic both ways and faults`, async () => {
       const sfId = stack.salesforce.admin.insert('Contact', { LastName: 'Secretive', Email: 'secretive@example.test', OwnerId: m.salesforceUserId });
       await settle('the contact in Outlook', () => (stack.graph.admin.items(m.address, 'contact') as Array<Record<string, unknown>>).some((c) => c.surname === 'Secretive'));
       // Salesforce session expiry mid-run, then an edit
@@ -98,6 +162,14 @@ export async function secrets(options: FamilyOptions): Promise<FamilyResult> {
       noteToken();
       return [];
     });
+    if (pgStoreUrl) {
+      await t.case(`${variant}: a worker child process syncs through session and token expiry`, async () => {
+        const child = await childProcessRun(stack, pgStoreUrl, errors);
+        childOutput = child.output();
+        noteToken();
+        return childOutput.includes('"mailbox synced"') ? [] : [`the child worker never logged a synced run: ${childOutput.slice(-300)}`];
+      });
+    }
 
     const configured: Array<[string, string]> = [
       ['Salesforce password', stack.salesforce.credentials.password],
@@ -113,30 +185,45 @@ export async function secrets(options: FamilyOptions): Promise<FamilyResult> {
       ...sfQuery(stack, 'SELECT Last_Error__c FROM Mailbox_Sync__c').map((r) => String(r.Last_Error__c ?? '')),
       ...sfQuery(stack, 'SELECT Message__c FROM Sync_Issue__c').map((r) => String(r.Message__c ?? '')),
     ];
-    const storeBytes = stack.storeUrl.startsWith('sqlite:') ? ['scc.db', 'scc.db-wal'].map((f) => {
-      try {
-        return readFileSync(join(stack.dataDir, f)).toString('latin1');
-      } catch {
-        return '';
-      }
-    }).join('\n') : '';
+    const storeText = pgStoreUrl
+      ? await pgTablesText(pgStoreUrl)
+      : ['scc.db', 'scc.db-wal']
+          .map((f) => {
+            try {
+              return readFileSync(join(stack.dataDir, f)).toString('latin1');
+            } catch {
+              return '';
+            }
+          })
+          .join('\n');
     const where: Array<[string, string]> = [
       ['log lines', lines.join('')],
       ['error messages', errors.join('\n')],
       ['Salesforce status and issues', statusText.join('\n')],
-      ['store file', storeBytes],
+      [pgStoreUrl ? 'PostgreSQL tables' : 'store file', storeText],
+      ...(pgStoreUrl ? [['child worker stdout/stderr', childOutput] as [string, string]] : []),
     ];
-    await t.case(`log captured (${lines.length} lines) and the worker talked`, async () =>
+    if (pgStoreUrl) {
+      await t.case(`${variant}: the store search read the tables`, async () => (/links: [1-9]/.test(storeText) ? [] : [`the PostgreSQL dump holds no link rows: ${storeText.slice(0, 200)}`]));
+    }
+    await t.case(`${variant}: log captured (${lines.length} lines) and the worker talked`, async () =>
       lines.some((l) => l.includes('"mailbox synced"')) && lines.some((l) => /"level":(40|50)/.test(l)) ? [] : [`only ${lines.length} log lines, without a synced run and a warning: the search would prove little`],
     );
     for (const [name, value] of configured) {
-      await t.case(`${name} nowhere in clear text`, async () =>
-        where.filter(([, text]) => value.length >= 8 && text.includes(value)).map(([place]) => `found in ${place}`),
+      const hex = Buffer.from(value).toString('hex');
+      await t.case(`${variant}: ${name} nowhere in clear text`, async () =>
+        where.filter(([, text]) => value.length >= 8 && (text.includes(value) || text.includes(hex))).map(([place]) => `found in ${place}`),
       );
     }
-    await t.case('no Graph access token (JWT) anywhere', async () => where.filter(([, text]) => text.includes(JWT_HEADER)).map(([place]) => `a JWT found in ${place}`));
+    // Tokens this process never held (the child's sessions) are found by their shape:
+    // '<org id>!<base64url>', as Salesforce and its emulator issue them.
+    const sfSession = new RegExp(`${stack.salesforce.orgId.slice(0, 15)}![A-Za-z0-9_-]{40,}`);
+    await t.case(`${variant}: no Salesforce session token (any process's) anywhere`, async () => [
+      ...([...tokens].filter(Boolean).every((tok) => sfSession.test(tok)) ? [] : ['the session token shape does not match the tokens seen: the search would prove nothing']),
+      ...where.filter(([, text]) => sfSession.test(text)).map(([place]) => `a Salesforce session token found in ${place}`),
+    ]);
+    await t.case(`${variant}: no Graph access token (JWT) anywhere`, async () => where.filter(([, text]) => text.includes(JWT_HEADER)).map(([place]) => `a JWT found in ${place}`));
   } finally {
     await stack.close();
   }
-  return t.result();
 }
