@@ -83,7 +83,7 @@ export function tally(family: string, options: FamilyOptions): Tally {
 }
 
 /** Polls `probe` until truthy or the deadline; returns the value or undefined (never sleeps "enough"). */
-export async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number): Promise<T | undefined> {
+export async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, everyMs = 50): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -93,6 +93,6 @@ export async function until<T>(probe: () => T | undefined | false | Promise<T | 
       // a probe may fail while the system settles; the deadline bounds the loop
     }
     if (Date.now() >= deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
