@@ -59,6 +59,12 @@ export interface DeltaPage {
   readonly nextLink?: string;
   /** Present on the last page only: the cursor for the next run. */
   readonly deltaLink?: string;
+  /**
+   * The page's items carry their expanded extended properties (the stamp): an item without
+   * one has none. False when Graph refused $expand on delta (calendarView/delta never takes
+   * it), or when a page read from a stored cursor shows no expanded property at all.
+   */
+  readonly expanded: boolean;
 }
 
 export interface DeltaTarget {
@@ -111,6 +117,8 @@ export function deltaPath(target: DeltaTarget, select: readonly string[] = SELEC
 /** Reads the delta feed page by page; see the file header for the cursor contract. */
 export async function* readDelta(client: GraphClient, target: DeltaTarget, options: DeltaOptions = {}): AsyncGenerator<DeltaPage> {
   let url = options.cursor || deltaPath(target, options.select);
+  // a fresh read knows what it asked for; a stored cursor's query is sealed in Graph's token
+  let asked: boolean | undefined = options.cursor ? undefined : url.includes('$expand=');
   const headers: Record<string, string> = options.pageSize ? { Prefer: `odata.maxpagesize=${options.pageSize}` } : {};
   const maxPages = options.maxPages ?? 10_000;
   for (let page = 0; page < maxPages; page++) {
@@ -122,22 +130,24 @@ export async function* readDelta(client: GraphClient, target: DeltaTarget, optio
       // it, read without the stamp (the runtime then reads stamps per item with get()).
       if (page === 0 && !options.cursor && error instanceof ExchangeError && error.kind === 'permanent' && error.status === 400 && url.includes('$expand=')) {
         url = url.replace(/&\$expand=.*$/, '');
+        asked = false;
         body = await client.get<ODataPage>(url, headers);
       } else {
         throw error;
       }
     }
     const entries = (body?.value ?? []).map(toEntry).filter((e): e is DeltaEntry => e !== undefined);
+    const expanded = asked ?? entries.some((e) => e.type === 'upsert' && Array.isArray(e.item.singleValueExtendedProperties));
     const nextLink = body?.['@odata.nextLink'];
     const deltaLink = body?.['@odata.deltaLink'];
     if (deltaLink) {
-      yield { entries, deltaLink };
+      yield { entries, deltaLink, expanded };
       return;
     }
     if (!nextLink) {
       throw new ExchangeError('permanent', 200, 'NoDeltaLink', 'A delta page carried neither @odata.nextLink nor @odata.deltaLink');
     }
-    yield { entries, nextLink };
+    yield { entries, nextLink, expanded };
     url = nextLink;
   }
   throw new ExchangeError('temporary', 0, 'TooManyPages', `The delta feed did not end within ${maxPages} pages`);
@@ -158,19 +168,24 @@ export async function collectDelta(client: GraphClient, target: DeltaTarget, opt
  * folders, and /contacts lists the default folder only, so this lists the default folder and
  * then every top-level contact folder, filtered by category, paged like any collection.
  */
-export async function* readCategorizedContacts(client: GraphClient, mailbox: string, category: string, pageSize = 100): AsyncGenerator<DeltaEntry[]> {
+export async function* readCategorizedContacts(client: GraphClient, mailbox: string, category: string, pageSize = 100, exceptFolderId?: string): AsyncGenerator<DeltaEntry[]> {
   const user = `/users/${enc(mailbox)}`;
   const query = `$filter=${enc(categoryFilter(category))}&$select=${SELECT.contacts.join(',')}&$expand=${expandProperties('contacts')}&$top=${pageSize}`;
   yield* pages(client, `${user}/contacts?${query}`);
   for await (const folders of pagesRaw(client, `${user}/contactFolders`)) {
-    for (const folder of folders) yield* pages(client, `${user}/contactFolders/${enc(String(folder.id))}/contacts?${query}`);
+    // the synced folder is read by its delta feed already: listing it again costs a request a run
+    for (const folder of folders) {
+      if (exceptFolderId !== undefined && folder.id === exceptFolderId) continue;
+      yield* pages(client, `${user}/contactFolders/${enc(String(folder.id))}/contacts?${query}`);
+    }
   }
 }
 
 /** The same backstop for To Do: every list's tasks carrying the category. */
-export async function* readCategorizedTasks(client: GraphClient, mailbox: string, category: string, pageSize = 100): AsyncGenerator<DeltaEntry[]> {
+export async function* readCategorizedTasks(client: GraphClient, mailbox: string, category: string, pageSize = 100, exceptListId?: string): AsyncGenerator<DeltaEntry[]> {
   for await (const lists of pagesRaw(client, `/users/${enc(mailbox)}/todo/lists`)) {
     for (const list of lists) {
+      if (exceptListId !== undefined && list.id === exceptListId) continue;
       const path =
         `/users/${enc(mailbox)}/todo/lists/${enc(String(list.id))}/tasks?$filter=${enc(categoryFilter(category))}` +
         `&$expand=${expandProperties('tasks')}&$top=${pageSize}`;

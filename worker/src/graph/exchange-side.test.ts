@@ -80,4 +80,81 @@ describe('ExchangeSide port over Graph (emulator)', () => {
     const hit = page.changes.find((c) => c.type === 'upsert' && c.record.stamp === '00T000000000009AAA');
     expect(hit).toBeTruthy();
   });
+
+  describe('economy after a full read of the container', () => {
+    const lookups = (): number => f.emu.admin.counters().endpoints['GET users/:u/contactFolders/:f/contacts'] ?? 0;
+    const itemGets = (): number => f.emu.admin.counters().endpoints['GET users/:u/contacts/:id'] ?? 0;
+
+    it('answers get() from the feed, lists candidates from it, and creates without the stamp lookup', async () => {
+      const own = await f.client.request<{ id: string }>('POST', `/users/${f.mailbox}/contactFolders`, { body: { displayName: 'Economy' } });
+      const folder = { ...ids, contactFolderId: own.id };
+      const outlook = f.emu.admin.userCreateContact(f.mailbox, own.id, { givenName: 'Born', surname: 'In Outlook' });
+      const side = createExchangeSide({ client: f.client, mailbox: f.mailbox, containers: folder, map, notedCreates: async () => new Set() });
+      await side.changesSince('contact', null);
+      f.emu.admin.resetCounters();
+      expect(await side.get('contact', outlook)).toMatchObject({ id: outlook, fields: { firstName: 'Born', lastName: 'In Outlook' } });
+      const candidates = await side.candidates('contact', [{ id: '003E00000000001AAA', version: '1', fields: {} }]);
+      expect(candidates.map((c) => c.id)).toEqual([outlook]);
+      const made = await Promise.all([1, 2, 3].map((n) => side.create('contact', `003E0000000000${n}AAA`, { firstName: `E${n}`, lastName: 'Economy' })));
+      expect(made.every((r) => r.ok)).toBe(true);
+      expect(f.emu.admin.counters().kinds).toEqual({ batch: 1, write: 3 });
+      // a second create of a key this run already wrote looks it up, and finds it
+      const again = await side.create('contact', '003E00000000001AAA', { firstName: 'E1', lastName: 'Economy' });
+      expect(again.ok && made[0]!.ok && again.record.id).toBe(made[0]!.ok ? made[0]!.record.id : '');
+      expect(lookups()).toBe(1);
+      expect(itemGets()).toBe(0);
+    });
+
+    it('keeps the lookup for a key the listing shows, a noted create, or without notes; no duplicate after a crash', async () => {
+      const own = await f.client.request<{ id: string }>('POST', `/users/${f.mailbox}/contactFolders`, { body: { displayName: 'Crashed' } });
+      const folder = { ...ids, contactFolderId: own.id };
+      // a run that crashed after its create reached Graph, before the link was committed
+      const before = createExchangeSide({ client: f.client, mailbox: f.mailbox, containers: folder, map });
+      const first = await before.create('contact', '003C00000000001AAA', { firstName: 'C1', lastName: 'Crash' });
+      const noted = new Set(['003C00000000002AAA']);
+      const side = createExchangeSide({ client: f.client, mailbox: f.mailbox, containers: folder, map, notedCreates: async () => noted });
+      await side.changesSince('contact', null);
+      f.emu.admin.resetCounters();
+      const again = await side.create('contact', '003C00000000001AAA', { firstName: 'C1', lastName: 'Crash' });
+      expect(again.ok && first.ok && again.record.id === first.record.id).toBe(true);
+      await side.create('contact', '003C00000000002AAA', { firstName: 'C2', lastName: 'Crash' });
+      expect(lookups()).toBe(2);
+      const unproven = createExchangeSide({ client: f.client, mailbox: f.mailbox, containers: folder, map });
+      await unproven.changesSince('contact', null);
+      f.emu.admin.resetCounters();
+      await unproven.create('contact', '003C00000000003AAA', { firstName: 'C3', lastName: 'Crash' });
+      expect(lookups()).toBe(1);
+      const listed = await f.client.get<{ value: unknown[] }>(`/users/${f.mailbox}/contactFolders/${own.id}/contacts?$top=50`);
+      expect(listed.value).toHaveLength(3);
+    });
+
+    it('reads ids the feed did not return whole in one $batch; a gone item reads as deleted', async () => {
+      const side = createExchangeSide({ client: f.client, mailbox: f.mailbox, containers: ids, map });
+      const idsMade = [1, 2, 3].map((n) => f.emu.admin.userCreateContact(f.mailbox, ids.contactFolderId, { givenName: `R${n}`, surname: 'Read' }));
+      f.emu.admin.userDeleteContact(f.mailbox, idsMade[2]!);
+      f.emu.admin.resetCounters();
+      const got = await Promise.all(idsMade.map((id) => side.get('contact', id)));
+      expect(got.slice(0, 2)).toMatchObject([{ id: idsMade[0] }, { id: idsMade[1] }]);
+      expect(got[2]).toBe('deleted');
+      expect(f.emu.admin.counters().endpoints['POST $batch']).toBe(1);
+    });
+
+    it('a fresh events read takes the stamps from one calendarView listing, not a GET per event', async () => {
+      const at = (time: string) => ({ dateTime: `2026-06-01T${time}`, timeZone: 'UTC' });
+      const eventMap: ExchangeMaps = {
+        toFields: (_k, item) => ({ subject: (item.subject as string) ?? null }),
+        toGraph: (_k, fields) => ({ subject: fields.subject, start: at('10:00:00'), end: at('11:00:00') }),
+      };
+      const window = { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' };
+      const side = createExchangeSide({ client: f.client, mailbox: f.mailbox, containers: ids, map: eventMap, eventWindow: () => window });
+      const made = await Promise.all([1, 2].map((n) => side.create('event', `00U00000000000${n}AAA`, { subject: `Review ${n}` })));
+      const eventIds = made.map((r) => (r.ok ? r.record.id : ''));
+      const fresh = createExchangeSide({ client: f.client, mailbox: f.mailbox, containers: ids, map: eventMap, eventWindow: () => window });
+      await fresh.changesSince('event', null);
+      f.emu.admin.resetCounters();
+      const got = await Promise.all(eventIds.map((id) => fresh.get('event', id)));
+      expect(got).toMatchObject([{ id: eventIds[0], stamp: '00U000000000001AAA' }, { id: eventIds[1], stamp: '00U000000000002AAA' }]);
+      expect(f.emu.admin.counters().kinds).toEqual({});
+    });
+  });
 });

@@ -7,7 +7,13 @@
 //   on the first read (no cursor) contacts and tasks carrying the category outside the
 //   container are added (the backstop); a 403 yields listing 'forbidden' and no changes.
 // - get(kind, id): the item now, 'deleted' (404), or 'out-of-scope' (left the container and
-//   does not carry the category).
+//   does not carry the category). An item the last feed read of the kind returned whole (its
+//   stamp expanded, seen once) is answered from that read; others are read with GETs that
+//   calls in the same tick share ($batch ≤20). A fresh events read fetches the window's items
+//   once through calendarView (which takes $expand, unlike calendarView/delta).
+// - candidates(kind): after a full read of the container in this run, that read; else a
+//   fresh one. Creates skip the stamp lookup when that full read saw no item carrying the
+//   key and the store holds no write-ahead note of an earlier create of it (`notedCreates`).
 // - create/update/delete go through $batch (writes.ts); concurrent calls are coalesced into
 //   one batch. Stale version → 'stale', gone → 'not-found', refused values → 'rejected';
 //   temporary, rate-limited and auth failures throw ExchangeError for the runtime's policy.
@@ -26,7 +32,8 @@ import {
   type DeltaResource,
   type ExchangeItem,
 } from './delta.ts';
-import { ExchangeError } from './errors.ts';
+import { executeBatch } from './batch.ts';
+import { ExchangeError, mapGraphFailure } from './errors.ts';
 import type { ProvisionedIds } from './provision.ts';
 import { writeItems, type WriteOp, type WriteOutcome } from './writes.ts';
 
@@ -46,6 +53,22 @@ export interface ExchangeSideOptions {
   eventWindow?: () => { start: string; end: string };
   /** Items per delta page asked with Prefer: odata.maxpagesize (default 200). */
   pageSize?: number;
+  /**
+   * Keys of creates on this side that a crashed run noted (write-ahead) and never linked: such
+   * a create may have reached Graph, so it keeps its stamp lookup. Without it no lookup is skipped.
+   */
+  notedCreates?: (kind: Kind) => Promise<ReadonlySet<string>>;
+}
+
+/** What this run read of one kind: items by id (null: seen twice or removed, read again), and a full listing. */
+interface KindRead {
+  items: Map<string, ExchangeItem | null>;
+  /** Set by a complete read of the container (no cursor): every item in it. */
+  listing?: {
+    records: SideRecord[];
+    /** When every page carried the stamps and the notes are known: the stamps seen, and the noted keys. */
+    proof?: { stamps: Set<string>; noted: ReadonlySet<string> };
+  };
 }
 
 // Without a page size Graph answers delta in pages of 10: an initial read of 10,000 contacts took
@@ -70,6 +93,19 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
     return { id: item.id, version: versionOf(item), fields: map.toFields(kind, item), ...(stamp ? { stamp } : {}) };
   };
 
+  const reads = new Map<Kind, KindRead>();
+  const readOf = (kind: Kind): KindRead => {
+    let read = reads.get(kind);
+    if (!read) reads.set(kind, (read = { items: new Map() }));
+    return read;
+  };
+  // An item seen twice in one read may be a replay of an older state: it is read again.
+  function remember(kind: Kind, item: ExchangeItem): void {
+    const items = readOf(kind).items;
+    const before = items.get(item.id);
+    items.set(item.id, before === undefined || (before !== null && versionOf(before) === versionOf(item)) ? item : null);
+  }
+
   const toChange = (kind: Kind, entry: DeltaEntry): Change =>
     entry.type === 'upsert'
       ? { side: 'exchange', kind, type: 'upsert', record: toRecord(kind, entry.item) }
@@ -81,10 +117,13 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
     const reader = kind === 'contact' ? readCategorizedContacts : kind === 'task' ? readCategorizedTasks : undefined;
     if (!reader) return [];
     const out: Change[] = [];
-    for await (const entries of reader(client, mailbox, category, pageSize)) {
+    const own = kind === 'contact' ? containers.contactFolderId : containers.todoListId;
+    for await (const entries of reader(client, mailbox, category, pageSize, own)) {
       for (const e of entries) {
         const list = e.type === 'upsert' ? e.item.todoListId : undefined;
         if (typeof list === 'string' && list !== containers.todoListId) taskList.set(e.id, list);
+        // listed with $select and $expand: the item as get() would read it
+        if (e.type === 'upsert') remember(kind, e.item);
         out.push(toChange(kind, e));
       }
     }
@@ -126,6 +165,77 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
     throw error;
   }
 
+  // Our own write makes what the feed said of an item stale.
+  function forget(kind: Kind, id: string): void {
+    reads.get(kind)?.items.delete(id);
+  }
+
+  function currentOf(kind: Kind, item: ExchangeItem): Current {
+    const container = containerOf(kind);
+    const inContainer = kind === 'task' || kind === 'event' || !container || item.parentFolderId === undefined || item.parentFolderId === container;
+    const categories = Array.isArray(item.categories) ? (item.categories as unknown[]) : [];
+    const tagged = categories.some((c) => typeof c === 'string' && c.toLowerCase() === containers.categoryName.toLowerCase());
+    if (!inContainer && !tagged) return 'out-of-scope';
+    return toRecord(kind, item);
+  }
+
+  function readPath(kind: Kind, id: string): string {
+    const select = SELECT[RESOURCE[kind]].join(',');
+    const expand = encodeURIComponent(expandProperties(RESOURCE[kind]));
+    return `${itemPath(kind, id)}?$select=${select}&$expand=${expand}`;
+  }
+
+  // Reads issued in the same tick share a $batch (≤20 a request); a lone read is a plain GET.
+  let reading: Array<{ kind: Kind; id: string; resolve: (r: ExchangeItem | 'not-found') => void; reject: (e: unknown) => void }> = [];
+  function fetchItem(kind: Kind, id: string): Promise<ExchangeItem | 'not-found'> {
+    return new Promise((resolve, reject) => {
+      reading.push({ kind, id, resolve, reject });
+      if (reading.length === 1) setImmediate(() => void flushReads());
+    });
+  }
+  async function flushReads(): Promise<void> {
+    const batch = reading;
+    reading = [];
+    if (batch.length === 1) {
+      const only = batch[0]!;
+      try {
+        only.resolve(await client.get<ExchangeItem>(readPath(only.kind, only.id)));
+      } catch (error) {
+        if (error instanceof ExchangeError && error.kind === 'not-found') only.resolve('not-found');
+        else only.reject(error);
+      }
+      return;
+    }
+    try {
+      const responses = await executeBatch(client, mailbox, batch.map((b) => ({ method: 'GET' as const, url: readPath(b.kind, b.id) })));
+      responses.forEach((res, i) => {
+        const b = batch[i]!;
+        if (res.status >= 200 && res.status < 300) b.resolve(res.body as ExchangeItem);
+        else {
+          const error = mapGraphFailure({ status: res.status, body: res.body, retryAfter: res.headers['retry-after'], now: client.clock.now() });
+          if (error.kind === 'not-found') b.resolve('not-found');
+          else b.reject(error);
+        }
+      });
+    } catch (error) {
+      batch.forEach((b) => b.reject(error));
+    }
+  }
+
+  // calendarView/delta takes no $expand, so its items lack the stamp: a fresh read of the
+  // window lists it once more through calendarView, which does, instead of a GET per event.
+  async function readWindow(window: { start: string; end: string }): Promise<void> {
+    const query =
+      `startDateTime=${encodeURIComponent(window.start)}&endDateTime=${encodeURIComponent(window.end)}` +
+      `&$select=${SELECT.events.join(',')}&$expand=${encodeURIComponent(expandProperties('events'))}`;
+    let next: string | undefined = `${user}/calendarView?${query}`;
+    for (let page = 0; next && page < 10_000; page++) {
+      const body: { value?: ExchangeItem[]; '@odata.nextLink'?: string } = await client.get(next, { Prefer: `odata.maxpagesize=${pageSize}` });
+      for (const item of body?.value ?? []) if (typeof item.id === 'string') remember('event', item);
+      next = body?.['@odata.nextLink'];
+    }
+  }
+
   return {
     side: 'exchange',
     backstop,
@@ -136,9 +246,20 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
       const target = { mailbox, resource, ...(containerId ? { containerId } : {}), ...(kind === 'event' && options.eventWindow ? { window: options.eventWindow() } : {}) };
       const changes: Change[] = [];
       let deltaLink: string | undefined;
+      const read: KindRead = { items: new Map() };
+      reads.set(kind, read);
+      const listed: SideRecord[] = [];
+      let allExpanded = true;
       try {
         for await (const page of readDelta(client, target, { cursor, pageSize })) {
-          changes.push(...page.entries.map((e) => toChange(kind, e)));
+          for (const e of page.entries) {
+            const change = toChange(kind, e);
+            changes.push(change);
+            if (e.type === 'removed') read.items.set(e.id, null);
+            else if (page.expanded) remember(kind, e.item);
+            if (change.type === 'upsert') listed.push(change.record);
+          }
+          allExpanded &&= page.expanded;
           deltaLink = page.deltaLink ?? deltaLink;
         }
       } catch (error) {
@@ -148,28 +269,23 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
         throw error;
       }
       if (!deltaLink) throw new ExchangeError('permanent', 200, 'NoDeltaLink', 'The delta feed ended without a deltaLink');
+      if (cursor === null && containerId) {
+        // without the stamps (Graph refused $expand) the listing proves nothing about them
+        const noted = allExpanded ? await options.notedCreates?.(kind) : undefined;
+        const stamps = new Set(listed.flatMap((r) => (r.stamp !== undefined ? [r.stamp] : [])));
+        read.listing = { records: listed, ...(noted ? { proof: { stamps, noted } } : {}) };
+      }
+      if (cursor === null && kind === 'event' && target.window && listed.length > 0) await readWindow(target.window);
       if (cursor === null) changes.push(...(await backstop(kind)));
       const listing = cursor === null && changes.length === 0 ? 'empty' : 'ok';
       return { changes, cursor: deltaLink, listing };
     },
 
     async get(kind, id): Promise<Current> {
-      const path = itemPath(kind, id);
-      const select = SELECT[RESOURCE[kind]].join(',');
-      const expand = encodeURIComponent(expandProperties(RESOURCE[kind]));
-      let item: ExchangeItem;
-      try {
-        item = await client.get<ExchangeItem>(`${path}?$select=${select}&$expand=${expand}`);
-      } catch (error) {
-        if (error instanceof ExchangeError && error.kind === 'not-found') return 'deleted';
-        throw error;
-      }
-      const container = containerOf(kind);
-      const inContainer = kind === 'task' || kind === 'event' || !container || item.parentFolderId === undefined || item.parentFolderId === container;
-      const categories = Array.isArray(item.categories) ? (item.categories as unknown[]) : [];
-      const tagged = categories.some((c) => typeof c === 'string' && c.toLowerCase() === containers.categoryName.toLowerCase());
-      if (!inContainer && !tagged) return 'out-of-scope';
-      return toRecord(kind, item);
+      const seen = reads.get(kind)?.items.get(id);
+      if (seen) return currentOf(kind, seen);
+      const item = await fetchItem(kind, id);
+      return item === 'not-found' ? 'deleted' : currentOf(kind, item);
     },
 
     async candidates(kind, others): Promise<readonly SideRecord[]> {
@@ -177,6 +293,8 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
       if (others.length === 0) return [];
       const containerId = containerOf(kind);
       if (!containerId) return [];
+      const listing = reads.get(kind)?.listing;
+      if (listing) return listing.records;
       const out: SideRecord[] = [];
       for await (const page of readDelta(client, { mailbox, resource: RESOURCE[kind], containerId }, { pageSize })) {
         for (const e of page.entries) if (e.type === 'upsert') out.push(toRecord(kind, e.item));
@@ -186,11 +304,23 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
 
     async create(kind, key, fields): Promise<WriteResult> {
       const containerId = containerOf(kind);
-      const op: WriteOp = { op: 'create', resource: RESOURCE[kind], ...(containerId ? { containerId } : {}), salesforceId: key, fields: map.toGraph(kind, fields, 'create') };
+      const proof = reads.get(kind)?.listing?.proof;
+      const knownAbsent = proof !== undefined && !proof.stamps.has(key) && !proof.noted.has(key);
+      // from now on this key may exist: a second create of it in this run looks it up
+      proof?.stamps.add(key);
+      const op: WriteOp = {
+        op: 'create',
+        resource: RESOURCE[kind],
+        ...(containerId ? { containerId } : {}),
+        salesforceId: key,
+        fields: map.toGraph(kind, fields, 'create'),
+        ...(knownAbsent ? { knownAbsent } : {}),
+      };
       return settle(kind, await write(op), key);
     },
 
     async update(kind, id, expectedVersion, patch): Promise<WriteResult> {
+      forget(kind, id);
       const containerId = kind === 'task' ? listOf(id) : containerOf(kind);
       const op: WriteOp = {
         op: 'update',
@@ -204,6 +334,7 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
     },
 
     async delete(kind, id, expectedVersion): Promise<DeleteResult> {
+      forget(kind, id);
       const containerId = kind === 'task' ? listOf(id) : containerOf(kind);
       const op: WriteOp = { op: 'delete', resource: RESOURCE[kind], ...(containerId ? { containerId } : {}), id, ...(expectedVersion ? { ifMatch: expectedVersion } : {}) };
       const outcome = await write(op);

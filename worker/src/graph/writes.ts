@@ -6,8 +6,9 @@
 // Salesforce Id as the SalesforceId extended property. Guarded updates/deletes send If-Match
 // with the item's version; a stale version comes back as kind 'conflict' (HTTP 412).
 // Creates are idempotent: contacts and To Do tasks have no transactionId, so each create is
-// preceded by a lookup of the stamp and an item already carrying it is patched instead;
-// events use transactionId (derived from the Salesforce Id) instead.
+// preceded by a lookup of the stamp and an item already carrying it is patched instead
+// (unless the caller proved absence: `knownAbsent`); events use transactionId (derived from
+// the Salesforce Id) instead.
 import { createHash } from 'node:crypto';
 import type { GraphClient } from './client.ts';
 import { SALESFORCE_ID_PROPERTY, type ExchangeItem, versionOf } from './delta.ts';
@@ -24,6 +25,11 @@ export type WriteOp =
       readonly containerId?: string;
       readonly salesforceId: string;
       readonly fields: Readonly<Record<string, unknown>>;
+      /**
+       * The caller listed the whole container in this run and no item carried this stamp, and
+       * no earlier create of it may have reached Graph: the stamp lookup is skipped.
+       */
+      readonly knownAbsent?: boolean;
     }
   | {
       readonly op: 'update';
@@ -71,7 +77,7 @@ export async function writeItems(client: GraphClient, mailbox: string, ops: read
   const lookups: Array<{ index: number; sub: SubRequest }> = [];
   if (!options.skipLookup) {
     ops.forEach((op, index) => {
-      if (op.op === 'create' && op.resource !== 'events' && op.resource !== 'messages') {
+      if (op.op === 'create' && op.resource !== 'events' && op.resource !== 'messages' && !op.knownAbsent) {
         lookups.push({ index, sub: { method: 'GET', url: stampLookupUrl(user, op.resource, op.containerId, op.salesforceId) } });
       }
     });
