@@ -199,6 +199,11 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
     client: ctx.graph,
     mailbox: config.mailboxAddress,
     containers: provisioned,
+    // creates a crashed run noted but never linked may have reached Graph: they keep the stamp lookup
+    notedCreates: async (k) => {
+      const links = await linkStoreOf(store).transaction((tx) => tx.links(mailboxId, k));
+      return new Set(links.flatMap((l) => (l.pending?.create?.side === 'exchange' ? [l.pending.create.key] : [])));
+    },
     map: {
       toFields: (_k, item) => readFields(item),
       toGraph: (_k, fields, mode) => {
