@@ -18,6 +18,8 @@ export interface Cost {
   /** $batch envelopes (HTTP requests that carried sub-requests). */
   graphBatches: number;
   graphByKind: Record<string, number>;
+  /** Graph requests per endpoint template (method + path), to see what is above the minimum. */
+  graphByEndpoint: Record<string, number>;
 }
 
 export function costOf(sf: CounterSnapshot, graph: Counters): Cost {
@@ -26,7 +28,7 @@ export function costOf(sf: CounterSnapshot, graph: Counters): Cost {
   const graphRequests = Object.entries(kinds)
     .filter(([k]) => k !== 'batch' && k !== 'token')
     .reduce((n, [, v]) => n + v, 0);
-  return { salesforceCalls: sf.apiCalls, salesforceByKind: { ...sf.byKind }, graphRequests, graphBatches, graphByKind: kinds };
+  return { salesforceCalls: sf.apiCalls, salesforceByKind: { ...sf.byKind }, graphRequests, graphBatches, graphByKind: kinds, graphByEndpoint: { ...graph.endpoints } };
 }
 
 export interface Economy {
