@@ -162,4 +162,26 @@ describe('SalesforceSide', () => {
     expect(got).toHaveLength(2);
     expect(await tasks.get('task', oldClosed)).toBe('out-of-scope');
   });
+
+  it('a long read stops at the end of a query page past the cap: no fetched record wasted, none missed', async () => {
+    const bulkOwner = emu.admin.createUser({ firstName: 'Bulk', lastName: 'Owner', email: 'bulk.owner@example.com' }).id;
+    const bulk = createSalesforceSide({ records, maps: { contact: contactMap }, ownerId: bulkOwner, contactScope: 'My Contacts', now: () => new Date(emu.admin.now()), maxChangesPerPage: 1_500 });
+    emu.admin.advanceClock(5_000);
+    const made = new Set<string>();
+    // 1,000 saves in each of three seconds: the first query page (2,000) ends with the second second
+    for (let second = 0; second < 3; second++) {
+      for (let n = 0; n < 1_000; n++) made.add(emu.admin.insert('Contact', { LastName: `Bulk${second}-${n}`, OwnerId: bulkOwner }));
+      emu.admin.advanceClock(1_000);
+    }
+    const before = sf.apiCalls();
+    const first = await bulk.changesSince('contact', null);
+    // the whole first page is used (the old cut at a second boundary fetched a second page for one more record)
+    expect(sf.apiCalls() - before).toBe(1);
+    expect(first.changes).toHaveLength(2_000);
+    // the next read starts at the last record's second: 2,000 records, one page, then the deletes query
+    const second = await bulk.changesSince('contact', first.cursor);
+    expect(sf.apiCalls() - before).toBe(3);
+    const seen = new Set([...ids(first.changes, 'upsert'), ...ids(second.changes, 'upsert')]);
+    expect([...made].filter((id) => !seen.has(id))).toEqual([]);
+  });
 });

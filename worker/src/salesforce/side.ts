@@ -4,8 +4,9 @@
 // - changesSince(kind, cursor): the cursor is a SystemModstamp watermark (JSON). With no cursor
 //   it reads the mailbox's scope (initial sync); afterwards it reads every record of the object
 //   changed since the watermark and classifies it in or out of scope, plus deletes from
-//   queryAll. Reads include the watermark's own second (same-second saves share a stamp); a
-//   page is cut only between two seconds past it, so each page moves the watermark forward.
+//   queryAll. Reads include the watermark's own second (same-second saves share a stamp); past
+//   maxChangesPerPage a read stops at the end of a query page whose last second is past the
+//   watermark's, so each page moves the watermark forward and no fetched record is wasted.
 // - get() right after changesSince answers from what that read saw (once per id), so a run
 //   costs one query per page, not one per record; later gets read Salesforce again.
 // - candidates() after an initial read that reached the end of the scope costs nothing: every
@@ -69,7 +70,7 @@ export interface SalesforceSideOptions {
   now: () => Date;
   /** Calendar window mirrored for events, relative to now (days). */
   eventWindowDays?: { past: number; future: number };
-  /** Soft cap on the changes of one page (the page still ends at a SystemModstamp boundary). */
+  /** Soft cap on the changes of one page (the page still ends with a query page, ≤2,000 more). */
   maxChangesPerPage?: number;
 }
 
@@ -142,7 +143,14 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
     return typeof stamp === 'string' && stamp ? { ...base, stamp } : base;
   }
 
-  /** Read a query to its end, cutting pages only between SystemModstamp values. */
+  /**
+   * Read a query to its end, or past maxPerPage records to the end of a query page. A cut comes
+   * only at the end of a page (every record a call fetched is used: one call per 2,000 read) and
+   * only past the watermark's own second, so each cut moves the watermark forward. The next read
+   * starts at the last record's second (watermarks are inclusive): the few records of that
+   * second read twice are unchanged to the engine. A cut at the very end of the result reports
+   * `complete: false`, which costs the next read one short query.
+   */
   async function readUntilBoundary(
     soql: string,
     all: boolean,
@@ -154,16 +162,11 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
     const startSecond = from ? stampSecond(from) : -Infinity;
     for await (const page of records.pages(soql, { all })) {
       for (const r of page) {
-        const stamp = String(r.SystemModstamp ?? '');
-        // Cut only between seconds, and only past the watermark's own second (re-read each
-        // time), so every cut page moves the watermark forward.
-        const cut =
-          count >= maxPerPage && last !== null && stampSecond(stamp) !== stampSecond(last) && stampSecond(last) > startSecond;
-        if (cut) return { last, complete: false };
         onRecord(r);
         count += 1;
-        last = stamp;
+        last = String(r.SystemModstamp ?? '');
       }
+      if (count >= maxPerPage && last !== null && stampSecond(last) > startSecond) return { last, complete: false };
     }
     return { last, complete: true };
   }
