@@ -13,7 +13,7 @@ export interface WorkerProcess {
   output(): string;
 }
 
-export function spawnWorker(stack: LocalStack, options: { databaseUrl: string; id: string; leaseTtlSeconds?: number; concurrency?: number }): WorkerProcess {
+export function spawnWorker(stack: LocalStack, options: { databaseUrl: string; id: string; leaseTtlSeconds?: number; concurrency?: number; logLevel?: 'info' | 'debug' | 'trace' }): WorkerProcess {
   const sf = stack.salesforce;
   const g = stack.graph;
   const env: Record<string, string> = {
@@ -22,7 +22,7 @@ export function spawnWorker(stack: LocalStack, options: { databaseUrl: string; i
     WORKER_ROLE: 'worker',
     WORKER_ID: options.id,
     DATABASE_URL: options.databaseUrl,
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: options.logLevel ?? 'info',
     LEASE_TTL_SECONDS: String(options.leaseTtlSeconds ?? 5),
     SYNC_CONCURRENCY: String(options.concurrency ?? 4),
     SALESFORCE_LOGIN_URL: sf.loginUrl,
