@@ -18,6 +18,8 @@ export type Command =
   | { readonly t: 'update'; readonly side: Side; readonly kind: ModelKind; readonly pick: number; readonly field: string; readonly value: string | null }
   | { readonly t: 'delete'; readonly side: Side; readonly kind: ModelKind; readonly pick: number }
   | { readonly t: 'scope'; readonly kind: ModelKind; readonly pick: number }
+  /** A user brings a deleted record back (Salesforce undelete, Outlook restore); `newId`: restored as a copy under a new id. */
+  | { readonly t: 'restore'; readonly side: Side; readonly kind: ModelKind; readonly pick: number; readonly newId?: boolean }
   | { readonly t: 'sync'; readonly crashAt?: number; readonly duplicate?: boolean; readonly reverse?: boolean };
 
 const FIELD_VALUES: Readonly<Record<ModelKind, Readonly<Record<string, readonly (string | null)[]>>>> = {
@@ -52,6 +54,12 @@ export const commandArb: fc.Arbitrary<Command> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.tuple(sideArb, kindArb, fc.nat(9)).map(([side, kind, pick]): Command => ({ t: 'delete', side, kind, pick })) },
   { weight: 1, arbitrary: fc.tuple(kindArb, fc.nat(9)).map(([kind, pick]): Command => ({ t: 'scope', kind, pick })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(sideArb, kindArb, fc.nat(9), fc.boolean())
+      .map(([side, kind, pick, newId]): Command => ({ t: 'restore', side, kind, pick, ...(newId && side === 'exchange' ? { newId } : {}) })),
+  },
   {
     weight: 3,
     arbitrary: fc
@@ -128,6 +136,16 @@ export async function check(commands: readonly Command[], options: CheckOptions 
   };
   const deleted = new Map<string, { side: Side; kind: Kind }>();
   const scoped = new Set<string>();
+  /**
+   * Restores: the record comes back with its fields and stamp, as of its delete. It is judged by
+   * the bijection, convergence (linked or reported) and the quiet run; its old values are no
+   * lost write of the item it was part of, and its uid's delete is taken back.
+   */
+  const restoredUids = new Set<string>();
+  const restoredIds = new Set<string>();
+  /** When each restore happened and the last user delete: a restore no later delete explains stays. */
+  const restoredAt = new Map<string, { side: Side; kind: ModelKind; at: number }>();
+  let lastDeleteAt = 0;
   /** Per uid, user edits and deletes with the command index, and the indexes of sync commands. */
   const history = new Map<string, { t: 'edit' | 'delete'; side: Side; at: number; write?: Write }[]>();
   /**
@@ -204,8 +222,22 @@ export async function check(commands: readonly Command[], options: CheckOptions 
         const record = pickLive(command.side, command.kind, command.pick);
         if (!record) break;
         world.sides[command.side].userDelete(command.kind, record.id);
+        lastDeleteAt = clock;
         deleted.set(String(record.fields.uid), { side: command.side, kind: command.kind });
         note(String(record.fields.uid), 'delete', command.side);
+        break;
+      }
+      case 'restore': {
+        const gone = world.sides[command.side].deleted(command.kind).sort((a, b) => (a.id < b.id ? -1 : 1));
+        const record = gone.length === 0 ? undefined : gone[command.pick % gone.length];
+        if (!record) break;
+        const restoredId = world.sides[command.side].userRestore(command.kind, record.id, { newId: command.newId ?? false });
+        uidOfId.set(restoredId, String(record.fields.uid));
+        restoredIds.add(restoredId);
+        restoredAt.set(restoredId, { side: command.side, kind: command.kind, at: clock });
+        // the user takes the delete back: the record may live again (see the restore notes below)
+        restoredUids.add(String(record.fields.uid));
+        deleted.delete(String(record.fields.uid));
         break;
       }
       case 'scope': {
@@ -271,10 +303,15 @@ export async function check(commands: readonly Command[], options: CheckOptions 
     const live = liveByUid.get(uid) ?? [];
     if (live.length > 0 && !conflictOn(pairIds(uid))) violations.push(`${d.kind} ${uid} deleted in ${d.side} but alive (${live.map((r) => r.id).join(', ')}) with no recorded conflict`);
   }
+  // a restore is not undone: with no user delete after it, the restored record is still there
+  for (const [id, r] of restoredAt) {
+    const now = world.sides[r.side].peek(r.kind, id);
+    if (r.at > lastDeleteAt && now?.deleted) violations.push(`${r.kind} ${id} restored in ${r.side} but deleted again`);
+  }
   // edit beats delete: an edit on one side concurrent with (no sync between) a delete on the other survives
   for (const [uid, events] of history) {
     const deletes = events.filter((e) => e.t === 'delete');
-    if (scoped.has(uid) || deletes.length !== 1) continue;
+    if (scoped.has(uid) || restoredUids.has(uid) || deletes.length !== 1) continue;
     const d = deletes[0]!;
     const concurrent = events.some((e) => e.t === 'edit' && !e.write?.superseded && e.side !== d.side && !syncs.some((s) => s > Math.min(e.at, d.at) && s < Math.max(e.at, d.at)));
     if (concurrent && (liveByUid.get(uid) ?? []).length === 0) violations.push(`${uid}: edited in one side while deleted in the other, but the delete won`);
@@ -302,6 +339,7 @@ export async function check(commands: readonly Command[], options: CheckOptions 
   for (const w of latest.values()) {
     if (group(w.uid).some((u) => scoped.has(u))) continue;
     for (const r of group(w.uid).flatMap((u) => liveByUid.get(u) ?? [])) {
+      if (restoredIds.has(r.id)) continue;
       const actual = r.fields[w.field] ?? null;
       const filledIn = w.value === null && group(w.uid).flatMap(pairIds).some((id) => matched.has(id));
       if (actual !== w.value && !filledIn && !conflictOn(group(w.uid).flatMap(pairIds), w.field)) {

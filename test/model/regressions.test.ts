@@ -155,6 +155,31 @@ const cases: Record<string, Command[]> = {
     { t: 'sync', duplicate: false, reverse: false },
     { t: 'update', side: 'salesforce', kind: 'contact', pick: 0, field: 'email', value: 'ann@x.com' },
   ],
+  // restores (docs/sync-engine.md "Restored records"): the survivor of an edit-beats-delete keeps the
+  // deleted record's identity as stamp; restoring that record must not take the survivor over
+  'a Salesforce undelete after an edit beat its delete leaves the Outlook item with its replacement': [
+    { t: 'create', side: 'salesforce', kind: 'contact', fields: { email: 'ann@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme', phone: '1' } },
+    { t: 'sync' },
+    { t: 'delete', side: 'salesforce', kind: 'contact', pick: 0 },
+    { t: 'update', side: 'exchange', kind: 'contact', pick: 0, field: 'phone', value: '2' },
+    { t: 'sync' },
+    { t: 'restore', side: 'salesforce', kind: 'contact', pick: 0 },
+  ],
+  'an Outlook restore after an edit beat its delete leaves the Salesforce record with its replacement': [
+    { t: 'create', side: 'exchange', kind: 'task', fields: { subject: 'Call', dueDate: '2026-01-01', status: 'Not Started' } },
+    { t: 'sync' },
+    { t: 'delete', side: 'exchange', kind: 'task', pick: 0 },
+    { t: 'update', side: 'salesforce', kind: 'task', pick: 0, field: 'status', value: 'Completed' },
+    { t: 'sync' },
+    { t: 'restore', side: 'exchange', kind: 'task', pick: 0 },
+  ],
+  'an Outlook item restored right after its delete reached Salesforce is kept, not deleted again': [
+    { t: 'create', side: 'salesforce', kind: 'event', fields: { subject: 'Lunch', start: '2026-01-01T10:00:00Z', location: 'Here' } },
+    { t: 'sync' },
+    { t: 'delete', side: 'exchange', kind: 'event', pick: 0 },
+    { t: 'sync' },
+    { t: 'restore', side: 'exchange', kind: 'event', pick: 0, newId: true },
+  ],
 };
 
 describe('model regressions, Exchange deletes by id only (as Graph)', () => {

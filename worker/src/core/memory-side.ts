@@ -38,6 +38,8 @@ export interface MemorySide extends RecordSide {
   userRestore(kind: Kind, id: string, options?: { newId?: boolean }): string;
   /** Live, in-scope records of a kind. */
   live(kind: Kind): SideRecord[];
+  /** Deleted records of a kind (a restore brings one back). */
+  deleted(kind: Kind): SideRecord[];
   /** Any stored record, even deleted or out of scope. */
   peek(kind: Kind, id: string): (SideRecord & { deleted: boolean; inScope: boolean }) | undefined;
   /** Writes made through the port (ours, not the user's). */
@@ -188,6 +190,9 @@ export function createMemorySide(side: Side, options: MemorySideOptions = {}): M
     },
     live(kind) {
       return [...table(kind).values()].filter((s) => !s.deleted && s.inScope).map(view);
+    },
+    deleted(kind) {
+      return [...table(kind).values()].filter((s) => s.deleted).map(view);
     },
     peek(kind, id) {
       const s = table(kind).get(id);
