@@ -5,6 +5,7 @@
 // Runs are driven with runtime.runMailbox, so every step is deterministic (no sleeps).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack, type StackMailbox } from '../../scripts/lib/stack.ts';
+import { linkStoreOf } from '../../worker/src/store/link-store.ts';
 import { sfQuery, stampOf, type Json } from './helpers.ts';
 
 const DAY = 86_400_000;
@@ -151,5 +152,44 @@ describe('a single occurrence of a Salesforce series, changed in Outlook', () =>
     expect(await instancesOf(m1, seriesId, first)).toHaveLength(3);
     expect(await skippedEvents()).toHaveLength(skippedBefore);
     expect(stack.graph.admin.counters().sentInvitations).toBe(0);
+  });
+});
+
+describe('a Salesforce single event made a series in Outlook', () => {
+  it('is made again as a Salesforce series with its contact, account and invitees, the link and stamp move to it, the old event goes', async () => {
+    const first = mondayIn(14);
+    const start = `${first}T13:00:00.000Z`;
+    const accountId = stack.salesforce.admin.insert('Account', { Name: 'Series Account' });
+    const contactId = stack.salesforce.admin.insert('Contact', { LastName: 'Series Guest', Email: 'series.guest@customer.test', AccountId: accountId, OwnerId: m1.salesforceUserId });
+    const inviteeId = stack.salesforce.admin.insert('Contact', { LastName: 'Series Invitee', Email: 'series.invitee@customer.test', OwnerId: m1.salesforceUserId });
+    const id = stack.salesforce.admin.insert('Event', {
+      Subject: 'Becomes a series', StartDateTime: start, ActivityDateTime: start, DurationInMinutes: 30, OwnerId: m1.salesforceUserId, WhoId: contactId, WhatId: accountId,
+    });
+    stack.salesforce.admin.insert('EventRelation', { EventId: id, RelationId: inviteeId, IsInvitee: true, Status: 'Accepted' });
+    await run(m1);
+    const [item] = byStamp(m1, id);
+    expect(item).toBeDefined();
+    const sent = stack.graph.admin.counters().sentInvitations;
+    const last = date(Date.parse(first) + 14 * DAY);
+    stack.graph.admin.userUpdateEvent(m1.address, String(item!.id), {
+      recurrence: { pattern: { type: 'weekly', interval: 1, daysOfWeek: ['monday'] }, range: { type: 'endDate', startDate: first, endDate: last } },
+    });
+    await run(m1);
+    expect(sfQuery(stack, `SELECT Id FROM Event WHERE Id = '${id}'`)).toHaveLength(0);
+    const [series] = sfQuery(stack, `SELECT Id, Subject, IsRecurrence, RecurrenceType, RecurrenceDayOfWeekMask, RecurrenceEndDateOnly, WhoId, WhatId, OwnerId, SCC_Exchange_Key__c FROM Event WHERE Subject = 'Becomes a series' AND IsRecurrence = true`);
+    expect(series).toMatchObject({ RecurrenceType: 'RecursWeekly', RecurrenceDayOfWeekMask: 2, RecurrenceEndDateOnly: last, WhoId: contactId, WhatId: accountId, OwnerId: m1.salesforceUserId });
+    // the Exchange key moved with it: a retry upserts the same series
+    expect(series!.SCC_Exchange_Key__c).toBe(`event:${String(item!.iCalUId)}`);
+    const newId = String(series!.Id);
+    expect(rowsOf(newId).map((r) => iso(r.StartDateTime))).toEqual([0, 7, 14].map((d) => `${date(Date.parse(first) + d * DAY)}T13:00:00.000Z`));
+    expect(sfQuery(stack, `SELECT RelationId, Status FROM EventRelation WHERE EventId = '${newId}'`)).toEqual([expect.objectContaining({ RelationId: inviteeId, Status: 'Accepted' })]);
+    // one Outlook series, stamped with the new event; the link follows
+    expect(byStamp(m1, newId).map((e) => e.id)).toEqual([item!.id]);
+    expect(byStamp(m1, id)).toHaveLength(0);
+    const links = await linkStoreOf(stack.store).transaction((tx) => tx.links(m1.mailboxSyncId, 'event'));
+    expect(links.find((l) => l.exchange.id === item!.id)?.salesforce.id).toBe(newId);
+    expect((await run(m1)).itemsSynced).toBe(0);
+    expect(sfQuery(stack, `SELECT Id FROM Event WHERE Subject = 'Becomes a series' AND IsRecurrence = true`)).toHaveLength(1);
+    expect(stack.graph.admin.counters().sentInvitations).toBe(sent);
   });
 });

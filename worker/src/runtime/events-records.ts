@@ -10,14 +10,24 @@
 //   its owner and relates this mailbox's user to it instead, so it stays in both users' scope.
 // - IsRecurrence is dropped from updates (Salesforce accepts it on create only).
 // - sharedEventIds(ownerId): events the user is invited to (EventRelation), for the side's scope.
+// - recreateAsSeries: a single event that became a series in Outlook is made again as a series.
 import type { SalesforceRecords, SfInput, SfRecord, WriteOutcome } from '../salesforce/records.ts';
 import { EXCHANGE_KEY_FIELD, chunks, soqlString } from '../salesforce/records.ts';
+import { SalesforceError } from '../salesforce/errors.ts';
 import { ATTENDEES_FIELD, parseAttendees, type Attendee } from './events-map.ts';
 
 const PEOPLE = ['Contact', 'Lead', 'User'] as const;
 
 export interface EventRecords extends SalesforceRecords {
   sharedEventIds(ownerId: string): Promise<string[]>;
+  /**
+   * Salesforce takes IsRecurrence on create only: a single event that became a series is made
+   * again as a series (`row` holds all its fields, the pattern included) with the old event's
+   * owner, WhoId, WhatId and invitees (EventRelation), then the old event is deleted. An
+   * Exchange key moves to the new series (cleared on the old event first: it is unique; the
+   * create is an upsert on it, so a retry after a crash makes no second series). The new Id.
+   */
+  recreateAsSeries(oldId: string, row: SfInput): Promise<WriteOutcome>;
 }
 
 export function eventRecords(inner: SalesforceRecords): EventRecords {
@@ -163,6 +173,36 @@ export function eventRecords(inner: SalesforceRecords): EventRecords {
         return rest;
       });
       return after(await inner.upsert(sobject, kept, externalIdField), attendees, extraUsers);
+    },
+    async recreateAsSeries(oldId, row) {
+      const [old] = await all(`SELECT Id, OwnerId, WhoId, WhatId, ${EXCHANGE_KEY_FIELD} FROM Event WHERE Id = ${soqlString(oldId)}`);
+      if (!old) return { ok: false, id: oldId, error: new SalesforceError('not-found', 'ENTITY_IS_DELETED', `Event ${oldId} is gone`) };
+      const relations = await all(`SELECT RelationId, Status, IsInvitee FROM EventRelation WHERE EventId = ${soqlString(oldId)}`);
+      const { [ATTENDEES_FIELD]: list, ...fields } = row;
+      const key = typeof fields[EXCHANGE_KEY_FIELD] === 'string' ? fields[EXCHANGE_KEY_FIELD] : typeof old[EXCHANGE_KEY_FIELD] === 'string' ? old[EXCHANGE_KEY_FIELD] : undefined;
+      const carried: SfInput = { ...fields, OwnerId: String(old.OwnerId), IsRecurrence: true };
+      for (const f of ['WhoId', 'WhatId'] as const) if (typeof old[f] === 'string') carried[f] = old[f] as string;
+      let created: WriteOutcome | undefined;
+      if (key) {
+        if (old[EXCHANGE_KEY_FIELD] === key) {
+          const [cleared] = await inner.update('Event', [{ Id: oldId, [EXCHANGE_KEY_FIELD]: null }]);
+          if (cleared && !cleared.ok) return cleared;
+        }
+        [created] = await inner.upsert('Event', [{ ...carried, [EXCHANGE_KEY_FIELD]: key }]);
+      } else {
+        [created] = await inner.create('Event', [carried]);
+      }
+      if (!created?.ok) return created ?? { ok: false, id: oldId, error: new SalesforceError('permanent', 'NO_OUTCOME', 'no outcome for the series create') };
+      const owner = String(old.OwnerId);
+      const copies = relations
+        .filter((r) => String(r.RelationId) !== owner)
+        .map((r) => ({ EventId: created!.id, RelationId: String(r.RelationId), IsInvitee: r.IsInvitee !== false, Status: typeof r.Status === 'string' ? r.Status : 'New' }));
+      const existing = new Set((await all(`SELECT RelationId FROM EventRelation WHERE EventId = ${soqlString(created.id)}`)).map((r) => String(r.RelationId)));
+      const missing = copies.filter((c) => !existing.has(c.RelationId));
+      if (missing.length) await inner.create('EventRelation', missing);
+      if (list !== undefined) await relate(created.id, parseAttendees(list));
+      await inner.destroy([oldId]);
+      return created;
     },
     async sharedEventIds(ownerId) {
       const rows = await all(`SELECT EventId FROM EventRelation WHERE RelationId = ${soqlString(ownerId)}`);

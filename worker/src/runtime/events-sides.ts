@@ -280,7 +280,20 @@ export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptio
   };
 }
 
-export function salesforceEventSide(inner: RecordSide, policy: PrivatePolicy, occurrences?: OccurrenceSync): RecordSide {
+/** What the Salesforce event side needs beyond its inner side. */
+export interface SalesforceEventOptions {
+  occurrences?: OccurrenceSync;
+  /**
+   * A single event given a pattern: made again as a series (Salesforce takes IsRecurrence on
+   * create only) from all its fields; the new record, which the link moves to.
+   */
+  recreateAsSeries?: (id: string, fields: Fields) => Promise<WriteResult>;
+}
+
+const isPattern = (v: FieldValue | undefined): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function salesforceEventSide(inner: RecordSide, policy: PrivatePolicy, extra: SalesforceEventOptions = {}): RecordSide {
+  const { occurrences } = extra;
   const view = (c: Current): Current => {
     if (!isRecord(c)) return c;
     if (markers(c.fields).__child) return 'out-of-scope';
@@ -320,9 +333,17 @@ export function salesforceEventSide(inner: RecordSide, policy: PrivatePolicy, oc
     },
     async update(kind, id, expectedVersion, patch) {
       let body = patch;
-      if ([...TIME_FIELDS, 'reminderMinutes'].some((f) => f in patch)) {
+      const seriesNow = isPattern(patch.recurrence) && extra.recreateAsSeries !== undefined;
+      if (seriesNow || [...TIME_FIELDS, 'reminderMinutes'].some((f) => f in patch)) {
         const now = await inner.get(kind, id);
-        if (isRecord(now)) body = completeTimes(patch, now.fields);
+        if (isRecord(now)) {
+          body = completeTimes(patch, now.fields);
+          // a single event made a series (in Outlook): Salesforce refuses IsRecurrence on update
+          if (seriesNow && !isPattern(now.fields.recurrence) && !markers(now.fields).__child) {
+            if (now.version !== expectedVersion) return { ok: false, reason: 'stale', message: `event ${id} changed since it was read` };
+            return settle(await extra.recreateAsSeries!(id, { ...stripMarkers(now.fields), ...body }));
+          }
+        }
       }
       return settle(await inner.update(kind, id, expectedVersion, body));
     },

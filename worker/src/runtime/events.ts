@@ -15,7 +15,7 @@ import type { ProvisionedIds } from '../graph/provision.ts';
 import type { SalesforceRecords } from '../salesforce/records.ts';
 import { createSalesforceSide } from '../salesforce/side.ts';
 import type { MailboxSync } from '../salesforce/status.ts';
-import { eventFieldsToGraph, eventItemToFields, eventSalesforceMap, stripMarkers } from './events-map.ts';
+import { eventFieldsToGraph, eventFieldsToRow, eventItemToFields, eventSalesforceMap, stripMarkers } from './events-map.ts';
 import { eventRecords } from './events-records.ts';
 import { userZone } from './user-zone.ts';
 import { exchangeEventSide, salesforceEventSide, type HeldBack } from './events-sides.ts';
@@ -82,6 +82,11 @@ async function stampEvent(graph: GraphClient, mailbox: string, id: string, sales
     body: { singleValueExtendedProperties: [{ id: SALESFORCE_ID_PROPERTY, value: salesforceId }] },
   });
   return versionOf(item) || undefined;
+}
+
+async function iCalUIdOf(graph: GraphClient, mailbox: string, id: string): Promise<string | undefined> {
+  const item = await graph.get<ExchangeItem>(`/users/${encodeURIComponent(mailbox)}/events/${encodeURIComponent(id)}?$select=id,iCalUId`);
+  return typeof item.iCalUId === 'string' && item.iCalUId !== '' ? item.iCalUId : undefined;
 }
 
 export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: RecordSide; exchange: RecordSide }> {
@@ -164,7 +169,21 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
         })
       : undefined;
   return {
-    salesforce: salesforceEventSide(salesforce, config.eventsPrivate, occurrences),
+    salesforce: salesforceEventSide(salesforce, config.eventsPrivate, {
+      ...(occurrences ? { occurrences } : {}),
+      recreateAsSeries: async (id, fields) => {
+        const exchangeId = [...(await currentLinks())].find(([, sf]) => sf === id)?.[0];
+        // the series is keyed by the Outlook series' iCalUId, so a retry after a crash upserts
+        // the series it already made (the old event's key may have been cleared by then)
+        const uid = typeof fields.iCalUId === 'string' ? fields.iCalUId : exchangeId ? await iCalUIdOf(ctx.graph, config.mailboxAddress, exchangeId) : undefined;
+        const outcome = await records.recreateAsSeries(id, eventFieldsToRow(uid ? { ...fields, iCalUId: uid } : fields));
+        if (!outcome.ok) return { ok: false, reason: outcome.error.kind === 'not-found' ? 'not-found' : 'rejected', message: outcome.error.message };
+        // the Outlook series still names the old event: stamp it with the new one
+        if (exchangeId) await stampEvent(ctx.graph, config.mailboxAddress, exchangeId, outcome.id);
+        const created = await salesforce.get('event', outcome.id);
+        return typeof created === 'object' && !('deleted' in created) ? { ok: true, record: created } : { ok: false, reason: 'not-found', message: `series ${outcome.id} is gone` };
+      },
+    }),
     exchange: exchangeEventSide(exchange, {
       policy: config.eventsPrivate,
       ...(ctx.allEvents ? { allEvents: true } : {}),
