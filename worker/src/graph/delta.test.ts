@@ -6,6 +6,11 @@ import { provisionMailbox, type ProvisionedIds } from './provision.ts';
 import { writeItems } from './writes.ts';
 
 const upserts = (entries: readonly DeltaEntry[]) => entries.filter((e) => e.type === 'upsert');
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
 const removed = (entries: readonly DeltaEntry[]) => entries.filter((e) => e.type === 'removed').map((e) => e.id);
 
 describe('delta readers (real client, Graph emulator)', () => {
@@ -109,9 +114,38 @@ describe('delta readers (real client, Graph emulator)', () => {
 
   it('a delta that refuses $expand is read without it (stamps then come from per-item reads)', async () => {
     f.emu.admin.fault({ match: { method: 'GET', pathIncludes: '/contacts/delta' }, count: 1, status: 400, code: 'BadRequest', message: "Query option 'Expand' is not allowed." });
-    const read = await collectDelta(f.client, { mailbox: f.mailbox, resource: 'contacts', containerId: ids.contactFolderId });
-    expect(read.deltaLink).toBeTruthy();
-    expect(upserts(read.entries).length).toBeGreaterThan(0);
+    const pages = [];
+    for await (const page of readDelta(f.client, { mailbox: f.mailbox, resource: 'contacts', containerId: ids.contactFolderId })) pages.push(page);
+    expect(pages.at(-1)?.deltaLink).toBeTruthy();
+    expect(upserts(pages.flatMap((p) => p.entries)).length).toBeGreaterThan(0);
+    // its items lack the stamps, and say so: callers must not take a missing stamp for none
+    expect(pages.every((p) => !p.expanded)).toBe(true);
+  });
+
+  it('pages say whether their items carry the expanded stamp: fresh reads know, cursor reads look', async () => {
+    const target = { mailbox: f.mailbox, resource: 'contacts' as const, containerId: ids.contactFolderId };
+    const fresh = [];
+    for await (const page of readDelta(f.client, target)) fresh.push(page);
+    expect(fresh.every((p) => p.expanded)).toBe(true);
+    const cursor = fresh.at(-1)!.deltaLink!;
+    const unstamped = f.emu.admin.userCreateContact(f.mailbox, ids.contactFolderId, { givenName: 'No', surname: 'Stamp' });
+    const [later] = await collect(readDelta(f.client, target, { cursor }));
+    expect(later?.entries.map((e) => e.id)).toEqual([unstamped]);
+    // nothing on the page shows the expansion: unknown, so not claimed
+    expect(later?.expanded).toBe(false);
+    const events = await collect(
+      readDelta(f.client, { mailbox: f.mailbox, resource: 'events', window: { start: '2026-01-01T00:00:00Z', end: '2026-02-01T00:00:00Z' } }),
+    );
+    expect(events.every((p) => !p.expanded)).toBe(true);
+  });
+
+  it('the backstop can leave out the synced container (its delta feed covers it)', async () => {
+    f.emu.admin.userCreateContact(f.mailbox, ids.contactFolderId, { givenName: 'Tagged', surname: 'In Folder', categories: ['Salesforce'] });
+    const all = (await collect(readCategorizedContacts(f.client, f.mailbox, 'Salesforce'))).flat();
+    const rest = (await collect(readCategorizedContacts(f.client, f.mailbox, 'Salesforce', 100, ids.contactFolderId))).flat();
+    expect(upserts(all).map((e) => e.item.surname)).toContain('In Folder');
+    expect(upserts(rest).map((e) => e.item.surname)).not.toContain('In Folder');
+    expect(upserts(rest).length).toBe(upserts(all).length - 1);
   });
 
   it('every request carried Prefer: IdType="ImmutableId" (ids are stable across a move)', async () => {
