@@ -125,6 +125,25 @@ for (const engine of [sqliteEngine(), postgresEngine()]) {
       expect(await store.getLinkBySalesforceId(MBX, 'contact', '003000000000001AAA')).toBeUndefined();
     });
 
+    it('looks links up by id, lists the noted ones and counts them (a run never loads a whole mailbox)', async () => {
+      // a mailbox of its own: the links of this test stay out of the counts of the others
+      const LOOKUP = 'a00000000000077AAA';
+      await store.upsertMailbox({ id: LOOKUP, address: 'lookup@example.com' });
+      await store.putLink({ mailboxId: LOOKUP, kind: 'contact', salesforceId: '003000000000011AAA', exchangeId: 'AAMk-11', base: { lastName: 'A' } });
+      await store.putLink({ mailboxId: LOOKUP, kind: 'contact', salesforceId: '003000000000012AAA', exchangeId: 'AAMk-12', base: { lastName: 'B', '@pending': { base: {} } } });
+      await store.putLink({ mailboxId: LOOKUP, kind: 'contact', exchangeId: 'AAMk-13', base: { '@pending': { create: { side: 'salesforce', key: 'k' } } } });
+      await store.putLink({ mailboxId: LOOKUP, kind: 'task', salesforceId: '00T000000000011AAA', exchangeId: 'AAMk-11' });
+      const ids = (links: { salesforceId: string | null; exchangeId: string | null }[]) => links.map((l) => l.salesforceId ?? l.exchangeId);
+      expect(ids(await store.listLinksByIds(LOOKUP, 'contact', { salesforceIds: ['003000000000011AAA'], exchangeIds: ['AAMk-12', 'AAMk-11', 'AAMk-99'] }))).toEqual(['003000000000011AAA', '003000000000012AAA']);
+      expect(await store.listLinksByIds(LOOKUP, 'contact', { salesforceIds: [], exchangeIds: [] })).toEqual([]);
+      // more ids than one statement binds
+      const many = Array.from({ length: 1_200 }, (_, i) => `AAMk-x${i}`);
+      expect(ids(await store.listLinksByIds(LOOKUP, 'contact', { salesforceIds: [], exchangeIds: [...many, 'AAMk-13'] }))).toEqual(['AAMk-13']);
+      expect(ids(await store.listNotedLinks(LOOKUP, 'contact'))).toEqual(['003000000000012AAA', 'AAMk-13']);
+      expect(await store.countLinks(LOOKUP, 'contact')).toBe(3);
+      expect(await store.countLinks(LOOKUP, 'event')).toBe(0);
+    });
+
     it('refuses two links for one Exchange item or one Salesforce record', async () => {
       await store.putLink({ mailboxId: MBX, kind: 'contact', salesforceId: '003000000000002AAA', exchangeId: 'AAMk-2' });
       await store.putLink({ mailboxId: MBX, kind: 'contact', salesforceId: '003000000000003AAA', exchangeId: 'AAMk-3' });

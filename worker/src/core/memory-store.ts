@@ -1,6 +1,7 @@
 // In-memory twin of the LinkStore port: links, cursors and issues, with all-or-nothing
 // transactions (a copy is changed and swapped in only when the callback resolves), so a
-// crash inside a transaction leaves nothing behind, as in the real store.
+// crash inside a transaction leaves nothing behind, as in the real store. Like the real store
+// it looks links up by id (linksOf, notedLinks, countLinks) unless made with lookup: false.
 import type { Issue, LinkStore, LinkTx } from './ports.ts';
 import type { Kind, Link, Side } from './types.ts';
 
@@ -19,7 +20,8 @@ export interface MemoryStore extends LinkStore {
 
 const linkKey = (mailbox: string, kind: Kind, salesforceId: string): string => `${mailbox}\u0000${kind}\u0000${salesforceId}`;
 
-export function createMemoryStore(): MemoryStore {
+export function createMemoryStore(options: { readonly lookup?: boolean } = {}): MemoryStore {
+  const lookup = options.lookup ?? true;
   let state: State = { links: new Map(), cursors: new Map(), issues: new Map() };
   let commits = 0;
   let queue: Promise<unknown> = Promise.resolve();
@@ -31,10 +33,26 @@ export function createMemoryStore(): MemoryStore {
       const run = async (): Promise<T> => {
         const draft: State = { links: new Map(state.links), cursors: new Map(state.cursors), issues: new Map(state.issues) };
         let changed = false;
+        const linksOfKind = (mailbox: string, kind: Kind): Link[] => [...draft.links.values()].filter((l) => l.mailbox === mailbox && l.kind === kind);
         const tx: LinkTx = {
           async links(mailbox, kind) {
-            return [...draft.links.values()].filter((l) => l.mailbox === mailbox && l.kind === kind);
+            return linksOfKind(mailbox, kind);
           },
+          ...(lookup
+            ? {
+                async linksOf(mailbox: string, kind: Kind, ids: { readonly salesforce: readonly string[]; readonly exchange: readonly string[] }) {
+                  const salesforce = new Set(ids.salesforce);
+                  const exchange = new Set(ids.exchange);
+                  return linksOfKind(mailbox, kind).filter((l) => salesforce.has(l.salesforce.id) || exchange.has(l.exchange.id));
+                },
+                async notedLinks(mailbox: string, kind: Kind) {
+                  return linksOfKind(mailbox, kind).filter((l) => l.pending !== undefined);
+                },
+                async countLinks(mailbox: string, kind: Kind) {
+                  return linksOfKind(mailbox, kind).length;
+                },
+              }
+            : {}),
           async putLink(link) {
             // a record belongs to one link: the new link replaces any holding either id
             for (const [key, other] of draft.links) {

@@ -618,7 +618,8 @@ export function plan(input: PlanInput): Action[] {
     const deletes = planned.filter((a) => a.type === 'delete').length;
     const forgets = planned.filter((a) => a.type === 'unlink' && a.situation !== 'out-of-scope').length;
     const bad = (['salesforce', 'exchange'] as const).find((s) => input.listing?.[s] === 'empty' || input.listing?.[s] === 'forbidden');
-    const limit = Math.max(settings.minDeletesForValve, settings.maxDeleteShare * input.links.length);
+    const linkCount = input.linkCount ?? input.links.length;
+    const limit = Math.max(settings.minDeletesForValve, settings.maxDeleteShare * linkCount);
     let reason: 'mass-delete' | 'empty-listing' | 'forbidden-listing' | undefined;
     let message = '';
     if (bad && deletes + forgets > 0) {
@@ -628,13 +629,13 @@ export function plan(input: PlanInput): Action[] {
     } else if (deletes > limit) {
       // would delete more than the allowed share of the mailbox's links
       reason = 'mass-delete';
-      message = `run would delete ${deletes} of ${input.links.length} linked items (limit ${Math.floor(limit)}): nothing deleted`;
+      message = `run would delete ${deletes} of ${linkCount} linked items (limit ${Math.floor(limit)}): nothing deleted`;
     }
     if (!reason) return planned;
     const held: Action[] = planned
       .filter((a) => a.type === 'delete')
       .map((a) => ({ type: 'skip', item: a.item, situation: 'safety-valve', report: false, message: 'held back by the safety valve' }));
-    return [{ type: 'valve', mailbox, situation: 'safety-valve', reason, deletes, links: input.links.length, message }, ...held];
+    return [{ type: 'valve', mailbox, situation: 'safety-valve', reason, deletes, links: linkCount, message }, ...held];
   }
 }
 

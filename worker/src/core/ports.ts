@@ -69,6 +69,14 @@ export interface Issue {
 export interface LinkTx {
   links(mailbox: string, kind: Kind): Promise<readonly Link[]>;
   /**
+   * Optional, so a run holds the links it needs rather than every link of a large mailbox
+   * (the driver uses them when all three are given): the links holding any of these ids,
+   * the links carrying a write-ahead note, and how many links the kind has.
+   */
+  linksOf?(mailbox: string, kind: Kind, ids: { readonly salesforce: readonly string[]; readonly exchange: readonly string[] }): Promise<readonly Link[]>;
+  notedLinks?(mailbox: string, kind: Kind): Promise<readonly Link[]>;
+  countLinks?(mailbox: string, kind: Kind): Promise<number>;
+  /**
    * Insert the link, replacing any link of the same (mailbox, kind) that holds the same
    * Salesforce id or the same Exchange id (a restored record gets a new id on one side).
    */

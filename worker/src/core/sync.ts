@@ -57,14 +57,18 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
 
   for (const kind of options.kinds ?? KINDS) {
     if (!settings.kinds[kind].enabled) continue;
-    const { links, cursors } = await store.transaction(async (tx) => ({
-      links: await tx.links(mailbox, kind),
+    const start = await store.transaction(async (tx) => ({
+      ...(await linksAtStart(tx, mailbox, kind)),
       cursors: { salesforce: await tx.cursor(mailbox, kind, 'salesforce'), exchange: await tx.cursor(mailbox, kind, 'exchange') },
     }));
+    const { cursors, linkCount } = start;
     const pages = {
       salesforce: await sides.salesforce.changesSince(kind, cursors.salesforce),
       exchange: await sides.exchange.changesSince(kind, cursors.exchange),
     };
+    // with a store that looks links up by id, a run holds the links of the ids it touches
+    const idsOfPage = (side: Side): string[] => pages[side].changes.map((c) => (c.type === 'upsert' ? c.record.id : c.id));
+    let links = start.lookup ? await withLinksOf(start.links, kind, { salesforce: idsOfPage('salesforce'), exchange: idsOfPage('exchange') }) : start.links;
     const changes: Change[] = [];
     const fresh: Record<Side, SideRecord[]> = { salesforce: [], exchange: [] };
     // a create note (a crash between a create and its link) is not a link: its pair is still new
@@ -99,9 +103,15 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       salesforce: fresh.exchange.length > 0 ? await sides.salesforce.candidates(kind, fresh.exchange) : [],
       exchange: fresh.salesforce.length > 0 ? await sides.exchange.candidates(kind, fresh.salesforce) : [],
     };
+    // a linked candidate must be known as linked, or the planner would pair it again
+    if (start.lookup) {
+      const idsOf = (records: readonly SideRecord[]): string[] => records.map((r) => r.id);
+      links = await withLinksOf(links, kind, { salesforce: idsOf(candidates.salesforce), exchange: idsOf(candidates.exchange) });
+    }
     const actions = plan({
       mailbox,
       links,
+      ...(linkCount !== undefined ? { linkCount } : {}),
       changes,
       candidates,
       listing: { salesforce: pages.salesforce.listing, exchange: pages.exchange.listing },
@@ -119,8 +129,9 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       continue;
     }
 
-    const linkBySf = new Map(linked.map((l) => [l.salesforce.id, l]));
-    const linkByEx = new Map(linked.map((l) => [l.exchange.id, l]));
+    const linkedNow = links.filter((l) => !l.pending?.create);
+    const linkBySf = new Map(linkedNow.map((l) => [l.salesforce.id, l]));
+    const linkByEx = new Map(linkedNow.map((l) => [l.exchange.id, l]));
 
     // Items are independent: each applies its own actions in order (write-ahead note → writes →
     // link commit) while up to itemsInFlight items run at once, so the writes of many items
@@ -336,6 +347,16 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
   }
   return { kinds: reports, writes };
 
+  /** `have` plus the stored links holding any of these ids (one lookup transaction). */
+  async function withLinksOf(have: readonly Link[], kind: Kind, ids: { salesforce: readonly string[]; exchange: readonly string[] }): Promise<readonly Link[]> {
+    if (ids.salesforce.length === 0 && ids.exchange.length === 0) return have;
+    const found = await store.transaction(async (tx) => tx.linksOf!(mailbox, kind, ids));
+    // a link is one row: its Salesforce id (or a create note's pending id) names it
+    const bySalesforceId = new Map(have.map((l) => [l.salesforce.id, l]));
+    for (const l of found) if (!bySalesforceId.has(l.salesforce.id)) bySalesforceId.set(l.salesforce.id, l);
+    return [...bySalesforceId.values()];
+  }
+
   function issueOf(action: Extract<Action, { type: 'conflict' | 'skip' }>): Issue {
     const { kind, salesforceId, exchangeId } = action.item;
     const detail = action.type === 'conflict' ? canonicalJson({ fields: action.fields.map((f) => ({ ...f })), deletedOn: action.deletedOn ?? null }) : action.message;
@@ -349,6 +370,22 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       message: action.message,
     };
   }
+}
+
+/**
+ * The links a run starts from: every link of the kind, or, when the store looks links up by
+ * id, only the noted ones and the count (the rest are looked up by the ids the run touches,
+ * so a mailbox of 100,000 contacts is never held whole).
+ */
+async function linksAtStart(
+  tx: LinkTx,
+  mailbox: string,
+  kind: Kind,
+): Promise<{ links: readonly Link[]; lookup: boolean; linkCount: number | undefined }> {
+  if (tx.linksOf && tx.notedLinks && tx.countLinks) {
+    return { links: await tx.notedLinks(mailbox, kind), lookup: true, linkCount: await tx.countLinks(mailbox, kind) };
+  }
+  return { links: await tx.links(mailbox, kind), lookup: false, linkCount: undefined };
 }
 
 /** fn over items with at most `limit` calls in flight; results in input order. */

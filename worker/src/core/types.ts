@@ -277,8 +277,13 @@ export interface Candidates {
 
 export interface PlanInput {
   readonly mailbox: string;
-  /** All links of this mailbox (the valve's denominator and the lookup for changes). */
+  /**
+   * The links of this mailbox the changes and candidates name, and every link carrying a
+   * write-ahead note (or simply all links); the lookup for changes.
+   */
   readonly links: readonly Link[];
+  /** How many links the mailbox has (the valve's denominator); default links.length. */
+  readonly linkCount?: number;
   /** Changes seen on both sides since the cursors, any order, duplicates allowed. */
   readonly changes: readonly Change[];
   /** Unlinked records already present on either side, for matching before insert. */

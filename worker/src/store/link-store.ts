@@ -6,12 +6,9 @@
 import type { Issue as CoreIssue, LinkStore, LinkTx } from '../core/ports.ts';
 import { isPendingCreateId, pendingCreateId } from '../core/types.ts';
 import type { Kind, Link as CoreLink, PendingLink } from '../core/types.ts';
-import type { Link, Store, StoreOps } from './types.ts';
+import { PENDING_KEY as PENDING, type Link, type Store, type StoreOps } from './types.ts';
 
 const OBJECT_TYPE: Record<Kind, string> = { contact: 'Contact', event: 'Event', task: 'Task', email: 'Email' };
-
-/** Key of the note in the base JSON; field maps never make '@' names. */
-const PENDING = '@pending';
 
 function noteOf(l: Link): PendingLink | undefined {
   const note = l.base[PENDING];
@@ -37,12 +34,22 @@ function toCore(l: Link): CoreLink | undefined {
 }
 
 const realId = (id: string): string | null => (isPendingCreateId(id) ? null : id);
+const toCoreLinks = (rows: readonly Link[]): CoreLink[] => rows.map(toCore).filter((l): l is CoreLink => l !== undefined);
 
 function txOf(ops: StoreOps): LinkTx {
   return {
     async links(mailbox, kind) {
-      return (await ops.listLinks(mailbox, kind)).map(toCore).filter((l): l is CoreLink => l !== undefined);
+      return toCoreLinks(await ops.listLinks(mailbox, kind));
     },
+    async linksOf(mailbox, kind, ids) {
+      // a pending create id names no row: its note is among notedLinks
+      const real = (list: readonly string[]): string[] => list.filter((id) => !isPendingCreateId(id));
+      return toCoreLinks(await ops.listLinksByIds(mailbox, kind, { salesforceIds: real(ids.salesforce), exchangeIds: real(ids.exchange) }));
+    },
+    async notedLinks(mailbox, kind) {
+      return toCoreLinks(await ops.listNotedLinks(mailbox, kind)).filter((l) => l.pending !== undefined);
+    },
+    countLinks: (mailbox, kind) => ops.countLinks(mailbox, kind),
     async putLink(link) {
       await ops.replaceLink({
         mailboxId: link.mailbox,

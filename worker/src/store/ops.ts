@@ -4,6 +4,7 @@ import { hashClientState } from '../client-state.ts';
 import type { Kysely, Transaction } from 'kysely';
 import { open as openSealed, seal } from './cipher.ts';
 import type { Database } from './schema.ts';
+import { PENDING_KEY } from './types.ts';
 import type {
   Cursor,
   Hint,
@@ -64,6 +65,9 @@ function toMailbox(r: Database['mailboxes']): Mailbox {
     updatedAt: num(r.updated_at),
   };
 }
+
+/** Ids a link lookup binds per statement. */
+const LINK_IDS_PER_QUERY = 500;
 
 function toLink(r: { id: number | string } & Omit<Database['links'], 'id'>): Link {
   return {
@@ -313,6 +317,50 @@ export function makeOps(db: Executor, ctx: OpsContext): StoreOps {
       if (kind !== undefined) q = q.where('kind', '=', kind);
       const rows = await q.orderBy('id').execute();
       return rows.map(toLink);
+    },
+
+    async listLinksByIds(mailboxId, kind, ids) {
+      const out: Link[] = [];
+      const seen = new Set<number>();
+      const take = (rows: ({ id: number | string } & Omit<Database['links'], 'id'>)[]): void => {
+        for (const r of rows) {
+          const link = toLink(r);
+          if (!seen.has(link.id)) out.push(link);
+          seen.add(link.id);
+        }
+      };
+      // IN lists in chunks: SQLite binds at most 32,766 parameters a statement, Postgres 65,535
+      for (const [column, values] of [['salesforce_id', ids.salesforceIds], ['exchange_id', ids.exchangeIds]] as const) {
+        const distinct = [...new Set(values)];
+        for (let i = 0; i < distinct.length; i += LINK_IDS_PER_QUERY) {
+          const part = distinct.slice(i, i + LINK_IDS_PER_QUERY);
+          take(await db.selectFrom('links').selectAll().where('mailbox_id', '=', mailboxId).where('kind', '=', kind).where(column, 'in', part).execute());
+        }
+      }
+      return out.sort((a, b) => a.id - b.id);
+    },
+
+    async listNotedLinks(mailboxId, kind) {
+      // the note is a top-level key of the base JSON; a user value quoting it only adds a row the caller filters
+      const rows = await db
+        .selectFrom('links')
+        .selectAll()
+        .where('mailbox_id', '=', mailboxId)
+        .where('kind', '=', kind)
+        .where((eb) => eb.or([eb('base', 'like', `%"${PENDING_KEY}"%`), eb('salesforce_id', 'is', null), eb('exchange_id', 'is', null)]))
+        .orderBy('id')
+        .execute();
+      return rows.map(toLink);
+    },
+
+    async countLinks(mailboxId, kind) {
+      const r = await db
+        .selectFrom('links')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('mailbox_id', '=', mailboxId)
+        .where('kind', '=', kind)
+        .executeTakeFirst();
+      return Number(r?.n ?? 0);
     },
 
     async deleteLink(id) {

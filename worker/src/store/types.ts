@@ -1,6 +1,8 @@
 // The Store contract: everything the worker persists, one interface for SQLite and PostgreSQL.
 // Every time value is epoch milliseconds from the injected clock; no method reads the wall clock.
 export type Side = 'salesforce' | 'exchange';
+/** Key of a link's write-ahead note in its base JSON (./link-store.ts); field maps never make '@' names. */
+export const PENDING_KEY = '@pending';
 export type MailboxState = 'new' | 'provisioning' | 'active' | 'paused' | 'needs_attention' | 'error';
 export type Plan = 'Basic' | 'Professional' | 'Real-time';
 export type IssueKind = 'Conflict' | 'Error' | 'Skipped';
@@ -170,6 +172,11 @@ export interface StoreOps {
   getLinkByExchangeId(mailboxId: string, kind: string, exchangeId: string): Promise<Link | undefined>;
   findLinksByNaturalKey(mailboxId: string, kind: string, naturalKey: string): Promise<Link[]>;
   listLinks(mailboxId: string, kind?: string): Promise<Link[]>;
+  /** Links of one mailbox and kind holding any of these Salesforce or Exchange ids (a run's touched ids, not the whole mailbox). */
+  listLinksByIds(mailboxId: string, kind: string, ids: { salesforceIds: readonly string[]; exchangeIds: readonly string[] }): Promise<Link[]>;
+  /** Links whose base JSON carries a write-ahead note (PENDING_KEY), plus any rows missing an id (half-made). */
+  listNotedLinks(mailboxId: string, kind: string): Promise<Link[]>;
+  countLinks(mailboxId: string, kind: string): Promise<number>;
   deleteLink(id: number): Promise<void>;
   deleteLinkBySalesforceId(mailboxId: string, kind: string, salesforceId: string): Promise<void>;
   /** Inserts the link after removing any link of the same mailbox and kind holding either id. */
