@@ -27,6 +27,8 @@ import type { KindSidesContext } from './events.ts';
 export interface KindRunContext extends KindSidesContext {
   mailboxId: string;
   store: Store;
+  /** Add the category backstop read to the feed read (default true; false on incremental runs hinted from a container). */
+  backstop?: boolean;
 }
 
 /** A kind's sides for one run; afterRun runs once the run's sync succeeded. */
@@ -232,9 +234,10 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
     ...graphSide,
     async changesSince(k, cursor) {
       const page = await graphSide.changesSince(k, cursor);
-      // Items given the category outside our containers send no notification of their own and
-      // the side reads them only on a first read: add that backstop read to every run.
-      const read = cursor === null || page.listing === 'forbidden' ? page.changes : [...page.changes, ...(await graphSide.backstop(k))];
+      // Items given the category outside our containers send no notification from the container's
+      // subscription and the side reads them only on a first read: add that backstop read to the
+      // run unless the runtime says the run's hints came from the container only.
+      const read = cursor === null || page.listing === 'forbidden' || ctx.backstop === false ? page.changes : [...page.changes, ...(await graphSide.backstop(k))];
       const changes = await reportUnreadable(read);
       noteChanges(changes);
       return { ...page, changes };
