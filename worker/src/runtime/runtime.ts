@@ -329,6 +329,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           now: () => new Date(clock()),
           ...(options.eventHorizonDays !== undefined ? { eventHorizonDays: options.eventHorizonDays } : {}),
           ...(options.allEvents ? { allEvents: true } : {}),
+          backstop,
           ...(log ? { log: (message: string, data: Record<string, unknown>) => log.info({ mailboxId: mailbox.id, kind: plugin.kind, ...data }, message) } : {}),
         })
       : undefined;
