@@ -1,12 +1,16 @@
 // Live latency: single changes spread over many mailboxes, each direction, through the real paths
 // (Salesforce CDC → feed → hint → run; Graph change notification → webhook → hint → run), with the
-// worker's production scheduling defaults (hint coalescing 500 ms, poll 5 s, 4 mailboxes at once).
-// Time runs from the change on one side to the moment the item is seen written on the other; the
-// bench looks every 10 ms at emulator state (no API cost), so each sample carries ≤10 ms of slack.
+// worker's production scheduling defaults (hints dispatch at once, then coalesce for 500 ms per
+// mailbox; poll 5 s; 4 full runs and 16 runs in all at once). Time runs from the change on one side
+// to the moment the item is seen written on the other; the bench looks every 10 ms at emulator
+// state (no API cost), so each sample carries ≤10 ms of slack. Beside the percentiles, the cost of
+// each direction (mailbox runs, Salesforce API calls and Graph requests per change) does not
+// depend on the machine's load.
 import { startLocalStack, type LocalStack, type StackMailbox } from '../../scripts/lib/stack.ts';
 import { detectionCost, type DetectionCost } from '../detection.ts';
 import { runAll } from '../drive.ts';
 import { containersOf } from '../seed.ts';
+import { DEFAULT_HINTED_CONCURRENCY } from '../../worker/src/scheduler/scheduler.ts';
 import { percentile, round } from '../stats.ts';
 
 export interface LatencyOptions {
@@ -28,16 +32,23 @@ export interface Percentiles {
   maxMs: number;
 }
 
+/** What one change cost in this direction, the worker's own echoes included. */
+export interface ChangeCost {
+  runsPerChange: number;
+  salesforceCallsPerChange: number;
+  graphRequestsPerChange: number;
+}
+
 export interface LatencyResult {
   options: LatencyOptions;
-  scheduler: { hintDelayMs: number; pollIntervalMs: number; concurrency: number };
-  toExchange: Percentiles;
-  toSalesforce: Percentiles;
+  scheduler: { hintDelayMs: number; pollIntervalMs: number; concurrency: number; hintedConcurrency: number };
+  toExchange: Percentiles & { cost: ChangeCost };
+  toSalesforce: Percentiles & { cost: ChangeCost };
   /** Salesforce change detection at this mailbox count (before the scheduler starts). */
   detection: DetectionCost;
 }
 
-const SCHEDULER = { hintDelayMs: 500, pollIntervalMs: 5_000, concurrency: 4 };
+const SCHEDULER = { hintDelayMs: 500, pollIntervalMs: 5_000, concurrency: 4, hintedConcurrency: DEFAULT_HINTED_CONCURRENCY };
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function summary(latencies: number[], missing: number): Percentiles {
@@ -93,12 +104,41 @@ async function measure(
   return summary(latencies, pending.size);
 }
 
+async function runCount(stack: LocalStack): Promise<number> {
+  let n = 0;
+  for (const m of stack.mailboxes) n += (await stack.store.listRuns(m.mailboxSyncId, 100_000)).length;
+  return n;
+}
+
+/** Runs `phase` and adds what its changes cost: runs, Salesforce API calls and Graph requests. */
+async function costed(stack: LocalStack, changes: number, phase: () => Promise<Percentiles>): Promise<Percentiles & { cost: ChangeCost }> {
+  const runsBefore = await runCount(stack);
+  stack.salesforce.admin.resetCounters();
+  stack.graph.admin.resetCounters();
+  const result = await phase();
+  // Runs still in flight and batched status writes belong to this phase.
+  await tick(2_000);
+  // As Graph throttles them (as bench/economy.ts counts): $batch sub-requests, not envelopes or tokens.
+  const graphRequests = Object.entries(stack.graph.admin.counters().kinds)
+    .filter(([k]) => k !== 'batch' && k !== 'token')
+    .reduce((n, [, v]) => n + v, 0);
+  const per = (n: number) => round(n / Math.max(1, changes), 2);
+  return {
+    ...result,
+    cost: {
+      runsPerChange: per((await runCount(stack)) - runsBefore),
+      salesforceCallsPerChange: per(stack.salesforce.admin.counters().apiCalls),
+      graphRequestsPerChange: per(graphRequests),
+    },
+  };
+}
+
 export async function runLatency(options: LatencyOptions): Promise<LatencyResult> {
   const stack: LocalStack = await startLocalStack({
     seed: { salesforce: 'none', mailboxes: options.mailboxes },
     start: false,
     latencyMs: options.latencyMs,
-    runtime: { hintDelayMs: SCHEDULER.hintDelayMs, pollIntervalMs: SCHEDULER.pollIntervalMs, concurrency: SCHEDULER.concurrency },
+    runtime: { ...SCHEDULER },
   });
   try {
     // First runs (empty mailboxes) set every cursor; then the live paths take over.
@@ -110,7 +150,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
     for (const m of stack.mailboxes) folders.set(m.address, (await containersOf(stack, m)).contactFolderId);
     const mailboxOf = (n: number): StackMailbox => stack.mailboxes[n % stack.mailboxes.length]!;
 
-    const toExchange = await measure(
+    const toExchange = await costed(stack, options.changes, () => measure(
       options,
       (n) => {
         const m = mailboxOf(n);
@@ -129,9 +169,9 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
         }
         return seen;
       },
-    );
+    ));
 
-    const toSalesforce = await measure(
+    const toSalesforce = await costed(stack, options.changes, () => measure(
       options,
       (n) => {
         const m = mailboxOf(n);
@@ -144,7 +184,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
         const rows = stack.salesforce.admin.query(`SELECT Email FROM Contact WHERE Email LIKE 'live%@ex.example'`);
         return new Set(rows.map((r) => String(r.Email).toLowerCase()));
       },
-    );
+    ));
     return { options, scheduler: SCHEDULER, toExchange, toSalesforce, detection };
   } finally {
     await stack.close();
