@@ -184,10 +184,23 @@ export function createAdmin(d: AdminDeps) {
     expireSessions(): number {
       return d.sessions.expireAll();
     },
-    /** Drop or duplicate the next N live streaming deliveries. */
-    streamingFault(f: { drop?: number; duplicate?: number }): void {
+    /**
+     * Drop or duplicate the next N live streaming deliveries; or hold the next `reverse` change
+     * events (of `reverseObject` only, when given) and deliver them newest first.
+     */
+    streamingFault(f: { drop?: number; duplicate?: number; reverse?: number; reverseObject?: string }): void {
       d.streaming.faults.drop += f.drop ?? 0;
       d.streaming.faults.duplicate += f.duplicate ?? 0;
+      if (f.reverse) {
+        d.streaming.faults.reverse += f.reverse;
+        if (f.reverseObject) d.streaming.faults.reverseObject = f.reverseObject;
+        else delete d.streaming.faults.reverseObject;
+      }
+    },
+    /** Delivers the events still held by a `reverse` fault, newest first; returns how many. */
+    releaseHeldEvents(): number {
+      d.streaming.faults.reverse = 0;
+      return d.streaming.releaseHeld();
     },
     /** Forget all CometD clients: their next poll gets 403::Unknown client and re-handshakes. */
     dropStreamingClients(): number {
@@ -273,7 +286,8 @@ export function createAdmin(d: AdminDeps) {
           case 'POST faults': admin.fault(body as FaultRule); return { status: 200, body: { ok: true, active: faults.length } };
           case 'DELETE faults': admin.clearFaults(); return { status: 200, body: { ok: true } };
           case 'POST sessions/expire': return { status: 200, body: { expired: admin.expireSessions() } };
-          case 'POST streaming/faults': admin.streamingFault(body as { drop?: number; duplicate?: number }); return { status: 200, body: { ...d.streaming.faults } };
+          case 'POST streaming/faults': admin.streamingFault(body as { drop?: number; duplicate?: number; reverse?: number; reverseObject?: string }); return { status: 200, body: { ...d.streaming.faults } };
+          case 'POST streaming/release': return { status: 200, body: { released: admin.releaseHeldEvents() } };
           case 'POST streaming/drop-clients': return { status: 200, body: { dropped: admin.dropStreamingClients() } };
           case 'POST streaming/gap': return { status: 200, body: { replayId: admin.emitGap(body as { sobject: string; changeType: string; recordIds?: string[] }) } };
           case 'GET counters': return { status: 200, body: admin.counters() };

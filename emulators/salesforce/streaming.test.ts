@@ -157,6 +157,28 @@ describe('Change Data Capture', () => {
     expect(got[2]!.payload.ChangeEventHeader).toMatchObject({ entityName: 'Event', recordIds: [] });
   });
 
+  it('holds change events of one object and delivers them newest first (reverse); replay keeps the order', async () => {
+    const got: CdcMessage[] = [];
+    await subscribe('/data/ContactChangeEvent', -1, got);
+    emu.admin.streamingFault({ reverse: 3, reverseObject: 'Contact' });
+    const id = emu.admin.insert('Contact', { LastName: 'First' });
+    emu.admin.insert('Account', { Name: 'Not held' });
+    emu.admin.update('Contact', id, { LastName: 'Second' });
+    emu.admin.delete('Contact', id);
+    await waitFor(() => got.length >= 3);
+    expect(got.map((m) => m.payload.ChangeEventHeader.changeType)).toEqual(['DELETE', 'UPDATE', 'CREATE']);
+    const ids = got.map((m) => m.event.replayId);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    emu.admin.streamingFault({ reverse: 2 });
+    emu.admin.insert('Contact', { LastName: 'Held alone' });
+    expect(emu.admin.releaseHeldEvents()).toBe(1);
+    await waitFor(() => got.length >= 4);
+    const replayed: CdcMessage[] = [];
+    await subscribe('/data/ContactChangeEvent', -2, replayed);
+    await waitFor(() => replayed.length >= 4);
+    expect(replayed.map((m) => m.payload.ChangeEventHeader.changeType)).toEqual(['CREATE', 'UPDATE', 'DELETE', 'CREATE']);
+  });
+
   it('custom objects have their own channel', async () => {
     const got: CdcMessage[] = [];
     await subscribe('/data/Mailbox_Sync__ChangeEvent', -1, got);

@@ -76,6 +76,9 @@ export interface StreamingFaults {
   drop: number;
   /** Deliver the next N live events twice. */
   duplicate: number;
+  /** Hold the next N live change events (of `reverseObject` only, when set), then deliver them newest first. */
+  reverse: number;
+  reverseObject?: string;
 }
 
 export interface StreamingCounters {
@@ -98,7 +101,9 @@ export function createStreaming(opts: StreamingOptions) {
   const engine = adapter._server._engine;
   const logs = new Map<string, ChannelLog>();
   const pushTopics = new Map<string, PushTopicState>();
-  const faults: StreamingFaults = { drop: 0, duplicate: 0 };
+  const faults: StreamingFaults = { drop: 0, duplicate: 0, reverse: 0 };
+  // Live deliveries held back by faults.reverse (retention keeps replay order: only live delivery is reordered).
+  let held: Array<{ channels: string[]; data: () => Rec }> = [];
   const maxRetained = opts.maxRetainedEvents ?? 500_000;
   let retainedCount = 0;
   let lastReplayId = 0;
@@ -158,7 +163,22 @@ export function createStreaming(opts: StreamingOptions) {
     return false;
   };
 
-  const emit = (channels: string[], build: (replayId: number) => Rec): void => {
+  const publish = (channels: string[], data: () => Rec, copies: number): void => {
+    for (const channel of channels) {
+      if (!hasSubscribers(channel)) continue;
+      for (let i = 0; i < copies; i++) engine.publish({ channel, data: data() });
+    }
+  };
+
+  /** Delivers every held event, newest first. */
+  const releaseHeld = (): number => {
+    const out = held.reverse();
+    held = [];
+    for (const e of out) publish(e.channels, e.data, 1);
+    return out.length;
+  };
+
+  const emit = (channels: string[], build: (replayId: number) => Rec, holdable = false): void => {
     const replayId = ++lastReplayId;
     const data = lazy(() => build(replayId));
     const time = org.clock();
@@ -172,12 +192,14 @@ export function createStreaming(opts: StreamingOptions) {
       faults.drop--;
       return;
     }
+    if (holdable && faults.reverse > 0) {
+      held.push({ channels, data });
+      if (--faults.reverse === 0) releaseHeld();
+      return;
+    }
     const copies = faults.duplicate > 0 ? 2 : 1;
     if (copies === 2) faults.duplicate--;
-    for (const channel of channels) {
-      if (!hasSubscribers(channel)) continue;
-      for (let i = 0; i < copies; i++) engine.publish({ channel, data: data() });
-    }
+    publish(channels, data, copies);
   };
 
   const cdcChannels = (obj: ObjectDef): string[] => [`/data/${changeEventName(obj.name)}`, '/data/ChangeEvents'];
@@ -187,7 +209,8 @@ export function createStreaming(opts: StreamingOptions) {
       if (change.object.name === 'PushTopic') syncPushTopic(change);
       if (change.object.cdc) {
         const commit = nextCommitNumber();
-        emit(cdcChannels(change.object), (replayId) => ({ schema: schemaId(change.object), payload: cdcPayload(change, commit), event: { replayId } }));
+        const holdable = !faults.reverseObject || faults.reverseObject === change.object.name;
+        emit(cdcChannels(change.object), (replayId) => ({ schema: schemaId(change.object), payload: cdcPayload(change, commit), event: { replayId } }), holdable);
       }
       for (const topic of pushTopics.values()) notifyTopic(topic, change);
     }
@@ -327,6 +350,7 @@ export function createStreaming(opts: StreamingOptions) {
     },
     onChanges,
     faults,
+    releaseHeld,
     /** Forgets every connected client: their next request gets 403::Unknown client. */
     dropClients(): number {
       const ids = [...engine._engine._clients.keys()];
@@ -357,6 +381,9 @@ export function createStreaming(opts: StreamingOptions) {
       retainedCount = 0;
       faults.drop = 0;
       faults.duplicate = 0;
+      faults.reverse = 0;
+      delete faults.reverseObject;
+      held = [];
     },
     close(): void {
       adapter.close();
