@@ -5,7 +5,7 @@
 // Graph $batch, and REQUEST_LIMIT_EXCEEDED (the mailbox backs off, sends nothing to
 // Salesforce during the backoff and says why). After each: the change arrived once.
 import { ExchangeError } from '../../worker/src/graph/errors.ts';
-import type { GraphClient } from '../../worker/src/graph/client.ts';
+import { createGraphClient, type GraphClient } from '../../worker/src/graph/client.ts';
 import type { SalesforceConnection } from '../../worker/src/salesforce/connection.ts';
 import { startLocalStack, type LocalStack, type StackMailbox } from '../../scripts/lib/stack.ts';
 import { tally, type FamilyOptions, type FamilyResult } from './scorecard.ts';
@@ -119,6 +119,30 @@ export async function httpFaults(options: FamilyOptions): Promise<FamilyResult> 
       await runOnce(rt, m);
       await rt.stop();
       return settles(stack, m, () => once(`task ${name} in To Do`, tasks.exFind(name).length));
+    });
+
+    await t.case("Graph write applied, its answer held past the worker's request timeout (socket level): the timeout fires, a run retries, no duplicate", async () => {
+      const name = unique('HeldAnswerEx');
+      tasks.sfCreate(name);
+      const requestTimeoutMs = 500;
+      const holdMs = 4_000;
+      const g = stack.graph;
+      const graph = createGraphClient({ baseUrl: g.baseUrl, tokenUrl: g.tokenUrl, tenantId: g.tenantId, clientId: g.clientId, clientSecret: g.clientSecret, caCert: g.caCert, requestTimeoutMs });
+      // the emulator applies the task's create, then holds the answer (in a $batch: the whole batch)
+      g.admin.holdAnswers({ match: { mailbox: m.address, method: 'POST', pathIncludes: '/tasks' }, count: 1, holdMs });
+      const rt = restart(stack, { graph });
+      const started = Date.now();
+      const r = await runOnce(rt, m);
+      const took = Date.now() - started;
+      await rt.stop();
+      await graph.close();
+      const out: string[] = [];
+      const landed = tasks.exFind(name).length;
+      if (landed === 0) out.push('the held write was not applied by the emulator (the case proves nothing)');
+      if (r.ok) out.push(`the run reported success although its write was never answered (took ${took} ms)`);
+      else if (!/did not answer within 500 ms/.test(messageOf(r.error))) out.push(`the run failed, but not on the request timeout: ${messageOf(r.error)}`);
+      if (took >= holdMs) out.push(`the run waited ${took} ms for the held answer: the ${requestTimeoutMs} ms request timeout did not fire`);
+      return [...out, ...(await settles(stack, m, () => once(`task ${name} in To Do`, tasks.exFind(name).length)))];
     });
 
     await t.case('Salesforce write times out after reaching the server (unknown outcome): no duplicate', async () => {
