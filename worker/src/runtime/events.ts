@@ -7,7 +7,7 @@
 // back as Skipped issues (objectType Event), which the runtime pushes to Sync_Issue__c.
 import { createHash } from 'node:crypto';
 import type { RecordSide } from '../core/ports.ts';
-import type { SideRecord } from '../core/types.ts';
+import { isPendingCreateId, type SideRecord } from '../core/types.ts';
 import type { GraphClient } from '../graph/client.ts';
 import { SALESFORCE_ID_PROPERTY, SELECT, expandProperties, stampOf, versionOf, type ExchangeItem } from '../graph/delta.ts';
 import { createExchangeSide } from '../graph/exchange-side.ts';
@@ -127,7 +127,8 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
   async function loadLinks(): Promise<Map<string, string>> {
     if (!store || !mailboxId) return links;
     const rows = await linkStoreOf(store).transaction((tx) => tx.links(mailboxId, 'event'));
-    links = new Map(rows.map((l) => [l.exchange.id, l.salesforce.id]));
+    // a create noted before a crash has no Outlook item yet (its id is a stand-in): not a series to read
+    links = new Map(rows.filter((l) => !isPendingCreateId(l.exchange.id)).map((l) => [l.exchange.id, l.salesforce.id]));
     loaded = true;
     return links;
   }
