@@ -128,6 +128,46 @@ describe('a single occurrence of a Salesforce series, changed in Salesforce', ()
   });
 });
 
+describe('a private series under Busy Placeholder', () => {
+  it('an occurrence moved on either side moves on the other, and its details never reach Outlook (nor "Busy" Salesforce)', async () => {
+    stack.salesforce.admin.update('Mailbox_Sync__c', m1.mailboxSyncId, { Events_Private__c: 'Busy Placeholder' });
+    try {
+      const first = mondayIn(17);
+      const start = `${first}T07:00:00.000Z`;
+      const id = stack.salesforce.admin.insert('Event', {
+        Subject: 'Therapy', Description: 'secret notes', IsPrivate: true, StartDateTime: start, EndDateTime: `${first}T08:00:00.000Z`, ActivityDateTime: start, DurationInMinutes: 60,
+        OwnerId: m1.salesforceUserId, IsRecurrence: true, RecurrenceType: 'RecursWeekly', RecurrenceInterval: 1, RecurrenceDayOfWeekMask: 2,
+        RecurrenceStartDateTime: start, RecurrenceEndDateOnly: date(Date.parse(first) + 14 * DAY),
+      });
+      await run(m1);
+      const seriesId = String(byStamp(m1, id)[0]!.id);
+      const rows = rowsOf(id);
+      const later = `${date(Date.parse(first) + 7 * DAY)}T09:00:00.000Z`;
+      stack.salesforce.admin.update('Event', String(rows[1]!.Id), { Description: 'more secret notes', Location: 'Clinic', StartDateTime: later, ActivityDateTime: later, EndDateTime: `${date(Date.parse(first) + 7 * DAY)}T10:00:00.000Z` });
+      await run(m1);
+      let instances = await instancesOf(m1, seriesId, first);
+      expect(instances.map((i) => utc(i.start as Json))).toEqual([start, later, `${date(Date.parse(first) + 14 * DAY)}T07:00:00.000Z`]);
+      expect(instances.every((i) => i.subject === 'Busy')).toBe(true);
+      expect(JSON.stringify(instances)).not.toMatch(/secret|Clinic/);
+      // moved in Outlook: the row moves, keeps its subject and notes
+      const day = date(Date.parse(first) + 14 * DAY);
+      await stack.client.request('PATCH', `${users(m1)}/events/${encodeURIComponent(String(instances[2]!.id))}`, {
+        body: { start: { dateTime: `${day}T11:00:00`, timeZone: 'UTC' }, end: { dateTime: `${day}T12:00:00`, timeZone: 'UTC' } },
+      });
+      await run(m1);
+      const after = sfQuery(stack, `SELECT Id, Subject, Description, StartDateTime FROM Event WHERE RecurrenceActivityId = '${id}' AND Id != '${id}' ORDER BY StartDateTime`);
+      expect(after.map((r) => r.Subject)).toEqual(['Therapy', 'Therapy', 'Therapy']);
+      expect(iso(after[2]!.StartDateTime)).toBe(`${day}T11:00:00.000Z`);
+      expect(after[1]!.Description).toBe('more secret notes');
+      expect((await run(m1)).itemsSynced).toBe(0);
+      instances = await instancesOf(m1, seriesId, first);
+      expect(JSON.stringify(instances)).not.toMatch(/secret|Clinic|Therapy/);
+    } finally {
+      stack.salesforce.admin.update('Mailbox_Sync__c', m1.mailboxSyncId, { Events_Private__c: 'Sync' });
+    }
+  });
+});
+
 describe('a single occurrence of a Salesforce series, changed in Outlook', () => {
   it('an Outlook exception (moved, renamed) reaches its occurrence row; a cancelled occurrence deletes its row', async () => {
     const first = mondayIn(11);

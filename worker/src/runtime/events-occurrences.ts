@@ -21,11 +21,12 @@ import { SELECT, type ExchangeItem } from '../graph/delta.ts';
 import type { SalesforceRecords, SfInput, SfRecord } from '../salesforce/records.ts';
 import { soqlString } from '../salesforce/records.ts';
 import { eventFieldsToGraph, eventFieldsToRow, eventItemToFields, eventRowToFields, markers, stripMarkers } from './events-map.ts';
-import type { HeldBack } from './events-sides.ts';
+import type { HeldBack, PrivatePolicy } from './events-sides.ts';
+import { placeholder } from '../core/maps/event.ts';
 
 /** The fields an occurrence may change on its own. */
 export const OCCURRENCE_FIELDS = ['subject', 'location', 'description', 'start', 'end', 'isAllDay', 'startDate', 'endDate'] as const;
-const ROW_FIELDS = ['Id', 'SystemModstamp', 'Subject', 'Location', 'Description', 'StartDateTime', 'EndDateTime', 'IsAllDayEvent', 'ActivityDate', 'DurationInMinutes', 'IsRecurrence', 'RecurrenceActivityId'];
+const ROW_FIELDS = ['Id', 'SystemModstamp', 'Subject', 'Location', 'Description', 'IsPrivate', 'StartDateTime', 'EndDateTime', 'IsAllDayEvent', 'ActivityDate', 'DurationInMinutes', 'IsRecurrence', 'RecurrenceActivityId'];
 
 export interface OccurrenceRow {
   readonly id: string;
@@ -147,6 +148,8 @@ export interface OccurrenceOptions {
   salesforceSeriesOf: (exchangeId: string) => Promise<string | undefined>;
   skipped?: (held: HeldBack) => Promise<void>;
   log?: (message: string, data: Record<string, unknown>) => void;
+  /** Events_Private__c: a private occurrence is compared and written as the other side sees it. */
+  policy?: PrivatePolicy;
 }
 
 export interface OccurrenceSync {
@@ -156,15 +159,25 @@ export interface OccurrenceSync {
   fromOutlook(seriesIds: readonly string[], removed: number): Promise<void>;
 }
 
+/**
+ * A private occurrence as the private policy shows it on the other side: Sync as it is, Busy
+ * Placeholder as its placeholder (times only: details never travel), Skip not at all.
+ */
+export function privateView<T extends { fields: Fields }>(record: T, policy: PrivatePolicy = 'Sync'): T | undefined {
+  if (record.fields.isPrivate !== true || policy === 'Sync') return record;
+  return policy === 'Skip' ? undefined : { ...record, fields: placeholder(record.fields) };
+}
+
 export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
   const users = `/users/${encodeURIComponent(o.mailbox)}`;
+  const visible = <T extends { fields: Fields }>(list: readonly T[]): T[] => list.flatMap((r) => privateView(r, o.policy) ?? []);
 
   async function rowsOf(masterId: string): Promise<OccurrenceRow[]> {
     const { start, end } = o.window();
     const soql = `SELECT ${ROW_FIELDS.join(', ')} FROM Event WHERE RecurrenceActivityId = ${soqlString(masterId)} AND Id != ${soqlString(masterId)} AND IsRecurrence = false AND StartDateTime < ${end.replace(/\.\d{3}Z$/, 'Z')} AND EndDateTime >= ${start.replace(/\.\d{3}Z$/, 'Z')} ORDER BY StartDateTime, Id`;
     const out: OccurrenceRow[] = [];
     for await (const page of o.records.pages(soql)) for (const r of page) out.push(rowOf(r));
-    return out;
+    return visible(out);
   }
 
   async function instancesOf(seriesId: string): Promise<OccurrenceInstance[]> {
@@ -187,7 +200,7 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
       }
       next = page['@odata.nextLink'];
     }
-    return out;
+    return visible(out);
   }
 
   async function masterOf(masterId: string): Promise<OccurrenceRow | undefined> {
@@ -203,7 +216,8 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
   async function toOutlook(masterId: string, changed: readonly string[], deleted: readonly OccurrenceRow[]): Promise<void> {
     const seriesId = await o.outlookSeriesOf(masterId);
     if (!seriesId) return;
-    const master = await masterOf(masterId);
+    const read = await masterOf(masterId);
+    const master = read ? privateView(read, o.policy) : undefined;
     if (!master) return;
     const rows = await rowsOf(masterId);
     const instances = await instancesOf(seriesId);
@@ -250,7 +264,8 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
         // a deleted row still names its series (queryAll)
         for (const r of await o.records.retrieve('Event', deleted, ROW_FIELDS, { all: true })) {
           const master = typeof r.RecurrenceActivityId === 'string' && r.RecurrenceActivityId !== r.Id && r.IsRecurrence !== true ? r.RecurrenceActivityId : undefined;
-          if (master) slot(master).deleted.push(rowOf(r));
+          const row = privateView(rowOf(r), o.policy);
+          if (master && row) slot(master).deleted.push(row);
         }
       }
       for (const [master, rows] of bySeries) await toOutlook(master, rows.changed, rows.deleted);

@@ -167,6 +167,7 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
           salesforceSeriesOf: async (exchangeId) => (await currentLinks()).get(exchangeId),
           ...(hooks.skipped ? { skipped: hooks.skipped } : {}),
           ...(ctx.log ? { log: ctx.log } : {}),
+          policy: config.eventsPrivate,
         })
       : undefined;
   return {
