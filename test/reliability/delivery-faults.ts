@@ -1,5 +1,6 @@
 // Family "delivery faults": Graph notifications and CDC events dropped, duplicated,
-// delayed and replayed out of order; gap and overflow events; a replay id older than the
+// delayed and replayed out of order; CDC events delivered newest first (the emulator holds
+// them and releases them in reverse); gap and overflow events; a replay id older than the
 // retention window (→ reconciliation, no resurrected delete); a delta 410 reset (→ resync,
 // no duplicate); `missed` and `subscriptionRemoved` lifecycle events. Pushes are hints: a
 // lost one is made up by the next run (hint or poll), a repeated one never doubles a write.
@@ -69,6 +70,38 @@ export async function deliveryFaults(options: FamilyOptions): Promise<FamilyResu
       if (c.exFind(name).length + c.exFind(`${name}x`).length > 0) out.push(`a contact of ${name} is in Outlook after its delete`);
       if (c.sfFind(name).length + c.sfFind(`${name}x`).length > 0) out.push(`${name} resurrected in Salesforce`);
       return out;
+    });
+
+    await t.case('CDC events delivered newest first (two edits): Outlook ends with the latest value', async () => {
+      const name = unique('Reordered');
+      const id = c.sfCreate(name);
+      if (!(await until(() => c.exFind(name).length === 1, LIVE_MS))) return [`setup: ${name} never reached Outlook`];
+      await settle();
+      stack.salesforce.admin.streamingFault({ reverse: 2, reverseObject: 'Contact' });
+      c.sfRename(id, `${name}a`);
+      c.sfRename(id, `${name}b`);
+      const out: string[] = [];
+      if (!(await until(() => c.exFind(`${name}b`).length === 1, LIVE_MS))) out.push(`the latest value ${name}b never reached Outlook (live)`);
+      stack.salesforce.admin.releaseHeldEvents();
+      await settle();
+      out.push(...(await poll(stack, m)));
+      if (c.exFind(`${name}a`).length > 0 || c.exFind(name).length > 0) out.push(`Outlook went back to an older value of ${name}`);
+      if (c.sfFind(`${name}b`).length !== 1) out.push(`Salesforce no longer holds the latest value ${name}b`);
+      return [...out, ...(await exactlyOnce(`contact ${name}b in Outlook`, () => c.exFind(`${name}b`).length, false)), ...duplicates(stack, m)];
+    });
+
+    await t.case('CDC events delivered newest first (create, edit, delete): no resurrection', async () => {
+      const name = unique('ReorderedGone');
+      stack.salesforce.admin.streamingFault({ reverse: 3, reverseObject: 'Contact' });
+      const id = c.sfCreate(name);
+      c.sfRename(id, `${name}x`);
+      c.sfDelete(id);
+      stack.salesforce.admin.releaseHeldEvents();
+      await settle();
+      const out = await poll(stack, m);
+      if (c.exFind(name).length + c.exFind(`${name}x`).length > 0) out.push(`a contact of ${name} is in Outlook after its delete`);
+      if (c.sfFind(name).length + c.sfFind(`${name}x`).length > 0) out.push(`${name} resurrected in Salesforce`);
+      return [...out, ...duplicates(stack, m)];
     });
 
     await t.case('Graph notifications delayed past a delete: no resurrection', async () => {
