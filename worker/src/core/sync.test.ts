@@ -39,6 +39,40 @@ describe('sync driver', () => {
     expect(w.store.issues().some((i) => i.issueKind === 'Error' && i.message.includes('nothing deleted'))).toBe(true);
   });
 
+  it('a run holds only the links of the ids it touches, and the valve still weighs every link', async () => {
+    const w = world();
+    for (let i = 0; i < 40; i++) w.salesforce.userCreate('contact', { lastName: `L${i}` });
+    await w.run();
+    // the echoes of our own writes
+    await w.run();
+    const loaded: number[] = [];
+    let wholeReads = 0;
+    const spy: SyncOptions['store'] = {
+      transaction: (fn) =>
+        w.store.transaction((tx) =>
+          fn({
+            ...tx,
+            links: async (m, k) => {
+              wholeReads += 1;
+              return tx.links(m, k);
+            },
+            linksOf: async (m, k, ids) => {
+              const found = await tx.linksOf!(m, k, ids);
+              loaded.push(found.length);
+              return found;
+            },
+          }),
+        ),
+    };
+    // 6 of 40 deleted: under the valve's share of all links (8), over it of the touched ones (5)
+    for (const r of w.salesforce.live('contact').slice(0, 6)) w.salesforce.userDelete('contact', r.id);
+    const report = await w.run({ store: spy });
+    expect(wholeReads).toBe(0);
+    expect(Math.max(...loaded)).toBe(6);
+    expect(report.kinds[0]?.settled).toBe(true);
+    expect(w.exchange.live('contact')).toHaveLength(34);
+  });
+
   it('an empty Exchange listing never turns into deletes', async () => {
     const w = world();
     w.salesforce.userCreate('contact', { lastName: 'Lee' });
