@@ -71,9 +71,14 @@ export interface WriteOptions {
   asUserId?: string;
 }
 
+function matchesRule(rule: Pick<FaultRule, 'method' | 'path' | 'kind'>, method: string, path: string, kind: string): boolean {
+  return (!rule.method || rule.method.toUpperCase() === method) && (!rule.path || path.includes(rule.path)) && (!rule.kind || rule.kind === kind);
+}
+
 export function createAdmin(d: AdminDeps) {
   const { org } = d;
   let faults: ActiveFault[] = [];
+  let holds: Array<{ rule: Pick<FaultRule, 'method' | 'path' | 'kind'> & { holdMs: number }; remaining: number }> = [];
   let userCount = 0;
 
   const uiContext = (opts?: WriteOptions): WriteContext => ({ userId: opts?.asUserId ?? d.users[0]?.id ?? '', origin: '' });
@@ -143,6 +148,7 @@ export function createAdmin(d: AdminDeps) {
       d.users.length = 0;
       userCount = 0;
       faults = [];
+      holds = [];
       createUser({ username: d.defaultCredentials.username, password: d.defaultCredentials.password, firstName: 'Admin', lastName: 'Emulator' });
       createUser({ firstName: 'Sam', lastName: 'Seller', username: 'sam.seller@smartcloud-connect.example' });
       createUser({ firstName: 'Pat', lastName: 'Planner', username: 'pat.planner@smartcloud-connect.example' });
@@ -171,10 +177,26 @@ export function createAdmin(d: AdminDeps) {
     },
     clearFaults(): void {
       faults = [];
+      holds = [];
+    },
+    /**
+     * The next `count` requests matching the rule are applied, then answered only after
+     * `holdMs`: a caller whose timeout is shorter cannot know the outcome (the write happened).
+     */
+    holdAnswers(rule: Pick<FaultRule, 'method' | 'path' | 'kind'> & { count?: number; holdMs: number }): void {
+      if (!(rule.holdMs > 0 && rule.holdMs <= 120_000)) throw new Error('holdMs must be in (0, 120000]');
+      holds.push({ rule, remaining: rule.count ?? 1 });
+    },
+    /** How long to hold this applied request's answer (consuming one use), else 0. */
+    takeHold(method: string, path: string, kind: string): number {
+      const hit = holds.find((h) => matchesRule(h.rule, method, path, kind));
+      if (!hit) return 0;
+      hit.remaining--;
+      if (hit.remaining <= 0) holds = holds.filter((h) => h !== hit);
+      return hit.rule.holdMs;
     },
     takeFault(method: string, path: string, kind: string): ActiveFault | undefined {
-      const hit = faults.find((f) => (!f.rule.method || f.rule.method.toUpperCase() === method)
-        && (!f.rule.path || path.includes(f.rule.path)) && (!f.rule.kind || f.rule.kind === kind));
+      const hit = faults.find((f) => matchesRule(f.rule, method, path, kind));
       if (!hit) return undefined;
       hit.remaining--;
       if (hit.remaining <= 0) faults = faults.filter((f) => f !== hit);
@@ -186,9 +208,11 @@ export function createAdmin(d: AdminDeps) {
     },
     /**
      * Drop or duplicate the next N live streaming deliveries; or hold the next `reverse` change
-     * events (of `reverseObject` only, when given) and deliver them newest first.
+     * events (of `reverseObject` only, when given) and deliver them newest first; `delayMs` sets
+     * a fixed delay on every live delivery from now on (0 turns it off).
      */
-    streamingFault(f: { drop?: number; duplicate?: number; reverse?: number; reverseObject?: string }): void {
+    streamingFault(f: { drop?: number; duplicate?: number; reverse?: number; reverseObject?: string; delayMs?: number }): void {
+      if (f.delayMs !== undefined) d.streaming.faults.delayMs = Math.max(0, f.delayMs);
       d.streaming.faults.drop += f.drop ?? 0;
       d.streaming.faults.duplicate += f.duplicate ?? 0;
       if (f.reverse) {
@@ -286,7 +310,7 @@ export function createAdmin(d: AdminDeps) {
           case 'POST faults': admin.fault(body as FaultRule); return { status: 200, body: { ok: true, active: faults.length } };
           case 'DELETE faults': admin.clearFaults(); return { status: 200, body: { ok: true } };
           case 'POST sessions/expire': return { status: 200, body: { expired: admin.expireSessions() } };
-          case 'POST streaming/faults': admin.streamingFault(body as { drop?: number; duplicate?: number; reverse?: number; reverseObject?: string }); return { status: 200, body: { ...d.streaming.faults } };
+          case 'POST streaming/faults': admin.streamingFault(body as { drop?: number; duplicate?: number; reverse?: number; reverseObject?: string; delayMs?: number }); return { status: 200, body: { ...d.streaming.faults } };
           case 'POST streaming/release': return { status: 200, body: { released: admin.releaseHeldEvents() } };
           case 'POST streaming/drop-clients': return { status: 200, body: { dropped: admin.dropStreamingClients() } };
           case 'POST streaming/gap': return { status: 200, body: { replayId: admin.emitGap(body as { sobject: string; changeType: string; recordIds?: string[] }) } };

@@ -283,6 +283,9 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
         records: (what, n) => counters.records(what, n),
         limits: limitsBody,
       }, method, parts, url.searchParams, json);
+      // an applied request whose answer is held (admin.holdAnswers): the caller's timeout fires first
+      const holdMs = admin.takeHold(method, path, kind);
+      if (holdMs > 0) await new Promise((ok) => setTimeout(ok, holdMs));
       send(res, reply, limitHeader());
     } catch (e) {
       if (e instanceof SfError) return send(res, { status: e.status, body: e.body() }, limitHeader());
