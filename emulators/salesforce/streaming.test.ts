@@ -179,6 +179,24 @@ describe('Change Data Capture', () => {
     expect(replayed.map((m) => m.payload.ChangeEventHeader.changeType)).toEqual(['CREATE', 'UPDATE', 'DELETE', 'CREATE']);
   });
 
+  it('delays every live delivery by a fixed time when asked, keeping the order', async () => {
+    const got: CdcMessage[] = [];
+    const arrived: number[] = [];
+    const client = conn.streaming.createClient([new StreamingExtension.Replay('/data/ContactChangeEvent', -1)]) as Client;
+    clients.push(client);
+    await client.subscribe('/data/ContactChangeEvent', (m: CdcMessage) => {
+      got.push(m);
+      arrived.push(performance.now());
+    });
+    emu.admin.streamingFault({ delayMs: 150 });
+    const madeAt = performance.now();
+    const id = emu.admin.insert('Contact', { LastName: 'Late' });
+    emu.admin.update('Contact', id, { LastName: 'Later' });
+    await waitFor(() => got.length >= 2);
+    expect(got.map((m) => m.payload.ChangeEventHeader.changeType)).toEqual(['CREATE', 'UPDATE']);
+    expect(arrived[0]! - madeAt).toBeGreaterThanOrEqual(149);
+  });
+
   it('custom objects have their own channel', async () => {
     const got: CdcMessage[] = [];
     await subscribe('/data/Mailbox_Sync__ChangeEvent', -1, got);

@@ -1,7 +1,8 @@
 // Streaming API over CometD, served by faye's Bayeux server at /cometd/XX.X: Change Data Capture
 // channels (/data/<Object>ChangeEvent, /data/ChangeEvents) and PushTopic channels (/topic/<Name>),
 // with the replay extension (-1 new, -2 all retained, a stored id → what came after it), the
-// retention window on the emulator's clock, and faults (drop/duplicate events, unknown client).
+// retention window on the emulator's clock, and faults (drop/duplicate events, unknown client,
+// a fixed delivery delay: real CDC usually delivers within about a second).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { cdcPayload, gapPayload, nextCommitNumber, pushTopicData, schemaId } from './change-events.ts';
@@ -79,6 +80,8 @@ export interface StreamingFaults {
   /** Hold the next N live change events (of `reverseObject` only, when set), then deliver them newest first. */
   reverse: number;
   reverseObject?: string;
+  /** Every live delivery waits this long after the commit (0: at once, on the open long-poll). */
+  delayMs: number;
 }
 
 export interface StreamingCounters {
@@ -101,7 +104,8 @@ export function createStreaming(opts: StreamingOptions) {
   const engine = adapter._server._engine;
   const logs = new Map<string, ChannelLog>();
   const pushTopics = new Map<string, PushTopicState>();
-  const faults: StreamingFaults = { drop: 0, duplicate: 0, reverse: 0 };
+  const faults: StreamingFaults = { drop: 0, duplicate: 0, reverse: 0, delayMs: 0 };
+  const delayed = new Set<NodeJS.Timeout>();
   // Live deliveries held back by faults.reverse (retention keeps replay order: only live delivery is reordered).
   let held: Array<{ channels: string[]; data: () => Rec }> = [];
   const maxRetained = opts.maxRetainedEvents ?? 500_000;
@@ -164,6 +168,19 @@ export function createStreaming(opts: StreamingOptions) {
   };
 
   const publish = (channels: string[], data: () => Rec, copies: number): void => {
+    if (faults.delayMs > 0) {
+      // A fixed delay keeps the delivery order.
+      const t = setTimeout(() => {
+        delayed.delete(t);
+        publishNow(channels, data, copies);
+      }, faults.delayMs);
+      delayed.add(t);
+      return;
+    }
+    publishNow(channels, data, copies);
+  };
+
+  const publishNow = (channels: string[], data: () => Rec, copies: number): void => {
     for (const channel of channels) {
       if (!hasSubscribers(channel)) continue;
       for (let i = 0; i < copies; i++) engine.publish({ channel, data: data() });
@@ -383,9 +400,12 @@ export function createStreaming(opts: StreamingOptions) {
       faults.duplicate = 0;
       faults.reverse = 0;
       delete faults.reverseObject;
+      faults.delayMs = 0;
       held = [];
     },
     close(): void {
+      for (const t of delayed) clearTimeout(t);
+      delayed.clear();
       adapter.close();
     },
   };
