@@ -1,36 +1,85 @@
 // Family "crash points": the worker dies at every effect boundary of a run — before a remote
 // write, right after it (before the link commit), after a link commit (before the cursor) —
-// for create/update/delete × both directions × contact and task. "Dies" means the gate
-// throws and the next run is made by a fresh runtime over the same store (no caches), as a
-// restarted process would. After recovery: exactly one copy on each side, the change
-// arrived (or the delete held), and a further run writes nothing. The real SIGKILL of a
-// worker child process on PostgreSQL is in ./sigkill.ts.
+// for create/update/delete × both directions × contact, task and event (single events, and
+// one recurring series created on each side), and for filed emails (./crash-email.ts: create,
+// refile, copy, move out, delete; Exchange → Salesforce only, file uploads gated through
+// ./crash-files.ts). "Dies" means the gate throws and the next run is made by a fresh runtime
+// over the same store (no caches), as a restarted process would. After recovery: exactly one
+// copy on each side, the change arrived (or the delete held), and a further run writes
+// nothing. The real SIGKILL of a worker child process on PostgreSQL is in ./processes.ts.
 import { startLocalStack, type LocalStack, type StackMailbox } from '../../scripts/lib/stack.ts';
+import { EMAIL_OPS, prepareEmail, type EmailOp } from './crash-email.ts';
+import { gateFileUploads } from './crash-files.ts';
 import { sample, tally, type FamilyOptions, type FamilyResult } from './scorecard.ts';
-import { duplicates, gatedParts, kindOps, messageOf, restart, runOnce, type GatedParts, type KindOps } from './world.ts';
+import { containers, duplicates, gatedParts, kindOps, messageOf, restart, runOnce, type GatedParts, type KindOps, type SyncedKind } from './world.ts';
 
 type Op = 'create' | 'update' | 'delete';
 type Direction = 'sf→ex' | 'ex→sf';
 
-interface Scenario {
-  kind: 'contact' | 'task';
-  op: Op;
-  direction: Direction;
-}
+type Scenario =
+  | { kind: SyncedKind; op: Op; direction: Direction }
+  | { kind: 'event series'; op: 'create'; direction: Direction }
+  | { kind: 'email'; op: EmailOp; direction: 'ex→sf' };
 
 const MAX_EFFECTS = 16;
+const DIRECTIONS = ['sf→ex', 'ex→sf'] as const;
 
-export const SCENARIOS: readonly Scenario[] = (['contact', 'task'] as const).flatMap((kind) =>
-  (['create', 'update', 'delete'] as const).flatMap((op) => (['sf→ex', 'ex→sf'] as const).map((direction) => ({ kind, op, direction }))),
-);
+const twoWay = (kinds: readonly SyncedKind[]): Scenario[] =>
+  kinds.flatMap((kind) => (['create', 'update', 'delete'] as const).flatMap((op) => DIRECTIONS.map((direction) => ({ kind, op, direction }))));
+
+/** Contact and task: the scenarios the fast subset has sampled from the start. */
+export const RECORD_SCENARIOS: readonly Scenario[] = twoWay(['contact', 'task']);
+export const EVENT_SCENARIOS: readonly Scenario[] = [...twoWay(['event']), ...DIRECTIONS.map((direction) => ({ kind: 'event series' as const, op: 'create' as const, direction }))];
+export const EMAIL_SCENARIOS: readonly Scenario[] = EMAIL_OPS.map((op) => ({ kind: 'email' as const, op, direction: 'ex→sf' as const }));
+export const SCENARIOS: readonly Scenario[] = [...RECORD_SCENARIOS, ...EVENT_SCENARIOS, ...EMAIL_SCENARIOS];
 
 let serial = 0;
 
+const DAY = 86_400_000;
+const WEEKLY_OCCURRENCES = 3;
+
+/** A weekly series of three, created by the user on one side; the other side must end with its own shape of it. */
+async function prepareSeries(stack: LocalStack, m: StackMailbox, ops: KindOps, direction: Direction, name: string): Promise<() => string[]> {
+  const first = new Date(Math.floor(Date.now() / DAY) * DAY + (5 + (serial % 20)) * DAY + 12 * 3_600_000);
+  const start = first.toISOString();
+  const end = new Date(first.getTime() + 30 * 60_000).toISOString();
+  const lastDay = new Date(first.getTime() + (WEEKLY_OCCURRENCES - 1) * 7 * DAY).toISOString().slice(0, 10);
+  let sfRows: number;
+  if (direction === 'sf→ex') {
+    // Salesforce keeps a master and a row per occurrence; Outlook gets one series (its master).
+    stack.salesforce.admin.insert('Event', {
+      Subject: name, StartDateTime: start, EndDateTime: end, ActivityDateTime: start, DurationInMinutes: 30, OwnerId: m.salesforceUserId,
+      IsRecurrence: true, RecurrenceType: 'RecursWeekly', RecurrenceInterval: 1, RecurrenceDayOfWeekMask: 1 << first.getUTCDay(),
+      RecurrenceStartDateTime: start, RecurrenceEndDateOnly: lastDay,
+    });
+    sfRows = ops.sfFind(name).length;
+  } else {
+    // An Outlook series travels occurrence by occurrence: one Salesforce event each.
+    const wall = (iso: string) => ({ dateTime: iso.slice(0, 19), timeZone: 'UTC' });
+    stack.graph.admin.userCreateEvent(m.address, null, {
+      subject: name, start: wall(start), end: wall(end), categories: [(await containers(stack, m)).categoryName],
+      recurrence: { pattern: { type: 'weekly', interval: 1, daysOfWeek: [first.toLocaleDateString('en-US', { weekday: 'long', timeZone: 'UTC' }).toLowerCase()] }, range: { type: 'numbered', startDate: start.slice(0, 10), numberOfOccurrences: WEEKLY_OCCURRENCES } },
+    });
+    sfRows = WEEKLY_OCCURRENCES;
+  }
+  return () => {
+    const out: string[] = [];
+    const sf = ops.sfFind(name).length;
+    const ex = ops.exFind(name).length;
+    if (sf !== sfRows) out.push(`${sf > sfRows ? 'duplicated' : 'lost'}: ${sf} Salesforce event row(s) of the series ${name}, expected ${sfRows}`);
+    if (ex !== 1) out.push(`${ex > 1 ? 'duplicated' : 'lost'}: ${ex} Outlook series named ${name}, expected 1`);
+    return out;
+  };
+}
+
 /** Prepares the scenario's record(s) and makes the user's change; returns the check to run after recovery. */
-async function prepare(stack: LocalStack, m: StackMailbox, ops: KindOps, s: Scenario): Promise<() => string[]> {
+async function prepare(stack: LocalStack, m: StackMailbox, s: Scenario): Promise<() => string[]> {
   serial += 1;
-  const name0 = `Crash${s.kind}${s.op}${serial}a`;
-  const name1 = `Crash${s.kind}${s.op}${serial}b`;
+  const name0 = `Crash${s.kind.replace(/\W/g, '')}${s.op.replace(/\W/g, '')}${serial}a`;
+  const name1 = `Crash${s.kind.replace(/\W/g, '')}${s.op.replace(/\W/g, '')}${serial}b`;
+  if (s.kind === 'email') return prepareEmail(stack, m, s.op, name0);
+  const ops = kindOps(stack, m, s.kind === 'event series' ? 'event' : s.kind);
+  if (s.kind === 'event series') return prepareSeries(stack, m, ops, s.direction, name0);
   const fromSf = s.direction === 'sf→ex';
   const origin = fromSf ? { create: ops.sfCreate, rename: ops.sfRename, remove: ops.sfDelete } : { create: ops.exCreate, rename: ops.exRename, remove: ops.exDelete };
   const count = (name: string): { sf: number; ex: number } => ({ sf: ops.sfFind(name).length, ex: ops.exFind(name).length });
@@ -75,8 +124,7 @@ async function recoverAndCheck(stack: LocalStack, m: StackMailbox, check: () => 
 }
 
 async function crashCase(stack: LocalStack, m: StackMailbox, parts: GatedParts, s: Scenario, at: number, mode: 'before' | 'after'): Promise<{ fired: boolean; violations: string[]; label?: string }> {
-  const ops = kindOps(stack, m, s.kind);
-  const check = await prepare(stack, m, ops, s);
+  const check = await prepare(stack, m, s);
   const crashing = restart(stack, parts);
   parts.gate.arm(at, mode);
   const r = await runOnce(crashing, m);
@@ -87,18 +135,27 @@ async function crashCase(stack: LocalStack, m: StackMailbox, parts: GatedParts, 
   const violations: string[] = [];
   if (!fired && !r.ok) violations.push(`the run failed without a crash: ${messageOf(r.error)}`);
   violations.push(...(await recoverAndCheck(stack, m, check)));
-  return { fired, violations, ...(label ? { label } : {}) };
+  // the boundary's name makes a violation readable without a replay
+  const named = label ? violations.map((v) => `${v} [crashed ${mode} ${label}]`) : violations;
+  return { fired, violations: named, ...(label ? { label } : {}) };
 }
 
 export async function crashPoints(options: FamilyOptions): Promise<FamilyResult> {
   const t = tally('crash points', options);
   const stack = await startLocalStack({ seed: 'none', start: false, provision: true });
+  const closers: Array<() => Promise<void>> = [];
   try {
     const m = stack.mailboxes[0]!;
     const first = await runOnce(restart(stack), m);
     if (!first.ok) throw new Error(`first run failed: ${messageOf(first.error)}`);
-    const parts = gatedParts(stack);
-    const scenarios = options.full ? SCENARIOS : sample(SCENARIOS, 4, options.seed);
+    const uploads = await gateFileUploads(gatedParts(stack));
+    closers.push(uploads.close);
+    const parts = uploads.parts;
+    // The fast subset: 4 contact/task scenarios as before, plus 2 event and 2 email ones.
+    const picked = options.full ? SCENARIOS : [...sample(RECORD_SCENARIOS, 4, options.seed), ...sample(EVENT_SCENARIOS, 2, options.seed), ...sample(EMAIL_SCENARIOS, 2, options.seed)];
+    // RELIABILITY_CRASH_KINDS=email,event series replays the scenarios of some kinds only
+    const kinds = process.env.RELIABILITY_CRASH_KINDS?.split(',').map((k) => k.trim());
+    const scenarios = kinds ? picked.filter((s) => kinds.includes(s.kind)) : picked;
     for (const [n, s] of scenarios.entries()) {
       const base = `${s.kind} ${s.op} ${s.direction}`;
       if (options.full) {
@@ -129,6 +186,7 @@ export async function crashPoints(options: FamilyOptions): Promise<FamilyResult>
       }
     }
   } finally {
+    for (const close of closers) await close();
     await stack.close();
   }
   return t.result();
