@@ -442,6 +442,51 @@ export class Org {
   private afterCreate(obj: ObjectDef, rec: Rec, tx: Transaction): void {
     if (obj.name === 'ContentVersion') this.publishContent(rec, tx);
     if (obj.name === 'Event' && rec.IsRecurrence === true) this.expandSeries(obj, rec, tx);
+    else if (obj.name === 'Event' && typeof rec.Recurrence2PatternText === 'string' && rec.Recurrence2PatternText !== '') this.expandRrule(obj, rec, tx);
+  }
+
+  /**
+   * A Recurrence 2.0 series: the record holding the RRULE becomes the series record
+   * (GroupEventType 3) and each occurrence is an Event row sharing its ActivityRecurrence2Id.
+   * DAILY, WEEKLY (BYDAY) and MONTHLY (BYMONTHDAY) with INTERVAL, COUNT or UNTIL; other rules
+   * are kept as text, unexpanded.
+   */
+  private expandRrule(obj: ObjectDef, series: Rec, tx: Transaction): void {
+    const DAY = 86_400_000;
+    const rule = new Map(String(series.Recurrence2PatternText).replace(/^RRULE:/i, '').split(';').filter(Boolean).map((p) => p.split('=') as [string, string]).map(([k, v]) => [k.toUpperCase(), (v ?? '').toUpperCase()]));
+    const freq = rule.get('FREQ');
+    if (typeof series.StartDateTime !== 'number' || !['DAILY', 'WEEKLY', 'MONTHLY'].includes(freq ?? '')) return;
+    const first = series.StartDateTime;
+    const interval = Math.max(1, Number(rule.get('INTERVAL') ?? '1') || 1);
+    const count = rule.has('COUNT') ? Number(rule.get('COUNT')) : undefined;
+    const untilText = rule.get('UNTIL');
+    const until = untilText ? Date.parse(untilText.replace(/^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z?)?$/, (_m, y, mo, d, h, mi, se) => `${y}-${mo}-${d}T${h ?? '23'}:${mi ?? '59'}:${se ?? '59'}Z`)) : undefined;
+    const codes = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
+    const byDay = (rule.get('BYDAY') ?? '').split(',').filter(Boolean).map((d) => codes.indexOf(d.slice(-2)));
+    const byMonthDay = rule.has('BYMONTHDAY') ? Number(rule.get('BYMONTHDAY')) : new Date(first).getUTCDate();
+    const starts: number[] = [];
+    // a year of days at most past the last bound: the platform caps a series anyway
+    for (let t = first, i = 0; i < 3700 && (count === undefined || starts.length < count) && (until === undefined || t <= until); t += DAY, i++) {
+      const d = new Date(t);
+      const days = Math.round((t - first) / DAY);
+      const ok = freq === 'DAILY' ? days % interval === 0
+        : freq === 'WEEKLY' ? (byDay.length ? byDay.includes(d.getUTCDay()) : d.getUTCDay() === new Date(first).getUTCDay()) && Math.floor(days / 7) % interval === 0
+          : d.getUTCDate() === byMonthDay && ((d.getUTCFullYear() - new Date(first).getUTCFullYear()) * 12 + d.getUTCMonth() - new Date(first).getUTCMonth()) % interval === 0;
+      if (ok) starts.push(t);
+      if (count === undefined && until === undefined && starts.length >= 100) break;
+    }
+    if (starts.length > 100) throw new SfError('FIELD_INTEGRITY_EXCEPTION', 'Recurring events can have at most 100 occurrences', ['Recurrence2PatternText']);
+    const seriesId = this.newId('828');
+    series.GroupEventType = '3';
+    series.ActivityRecurrence2Id = seriesId;
+    const copy = ['Subject', 'Location', 'Description', 'OwnerId', 'WhoId', 'WhatId', 'IsAllDayEvent', 'IsPrivate', 'ShowAs'];
+    for (const start of starts) {
+      const input: Rec = { StartDateTime: new Date(start).toISOString(), DurationInMinutes: series.DurationInMinutes };
+      for (const f of copy) if (series[f] !== undefined && obj.fields.has(f)) input[f] = series[f];
+      if (series.IsAllDayEvent) input.ActivityDate = formatDate(start);
+      const childId = this.create(obj, input, tx);
+      Object.assign(this.table(obj).get(childId)!, { ActivityRecurrence2Id: seriesId, GroupEventType: '0' });
+    }
   }
 
   /**
@@ -511,8 +556,12 @@ export class Org {
     if (obj.name === 'Event') {
       const rel = this.object('EventRelation');
       for (const r of [...this.table(rel).values()]) if (r.EventId === id && !r.IsDeleted) this.delete(rel, r.Id as string, tx);
-      // Deleting a series master deletes its occurrences.
+      // Deleting a series master (classic or Recurrence 2.0 series record) deletes its occurrences.
       for (const r of [...this.table(obj).values()]) if (r.RecurrenceActivityId === id && r.Id !== id && !r.IsDeleted) this.delete(obj, r.Id as string, tx);
+      const series = this.table(obj).get(id);
+      if (series?.GroupEventType === '3' && typeof series.ActivityRecurrence2Id === 'string') {
+        for (const r of [...this.table(obj).values()]) if (r.ActivityRecurrence2Id === series.ActivityRecurrence2Id && r.Id !== id && !r.IsDeleted) this.delete(obj, r.Id as string, tx);
+      }
     }
   }
 

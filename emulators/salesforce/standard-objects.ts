@@ -173,8 +173,11 @@ export function standardObjects(): ObjectDef[] {
     ro({ name: 'GroupEventType', type: 'picklist', length: 40 }),
     ...activityRecurrence(),
     f({ name: 'RecurrenceStartDateTime', type: 'datetime' }),
-    // Recurrence 2.0: the series as an RFC 5545 RRULE (stored as given; the emulator expands only the classic fields)
+    // Recurrence 2.0: the series as an RFC 5545 RRULE on the series record (GroupEventType 3);
+    // the series and its occurrence rows share ActivityRecurrence2Id (org.ts expands DAILY,
+    // WEEKLY with BYDAY and MONTHLY by BYMONTHDAY, with INTERVAL, COUNT or UNTIL)
     f({ name: 'Recurrence2PatternText', type: 'textarea', length: 4000 }),
+    ro({ name: 'ActivityRecurrence2Id', type: 'reference', length: 18 }),
   ], { cdc: true });
 
   const eventRelation = makeObject('EventRelation', '0RE', [

@@ -276,6 +276,14 @@ describe('Recurrence 2.0', () => {
     await run(m1);
     const [master] = byStamp(m1, id);
     expect(master?.recurrence).toMatchObject({ pattern: { type: 'weekly', daysOfWeek: ['monday', 'wednesday'] }, range: { type: 'numbered', numberOfOccurrences: 4 } });
+    // the org keeps the series record plus one row per occurrence, sharing ActivityRecurrence2Id;
+    // the rows are the series' occurrences, not events of their own in Outlook
+    const [series] = sfQuery(stack, `SELECT Id, GroupEventType, ActivityRecurrence2Id FROM Event WHERE Id = '${id}'`);
+    expect(series?.GroupEventType).toBe('3');
+    const rows = sfQuery(stack, `SELECT Id, StartDateTime FROM Event WHERE ActivityRecurrence2Id = '${String(series!.ActivityRecurrence2Id)}' AND Id != '${id}' ORDER BY StartDateTime`);
+    expect(rows.map((r) => iso(r.StartDateTime))).toEqual([0, 2, 7, 9].map((d) => `${date(Date.parse(first) + d * DAY)}T09:30:00.000Z`));
+    expect((await run(m1)).itemsSynced).toBe(0);
+    expect(events(m1).filter((e) => e.subject === 'RRULE series')).toHaveLength(1);
   });
 });
 

@@ -132,6 +132,10 @@ export function eventRowToFields(r: SfRecord): Fields {
   if (typeof r.RecurrenceActivityId === 'string' && r.RecurrenceActivityId !== r.Id && r.IsRecurrence !== true) {
     out.__child = true;
     out.__seriesOf = r.RecurrenceActivityId;
+  } else if (typeof r.ActivityRecurrence2Id === 'string' && r.ActivityRecurrence2Id !== '' && r.GroupEventType !== '3' && !rrule) {
+    // an occurrence row of a Recurrence 2.0 series: its series record (GroupEventType 3, the
+    // RRULE) carries the series; single-occurrence edits of such series are not synced yet
+    out.__child = true;
   }
   return out;
 }

@@ -96,7 +96,8 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
   const records = eventRecords(ctx.records);
   // Orgs with Recurrence 2.0 keep series as an RRULE: read it where the field exists.
   const describe = await ctx.records.fieldLimits('Event').catch(() => new Map());
-  const fields = describe.has('Recurrence2PatternText') ? [...eventSalesforceMap.fields, 'Recurrence2PatternText'] : eventSalesforceMap.fields;
+  const recurrence2 = ['Recurrence2PatternText', 'ActivityRecurrence2Id', 'GroupEventType'].filter((f) => describe.has(f));
+  const fields = describe.has('Recurrence2PatternText') ? [...eventSalesforceMap.fields, ...recurrence2] : eventSalesforceMap.fields;
   const salesforce = createSalesforceSide({
     records,
     maps: { event: { ...eventSalesforceMap, fields, sharedIds: (owner) => records.sharedEventIds(owner) } },
