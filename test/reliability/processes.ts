@@ -4,6 +4,7 @@
 // each side, quiet afterwards; "scale and sharing" — three worker processes sharing many
 // mailboxes (300 with --full), one SIGKILLed mid-run: every mailbox keeps syncing and no
 // mailbox is ever run by two processes at once (run intervals in the store never overlap).
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startLocalStack, type LocalStack, type StackMailbox } from '../../scripts/lib/stack.ts';
 import { spawnWorker, type WorkerProcess } from '../e2e/worker-process.ts';
@@ -91,7 +92,7 @@ export async function sigkill(options: FamilyOptions): Promise<FamilyResult> {
 /**
  * The scale stack: users, Graph mailboxes and Mailbox_Sync__c rows made in bulk through the
  * emulators' admin APIs, then provisioned 16 at a time (the stack's own setup provisions one
- * mailbox after another: 300 of them took 72 s before a worker started).
+ * mailbox after another, with subscriptions: 300 of them took 72 s before a worker started).
  */
 async function scaleStack(count: number): Promise<{ stack: LocalStack; mailboxes: StackMailbox[]; drop(): Promise<void> }> {
   const { storeUrl, drop } = pgSchemaUrl('rel_scale');
@@ -118,9 +119,13 @@ async function scaleStack(count: number): Promise<{ stack: LocalStack; mailboxes
     });
     mailboxes.push({ address, salesforceUserId: user.id, mailboxSyncId });
   }
+  // A runtime without a public URL provisions: the children make no Graph subscriptions either
+  // (no PUBLIC_URL), and validating 900 notification URLs here only cost time.
+  const provisioner = restart(stack);
   await inPool(mailboxes, 16, async (m) => {
-    await stack.runtime.provision(m.mailboxSyncId);
+    await provisioner.provision(m.mailboxSyncId);
   });
+  await provisioner.stop();
   return {
     stack,
     mailboxes,
@@ -137,6 +142,16 @@ async function inPool<T>(items: readonly T[], width: number, act: (item: T) => P
     while (next < items.length) await act(items[next++]!);
   };
   await Promise.all(Array.from({ length: width }, lane));
+}
+
+/** CPU seconds (user + system) a live child has used, from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ ticks (100/s)
+  } catch {
+    return undefined;
+  }
 }
 
 /** A process's own account of its runs: [start, end] per mailbox from its "mailbox synced" lines (full runs at info, incremental ones at debug). */
@@ -187,6 +202,7 @@ export async function scaleAndSharing(options: FamilyOptions): Promise<FamilyRes
         await c.exCreate(tag(m, 'O'));
       }
       phase(`${count * 4} items seeded`);
+      const cpuBefore = process.cpuUsage();
       for (let i = 0; i < 3; i++) children.push(spawnWorker(stack, { databaseUrl: stack.storeUrl, id: `scale-${i}`, leaseTtlSeconds: 5, concurrency: 8, logLevel: 'debug' }));
       // One read of each side per probe (a probe per second: the emulators share this process with the probe).
       const state = () => {
@@ -201,6 +217,7 @@ export async function scaleAndSharing(options: FamilyOptions): Promise<FamilyRes
       const firstDone = (s: ReturnType<typeof state>[number]) => (s.a > 0 || s.a2 > 0) && s.b > 0 && s.t > 0 && s.o > 0;
       await until(() => state().filter(firstDone).length >= count / 3, 240_000, 1_000);
       const killedAt = Date.now();
+      const cpu: Array<number | undefined> = [cpuSeconds(children[0]!.proc.pid)];
       children[0]!.proc.kill('SIGKILL');
       await children[0]!.exited;
       phase(`${state().filter(firstDone).length} mailboxes synced; SIGKILL worker 0`);
@@ -213,6 +230,9 @@ export async function scaleAndSharing(options: FamilyOptions): Promise<FamilyRes
       const ok = await until(() => state().every(done), 300_000, 1_000);
       phase(`every change arrived: ${String(Boolean(ok))}`);
       // the survivors stop gracefully, so every run they began is finished in the store
+      cpu.push(...children.slice(1).map((c) => cpuSeconds(c.proc.pid)));
+      const own = process.cpuUsage(cpuBefore);
+      phase(`CPU seconds: workers ${cpu.map((x) => x?.toFixed(1) ?? '?').join('/')}, this process (emulators, PostgreSQL client, probes) ${((own.user + own.system) / 1e6).toFixed(1)}`);
       for (const c of children.slice(1)) c.proc.kill('SIGTERM');
       await Promise.all(children.slice(1).map((c) => c.exited));
       const out: string[] = [];
