@@ -8,7 +8,7 @@ import { canonicalJson, hashFields } from '../../worker/src/core/hash.ts';
 import { createMemorySide, type MemorySide } from '../../worker/src/core/memory-side.ts';
 import { createMemoryStore, type MemoryStore } from '../../worker/src/core/memory-store.ts';
 import { sync } from '../../worker/src/core/sync.ts';
-import { defaultSettings, type FieldValue, type Fields, type Kind, type MailboxSettings, type Side } from '../../worker/src/core/types.ts';
+import { defaultSettings, type Direction, type FieldValue, type Fields, type Kind, type MailboxSettings, type Side } from '../../worker/src/core/types.ts';
 
 export type ModelKind = 'contact' | 'task' | 'event';
 export const MODEL_KINDS: readonly ModelKind[] = ['contact', 'task', 'event'];
@@ -70,6 +70,21 @@ export const commandArb: fc.Arbitrary<Command> = fc.oneof(
 
 export const commandsArb = fc.array(commandArb, { maxLength: 30 });
 
+/** Direction per kind for one world; mostly both ways. */
+export type Directions = Partial<Record<ModelKind, Direction>>;
+const directionArb = fc.oneof(
+  { weight: 2, arbitrary: fc.constant<Direction>('Both') },
+  { weight: 1, arbitrary: fc.constantFrom<Direction>('Salesforce to Exchange', 'Exchange to Salesforce') },
+);
+export const directionsArb: fc.Arbitrary<Directions> = fc
+  .tuple(directionArb, directionArb, directionArb)
+  .map(([contact, task, event]) => Object.fromEntries(Object.entries({ contact, task, event }).filter(([, d]) => d !== 'Both')) as Directions);
+
+/** The side a one-way kind only mirrors to (its edits, creates and deletes stay there), if any. */
+function mirrorOf(direction: Direction): Side | undefined {
+  return direction === 'Salesforce to Exchange' ? 'exchange' : direction === 'Exchange to Salesforce' ? 'salesforce' : undefined;
+}
+
 class Crash extends Error {}
 
 interface World {
@@ -80,9 +95,10 @@ interface World {
 
 const MAILBOX = 'ann@example.com';
 
-export function modelSettings(): MailboxSettings {
+export function modelSettings(directions: Directions = {}): MailboxSettings {
+  const overrides = Object.fromEntries(Object.entries(directions).map(([kind, direction]) => [kind, { direction }]));
   // the valve is tested on its own; here it must not hide the deletes under test
-  return { ...defaultSettings(), maxDeleteShare: 1, minDeletesForValve: Number.MAX_SAFE_INTEGER };
+  return { ...defaultSettings(overrides), maxDeleteShare: 1, minDeletesForValve: Number.MAX_SAFE_INTEGER };
 }
 
 async function runSync(world: World, crashAt?: number, matched?: Set<string>, pairs?: [string, string][]): Promise<{ writes: number; crashed: boolean }> {
@@ -118,17 +134,22 @@ async function runSync(world: World, crashAt?: number, matched?: Set<string>, pa
 export interface CheckOptions {
   /** Exchange deletes tell the item's stamp (the optimistic twin); false = as Graph: by id only. */
   readonly exchangeDeleteStamps?: boolean;
+  /** One-way kinds of this world (default: every kind both ways). */
+  readonly directions?: Directions;
 }
 
 /** Replays `commands`, quiesces, and returns the invariant violations found (empty = fine). */
 export async function check(commands: readonly Command[], options: CheckOptions = {}): Promise<string[]> {
   const exchange = createMemorySide('exchange', { deleteStamps: options.exchangeDeleteStamps ?? true });
-  const world: World = { sides: { salesforce: createMemorySide('salesforce'), exchange }, store: createMemoryStore(), settings: modelSettings() };
+  const world: World = { sides: { salesforce: createMemorySide('salesforce'), exchange }, store: createMemoryStore(), settings: modelSettings(options.directions) };
+  /** One-way kinds: what the mirror side's user does stays there (not synced, by design). */
+  const mirror = (kind: ModelKind): Side | undefined => mirrorOf(world.settings.kinds[kind].direction);
+  const kindOfUid = new Map<string, ModelKind>();
   const violations: string[] = [];
   let uidSeq = 0;
   let clock = 0;
   /** User writes per (uid, field) in order, and the uids that ever left scope or were deleted. */
-  type Write = { uid: string; field: string; value: string | null; at: number; superseded?: boolean };
+  type Write = { uid: string; field: string; value: string | null; at: number; side: Side; superseded?: boolean };
   const writes = new Map<string, Write[]>();
   const addWrite = (w: Write): void => {
     const key = `${w.uid}\u0000${w.field}`;
@@ -199,7 +220,8 @@ export async function check(commands: readonly Command[], options: CheckOptions 
         uidSeq += 1;
         const uid = `u${uidSeq}`;
         uidOfId.set(world.sides[command.side].userCreate(command.kind, { ...command.fields, uid }), uid);
-        for (const [field, value] of Object.entries(command.fields)) addWrite({ uid, field, value: value as string, at: clock });
+        kindOfUid.set(uid, command.kind);
+        for (const [field, value] of Object.entries(command.fields)) addWrite({ uid, field, value: value as string, at: clock, side: command.side });
         break;
       }
       case 'update': {
@@ -209,7 +231,7 @@ export async function check(commands: readonly Command[], options: CheckOptions 
         const uid = String(record.fields.uid);
         // writing the value a field already holds changes nothing anyone could lose
         if ((record.fields[command.field] ?? null) === command.value) break;
-        const write: Write = { uid, field: command.field, value: command.value, at: clock };
+        const write: Write = { uid, field: command.field, value: command.value, at: clock, side: command.side };
         const key = `${command.side}\u0000${record.id}\u0000${command.field}`;
         const since: SinceSync = sinceSync.get(key) ?? { side: command.side, kind: command.kind, id: record.id, field: command.field, before: record.fields[command.field] ?? null, writes: [] };
         since.writes.push(write);
@@ -232,7 +254,8 @@ export async function check(commands: readonly Command[], options: CheckOptions 
         const record = gone.length === 0 ? undefined : gone[command.pick % gone.length];
         if (!record) break;
         const restoredId = world.sides[command.side].userRestore(command.kind, record.id, { newId: command.newId ?? false });
-        uidOfId.set(restoredId, String(record.fields.uid));
+        // the uid the record was created with (a natural-key match may have changed its uid field)
+        uidOfId.set(restoredId, uidOfId.get(record.id) ?? String(record.fields.uid));
         restoredIds.add(restoredId);
         restoredAt.set(restoredId, { side: command.side, kind: command.kind, at: clock });
         // the user takes the delete back: the record may live again (see the restore notes below)
@@ -267,7 +290,6 @@ export async function check(commands: readonly Command[], options: CheckOptions 
   await runSync(world, undefined, matched, pairs);
   await runSync(world, undefined, matched, pairs);
   violations.push(...bijection(world, 'quiescent'));
-  violations.push(...converged(world, scoped));
   const linksBefore = canonicalJson(world.store.allLinks().map((l) => ({ ...l })) as never);
   const third = await runSync(world);
   if (third.writes !== 0) violations.push(`third quiet run wrote ${third.writes} times (echo writes or no convergence)`);
@@ -299,7 +321,8 @@ export async function check(commands: readonly Command[], options: CheckOptions 
   };
   // no resurrected delete: a deleted record is gone on both sides unless an edit beat it (recorded)
   for (const [uid, d] of deleted) {
-    if (scoped.has(uid)) continue;
+    // a delete on the mirror side of a one-way kind is not propagated, by design
+    if (scoped.has(uid) || d.side === mirror(d.kind as ModelKind)) continue;
     const live = liveByUid.get(uid) ?? [];
     if (live.length > 0 && !conflictOn(pairIds(uid))) violations.push(`${d.kind} ${uid} deleted in ${d.side} but alive (${live.map((r) => r.id).join(', ')}) with no recorded conflict`);
   }
@@ -313,7 +336,10 @@ export async function check(commands: readonly Command[], options: CheckOptions 
     const deletes = events.filter((e) => e.t === 'delete');
     if (scoped.has(uid) || restoredUids.has(uid) || deletes.length !== 1) continue;
     const d = deletes[0]!;
-    const concurrent = events.some((e) => e.t === 'edit' && !e.write?.superseded && e.side !== d.side && !syncs.some((s) => s > Math.min(e.at, d.at) && s < Math.max(e.at, d.at)));
+    const kind = kindOfUid.get(uid);
+    // an edit on the mirror side of a one-way kind never flows, so it cannot beat a delete of the source
+    const flows = (side: Side): boolean => kind === undefined || side !== mirror(kind);
+    const concurrent = events.some((e) => e.t === 'edit' && flows(e.side) && !e.write?.superseded && e.side !== d.side && !syncs.some((s) => s > Math.min(e.at, d.at) && s < Math.max(e.at, d.at)));
     if (concurrent && (liveByUid.get(uid) ?? []).length === 0) violations.push(`${uid}: edited in one side while deleted in the other, but the delete won`);
   }
   // every user write is on both sides, superseded, or in a recorded conflict
@@ -328,18 +354,25 @@ export async function check(commands: readonly Command[], options: CheckOptions 
     if (find(ua) !== find(ub)) root.set(find(ua), find(ub));
   }
   const latest = new Map<string, Write>();
+  /** The same, of writes made on the mirror side of a one-way kind. */
+  const latestOn = new Map<string, Write>();
   for (const list of writes.values()) {
     for (const w of list) {
       if (w.superseded) continue;
       const key = `${find(w.uid)}\u0000${w.field}`;
       const previous = latest.get(key);
       if (!previous || previous.at <= w.at) latest.set(key, w);
+      const kind = kindOfUid.get(w.uid);
+      const previousOn = latestOn.get(key);
+      if (kind !== undefined && w.side === mirror(kind) && (!previousOn || previousOn.at <= w.at)) latestOn.set(key, w);
     }
   }
   for (const w of latest.values()) {
     if (group(w.uid).some((u) => scoped.has(u))) continue;
     for (const r of group(w.uid).flatMap((u) => liveByUid.get(u) ?? [])) {
       if (restoredIds.has(r.id)) continue;
+      // a write on the mirror side of a one-way kind stays there
+      if (w.side === mirror(r.kind) && r.side !== w.side) continue;
       const actual = r.fields[w.field] ?? null;
       const filledIn = w.value === null && group(w.uid).flatMap(pairIds).some((id) => matched.has(id));
       if (actual !== w.value && !filledIn && !conflictOn(group(w.uid).flatMap(pairIds), w.field)) {
@@ -347,7 +380,32 @@ export async function check(commands: readonly Command[], options: CheckOptions 
       }
     }
   }
+  // one-way kinds: the mirror keeps what its user wrote last, and what its user made or deleted stays unsynced
+  const mirrorDeleted = (uid: string): boolean =>
+    group(uid).some((u) => (history.get(u) ?? []).some((e) => e.t === 'delete' && e.side === mirror(kindOfUid.get(u) ?? 'contact')));
+  const oneWay: OneWay = {
+    mirror,
+    keeps: (kind, record, field) => {
+      const uid = String(record.fields.uid);
+      const key = `${find(uid)}\u0000${field}`;
+      const last = latest.get(key);
+      const own = latestOn.get(key);
+      if (!own || own.side !== mirror(kind) || (record.fields[field] ?? null) !== own.value) return false;
+      // a later empty source value of a natural-key pair is no write over the mirror's own (as both ways, where it is filled in)
+      return last === own || (last !== undefined && last.value === null && group(uid).flatMap(pairIds).some((id) => matched.has(id)));
+    },
+    unlinked: (kind, side, record) => side === mirror(kind) || mirrorDeleted(String(record.fields.uid)),
+  };
+  violations.push(...converged(world, scoped, oneWay));
   return violations;
+}
+
+interface OneWay {
+  mirror(kind: ModelKind): Side | undefined;
+  /** The mirror record holds the last write of `field`, made on the mirror. */
+  keeps(kind: ModelKind, record: { fields: Fields }, field: string): boolean;
+  /** A live record of a one-way kind may stay unlinked (made on the mirror, or its mirror deleted there). */
+  unlinked(kind: ModelKind, side: Side, record: { fields: Fields }): boolean;
 }
 
 function bijection(world: World, when: string): string[] {
@@ -362,9 +420,17 @@ function bijection(world: World, when: string): string[] {
   return out;
 }
 
-function converged(world: World, scoped: ReadonlySet<string>): string[] {
+function converged(world: World, scoped: ReadonlySet<string>, oneWay: OneWay): string[] {
   const out: string[] = [];
   const issues = world.store.issues();
+  /** One-way: the sides of a link differ only where the mirror keeps its own last write. */
+  const mirrorKeepsAll = (kind: ModelKind, sf: Fields, ex: Fields): boolean => {
+    const side = oneWay.mirror(kind);
+    if (side === undefined) return false;
+    const record = { fields: side === 'salesforce' ? sf : ex };
+    const names = new Set([...Object.keys(sf), ...Object.keys(ex)]);
+    return [...names].every((f) => canonicalJson(sf[f] ?? null) === canonicalJson(ex[f] ?? null) || oneWay.keeps(kind, record, f));
+  };
   for (const kind of MODEL_KINDS) {
     const links = world.store.allLinks().filter((l) => l.kind === kind);
     for (const l of links) {
@@ -372,14 +438,15 @@ function converged(world: World, scoped: ReadonlySet<string>): string[] {
       const ex = world.sides.exchange.peek(kind, l.exchange.id);
       if (!sf || sf.deleted || !sf.inScope) out.push(`link ${l.salesforce.id}–${l.exchange.id}: Salesforce record not live`);
       else if (!ex || ex.deleted || !ex.inScope) out.push(`link ${l.salesforce.id}–${l.exchange.id}: Exchange item not live`);
-      else if (canonicalJson(sf.fields) !== canonicalJson(ex.fields)) out.push(`link ${l.salesforce.id}–${l.exchange.id}: sides differ ${canonicalJson(sf.fields)} vs ${canonicalJson(ex.fields)}`);
+      else if (canonicalJson(sf.fields) !== canonicalJson(ex.fields) && !mirrorKeepsAll(kind, sf.fields, ex.fields)) out.push(`link ${l.salesforce.id}–${l.exchange.id}: sides differ ${canonicalJson(sf.fields)} vs ${canonicalJson(ex.fields)}`);
     }
     for (const side of ['salesforce', 'exchange'] as const) {
       const linked = new Set(links.map((l) => l[side].id));
       for (const r of world.sides[side].live(kind)) {
         const reported = issues.some((i) => (side === 'salesforce' ? i.salesforceId : i.exchangeId) === r.id && i.issueKind === 'Skipped');
         // an item left behind when its record left scope stays unlinked on purpose
-        if (!linked.has(r.id) && !reported && !scoped.has(String(r.fields.uid))) out.push(`${side} ${kind} ${r.id} ${canonicalJson(r.fields)} never linked and not reported`);
+        const oneWayUnlinked = oneWay.mirror(kind) !== undefined && oneWay.unlinked(kind, side, r);
+        if (!linked.has(r.id) && !reported && !oneWayUnlinked && !scoped.has(String(r.fields.uid))) out.push(`${side} ${kind} ${r.id} ${canonicalJson(r.fields)} never linked and not reported`);
       }
     }
   }

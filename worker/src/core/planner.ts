@@ -171,17 +171,23 @@ export function plan(input: PlanInput): Action[] {
     const ks = settings.kinds[link.kind];
     const flows = flowsOf(link.kind, ks);
     const records = { salesforce: sf, exchange: ex };
+    // what the noted run meant each side to hold: both ways that is `base`; a one-way mirror
+    // keeps the values the source did not change (its own are never overwritten wholesale)
+    const first = merge({ base: {}, salesforce: match.salesforce, exchange: match.exchange, winner: ks.winner, flows });
+    const planned = (side: Side): Fields => ({ ...match[side], ...first.patch[side] });
     const effective = (side: Side): Fields => {
       const actual = records[side].fields;
+      const meant = planned(side);
       const out: Record<string, FieldValue> = {};
       for (const name of new Set([...Object.keys(base), ...Object.keys(actual), ...Object.keys(match[side])])) {
         const a = actual[name] ?? null;
-        const value = sameValue(a, base[name] ?? null) || sameValue(a, match[side][name] ?? null) ? (base[name] ?? null) : a;
+        const value = sameValue(a, meant[name] ?? null) || sameValue(a, match[side][name] ?? null) ? (meant[name] ?? null) : a;
         if (value !== null) out[name] = value;
       }
       return out;
     };
-    const result = merge({ base, salesforce: effective('salesforce'), exchange: effective('exchange'), winner: ks.winner, flows });
+    const effectiveFields = { salesforce: effective('salesforce'), exchange: effective('exchange') };
+    const result = merge({ base, ...effectiveFields, winner: ks.winner, flows });
     const item: ItemRef = { kind: link.kind, salesforceId: sf.id, exchangeId: ex.id };
     const situation: Situation = 'matched-by-natural-key';
     const out: Action[] = [];
@@ -193,10 +199,13 @@ export function plan(input: PlanInput): Action[] {
       const record = records[side];
       const patch: Record<string, FieldValue> = {};
       if (flows[otherSide(side)]) {
-        for (const name of new Set([...Object.keys(result.merged), ...Object.keys(record.fields)])) {
-          const value = result.merged[name] ?? null;
-          if (!sameValue(value, record.fields[name] ?? null)) patch[name] = value;
+        // the merge's patch, and the noted run's writes that never landed
+        const meant = effectiveFields[side];
+        for (const name of new Set([...Object.keys(meant), ...Object.keys(record.fields)])) {
+          if (!sameValue(meant[name] ?? null, record.fields[name] ?? null)) patch[name] = meant[name] ?? null;
         }
+        Object.assign(patch, result.patch[side]);
+        for (const name of Object.keys(patch)) if (sameValue(patch[name] ?? null, record.fields[name] ?? null)) delete patch[name];
       }
       if (Object.keys(patch).length > 0) out.push({ type: 'update', item, situation, side, id: record.id, expectedVersion: record.version, patch });
       else target[side] = { id: record.id, version: record.version, hash: hash(record.fields) };
