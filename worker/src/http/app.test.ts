@@ -222,6 +222,22 @@ describe('Graph webhooks', () => {
     expect(hints).toEqual([[MBX, 'graph:contact']]);
   });
 
+  it('hints one change once, though two subscriptions (folder and whole mailbox) or a retry report it', async () => {
+    subs.set('sub-3', { mailboxId: MBX, clientStateHash: hash('state-three'), resource: '/users/x@example.com/contacts' });
+    const note = (subscriptionId: string, clientState: string, etag: string) => ({ subscriptionId, clientState, changeType: 'updated', resourceData: { id: 'C9', '@odata.etag': etag } });
+    const post = (value: unknown[]) => call('POST', '/graph/notifications', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value }) });
+    expect((await post([note('sub-3', 'state-three', 'W/"k1"')])).status).toBe(202);
+    expect((await post([note('sub-1', 'state-one', 'W/"k1"')])).status).toBe(202);
+    expect((await post([note('sub-3', 'state-three', 'W/"k1"')])).status).toBe(202);
+    expect(hints).toEqual([[MBX, 'graph:contact:mailbox']]);
+    expect((await post([note('sub-1', 'state-one', 'W/"k2"')])).status).toBe(202); // a later change of the item
+    expect(hints).toEqual([
+      [MBX, 'graph:contact:mailbox'],
+      [MBX, 'graph:contact'],
+    ]);
+    subs.delete('sub-3');
+  });
+
   it('passes lifecycle events on and hints the mailbox', async () => {
     const body = JSON.stringify({ value: [{ subscriptionId: 'sub-2', clientState: 'state-two', lifecycleEvent: 'subscriptionRemoved' }] });
     const r = await call('POST', '/graph/lifecycle', { headers: { 'content-type': 'application/json' }, body });

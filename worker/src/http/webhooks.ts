@@ -5,7 +5,9 @@
 // never done inline) naming the kind the subscription watches (an incremental run syncs only
 // that kind), one per mailbox and kind, and the answer is 202. A notification whose item version
 // is the one the mailbox's link already holds is our own write coming back: no hint (a wasted run
-// otherwise). When the link is not committed yet the hint goes ahead; that run finds nothing. Unknown subscriptions and bad clientStates are
+// otherwise). When the link is not committed yet the hint goes ahead; that run finds nothing.
+// One change seen by two subscriptions (the folder's and the whole mailbox's) or sent twice
+// carries the same item id and version: only the first hints. Unknown subscriptions and bad clientStates are
 // dropped and logged without their secrets.
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
@@ -59,8 +61,32 @@ function validationToken(req: Request): string | undefined | ApiError {
   return raw;
 }
 
+/** The item versions this process has hinted lately, oldest first (bounded). */
+function recentChanges(limit: number) {
+  const seen = new Set<string>();
+  const keyOf = (mailboxId: string, n: Notification): string | undefined => {
+    const id = n.resourceData?.id;
+    const etag = n.resourceData?.['@odata.etag'];
+    return id && etag ? `${mailboxId}\u0000${id}\u0000${bareVersion(etag)}\u0000${n.changeType ?? ''}` : undefined;
+  };
+  return {
+    hinted(mailboxId: string, n: Notification): boolean {
+      const key = keyOf(mailboxId, n);
+      return key !== undefined && seen.has(key);
+    },
+    /** Called once the hint is stored: a failed one must let Graph's retry through. */
+    remember(mailboxId: string, n: Notification): void {
+      const key = keyOf(mailboxId, n);
+      if (key === undefined) return;
+      seen.add(key);
+      if (seen.size > limit) seen.delete(seen.values().next().value as string);
+    },
+  };
+}
+
 export function webhookRouter(deps: AppDeps, jsonParser: express.RequestHandler): Router {
   const router = express.Router();
+  const recent = recentChanges(10_000);
 
   const handle = (lifecycle: boolean) => async (req: Request, res: Response) => {
     const token = validationToken(req);
@@ -73,6 +99,7 @@ export function webhookRouter(deps: AppDeps, jsonParser: express.RequestHandler)
     if (!parsed.success) throw new ApiError(400, 'BAD_REQUEST', 'Expected a Graph notification collection: {"value":[{"subscriptionId",…}]}.');
     const summary: WebhookSummary = { accepted: 0, ignored: 0, echoes: 0 };
     const hinted = new Set<string>();
+    const changed: Array<[mailboxId: string, n: Notification]> = [];
     for (const n of parsed.data.value) {
       const sub = await deps.subscriptions.getSubscription(n.subscriptionId);
       if (!sub) {
@@ -94,6 +121,8 @@ export function webhookRouter(deps: AppDeps, jsonParser: express.RequestHandler)
         summary.echoes++;
         continue;
       }
+      if (!isLifecycle && recent.hinted(sub.mailboxId, n)) continue;
+      if (!isLifecycle) changed.push([sub.mailboxId, n]);
       // A lifecycle event (missed, removed) may hide any change: it asks for a full run.
       const source = isLifecycle ? 'graph-lifecycle' : sub.resource ? graphHintSource(sub.resource) : 'graph';
       const key = `${sub.mailboxId}\u0000${source}`;
@@ -102,6 +131,8 @@ export function webhookRouter(deps: AppDeps, jsonParser: express.RequestHandler)
         await deps.hint(sub.mailboxId, source);
       }
     }
+    // Every hint of this delivery is stored: repeats of these changes need none.
+    for (const [mailboxId, n] of changed) recent.remember(mailboxId, n);
     res.status(202).json(summary);
   };
 
