@@ -193,6 +193,32 @@ describe('planner branches', () => {
   });
 });
 
+describe('write-ahead notes', () => {
+  const base = BASE.contact;
+  const after = { ...base, phone: '2' };
+  // the Salesforce edit was being copied to Exchange: the write landed, the crash hit the link commit
+  const noted: Link = {
+    ...link('contact', base),
+    pending: { base: after, salesforce: { id: 'sf1', version: 'sv2', hash: hash(after) }, exchange: { id: 'ex1', version: '', hash: hash(after) }, written: ['exchange'] },
+  };
+  it('a landed note seen only as our echo is committed as the link', () => {
+    const actions = both(input([noted], [up('salesforce', 'contact', sfRec(after, 'sf1', 'sv2')), up('exchange', 'contact', exRec(after, 'ex1', 'ev2'))]));
+    expect(actions.at(-1)).toEqual({
+      type: 'link',
+      item: { kind: 'contact', salesforceId: 'sf1', exchangeId: 'ex1' },
+      situation: 'echo',
+      target: { salesforce: { id: 'sf1', version: 'sv2', hash: hash(after) }, exchange: { id: 'ex1', version: 'ev2', hash: hash(after) }, base: after },
+    });
+  });
+  it('a further edit after a landed note: the next note falls back to the settled link', () => {
+    const later = { ...after, email: 'bob@x.com' };
+    const actions = both(input([noted], [up('salesforce', 'contact', sfRec(later, 'sf1', 'sv3')), up('exchange', 'contact', exRec(after, 'ex1', 'ev2'))]));
+    expect(types(actions)).toEqual(['update:exchange', 'link']);
+    const commit = actions[1] as Extract<Action, { type: 'link' }>;
+    expect(commit.target.from).toEqual({ salesforce: noted.pending!.salesforce, exchange: { id: 'ex1', version: 'ev2', hash: hash(after) }, base: after });
+  });
+});
+
 describe('safety valve', () => {
   const base = BASE.contact;
   const links = Array.from({ length: 30 }, (_, i) => ({ ...link('contact', base), salesforce: { id: `sf${i}`, version: 'v', hash: hash(base) }, exchange: { id: `ex${i}`, version: 'v', hash: hash(base) } }));
