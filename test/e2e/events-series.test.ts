@@ -128,6 +128,36 @@ describe('a single occurrence of a Salesforce series, changed in Salesforce', ()
   });
 });
 
+describe('a Recurrence 2.0 series (RRULE)', () => {
+  it('its occurrence rows travel like those of a classic series: an edit becomes an exception, an Outlook move reaches the row', async () => {
+    const first = mondayIn(20);
+    const start = `${first}T14:00:00.000Z`;
+    const id = stack.salesforce.admin.insert('Event', {
+      Subject: 'RRULE occurrences', StartDateTime: start, ActivityDateTime: start, DurationInMinutes: 30, OwnerId: m1.salesforceUserId,
+      Recurrence2PatternText: 'RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=3',
+    });
+    await run(m1);
+    const seriesId = String(byStamp(m1, id)[0]!.id);
+    const [series] = sfQuery(stack, `SELECT ActivityRecurrence2Id FROM Event WHERE Id = '${id}'`);
+    const rows = () => sfQuery(stack, `SELECT Id, Location, StartDateTime FROM Event WHERE ActivityRecurrence2Id = '${String(series!.ActivityRecurrence2Id)}' AND Id != '${id}' ORDER BY StartDateTime`);
+    expect(rows()).toHaveLength(3);
+    stack.salesforce.admin.update('Event', String(rows()[0]!.Id), { Location: 'Room 9' });
+    await run(m1);
+    let instances = await instancesOf(m1, seriesId, first);
+    expect(instances.map((i) => (i.location as Json).displayName)).toEqual(['Room 9', '', '']);
+    const day = date(Date.parse(first) + 14 * DAY);
+    await stack.client.request('PATCH', `${users(m1)}/events/${encodeURIComponent(String(instances[2]!.id))}`, {
+      body: { start: { dateTime: `${day}T16:00:00`, timeZone: 'UTC' }, end: { dateTime: `${day}T16:30:00`, timeZone: 'UTC' } },
+    });
+    await run(m1);
+    expect(iso(rows()[2]!.StartDateTime)).toBe(`${day}T16:00:00.000Z`);
+    expect((await run(m1)).itemsSynced).toBe(0);
+    instances = await instancesOf(m1, seriesId, first);
+    expect(instances).toHaveLength(3);
+    expect(stack.graph.admin.counters().sentInvitations).toBe(0);
+  });
+});
+
 describe('a private series under Busy Placeholder', () => {
   it('an occurrence moved on either side moves on the other, and its details never reach Outlook (nor "Busy" Salesforce)', async () => {
     stack.salesforce.admin.update('Mailbox_Sync__c', m1.mailboxSyncId, { Events_Private__c: 'Busy Placeholder' });

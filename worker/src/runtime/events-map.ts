@@ -34,7 +34,7 @@ export interface EventMarkers {
   __meeting?: boolean;
   /** Salesforce: an occurrence row of a Salesforce series (the series is synced through its master). */
   __child?: boolean;
-  /** Salesforce: the master row of an occurrence row (its RecurrenceActivityId). */
+  /** Salesforce: the series of an occurrence row: its RecurrenceActivityId, or `r2:<ActivityRecurrence2Id>`. */
   __seriesOf?: string;
 }
 
@@ -134,8 +134,9 @@ export function eventRowToFields(r: SfRecord): Fields {
     out.__seriesOf = r.RecurrenceActivityId;
   } else if (typeof r.ActivityRecurrence2Id === 'string' && r.ActivityRecurrence2Id !== '' && r.GroupEventType !== '3' && !rrule) {
     // an occurrence row of a Recurrence 2.0 series: its series record (GroupEventType 3, the
-    // RRULE) carries the series; single-occurrence edits of such series are not synced yet
+    // RRULE) carries the series; the rows share its ActivityRecurrence2Id
     out.__child = true;
+    out.__seriesOf = `r2:${r.ActivityRecurrence2Id}`;
   }
   return out;
 }

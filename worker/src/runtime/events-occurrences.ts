@@ -27,6 +27,22 @@ import { placeholder } from '../core/maps/event.ts';
 /** The fields an occurrence may change on its own. */
 export const OCCURRENCE_FIELDS = ['subject', 'location', 'description', 'start', 'end', 'isAllDay', 'startDate', 'endDate'] as const;
 const ROW_FIELDS = ['Id', 'SystemModstamp', 'Subject', 'Location', 'Description', 'IsPrivate', 'StartDateTime', 'EndDateTime', 'IsAllDayEvent', 'ActivityDate', 'DurationInMinutes', 'IsRecurrence', 'RecurrenceActivityId'];
+/** Recurrence 2.0 (orgs whose Event has them): the series record and its rows share ActivityRecurrence2Id. */
+const RECURRENCE2_FIELDS = ['ActivityRecurrence2Id', 'GroupEventType', 'Recurrence2PatternText'];
+const R2 = 'r2:';
+
+/**
+ * The series an Event row belongs to, as a key: the master's Id (classic series, the rows'
+ * RecurrenceActivityId) or `r2:<ActivityRecurrence2Id>` (Recurrence 2.0). Undefined for a row
+ * of no series. `asMaster`: the row is the series itself (master or series record).
+ */
+export function seriesKeyOf(r: SfRecord, asMaster = false): string | undefined {
+  const r2 = typeof r.ActivityRecurrence2Id === 'string' && r.ActivityRecurrence2Id !== '' ? r.ActivityRecurrence2Id : undefined;
+  const seriesRecord = r.GroupEventType === '3' || (typeof r.Recurrence2PatternText === 'string' && r.Recurrence2PatternText !== '');
+  if (asMaster) return r2 && seriesRecord ? R2 + r2 : r.Id;
+  if (typeof r.RecurrenceActivityId === 'string' && r.RecurrenceActivityId !== r.Id && r.IsRecurrence !== true) return r.RecurrenceActivityId;
+  return r2 && !seriesRecord ? R2 + r2 : undefined;
+}
 
 export interface OccurrenceRow {
   readonly id: string;
@@ -150,6 +166,8 @@ export interface OccurrenceOptions {
   log?: (message: string, data: Record<string, unknown>) => void;
   /** Events_Private__c: a private occurrence is compared and written as the other side sees it. */
   policy?: PrivatePolicy;
+  /** The org's Event has the Recurrence 2.0 fields (describe). */
+  recurrence2?: boolean;
 }
 
 export interface OccurrenceSync {
@@ -171,10 +189,17 @@ export function privateView<T extends { fields: Fields }>(record: T, policy: Pri
 export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
   const users = `/users/${encodeURIComponent(o.mailbox)}`;
   const visible = <T extends { fields: Fields }>(list: readonly T[]): T[] => list.flatMap((r) => privateView(r, o.policy) ?? []);
+  const fields = o.recurrence2 ? [...ROW_FIELDS, ...RECURRENCE2_FIELDS] : ROW_FIELDS;
+  const seriesWhere = (key: string, rows: boolean): string =>
+    key.startsWith(R2)
+      ? `ActivityRecurrence2Id = ${soqlString(key.slice(R2.length))} AND GroupEventType ${rows ? '!=' : '='} '3'`
+      : rows
+        ? `RecurrenceActivityId = ${soqlString(key)} AND Id != ${soqlString(key)} AND IsRecurrence = false`
+        : `Id = ${soqlString(key)}`;
 
-  async function rowsOf(masterId: string): Promise<OccurrenceRow[]> {
+  async function rowsOf(key: string): Promise<OccurrenceRow[]> {
     const { start, end } = o.window();
-    const soql = `SELECT ${ROW_FIELDS.join(', ')} FROM Event WHERE RecurrenceActivityId = ${soqlString(masterId)} AND Id != ${soqlString(masterId)} AND IsRecurrence = false AND StartDateTime < ${end.replace(/\.\d{3}Z$/, 'Z')} AND EndDateTime >= ${start.replace(/\.\d{3}Z$/, 'Z')} ORDER BY StartDateTime, Id`;
+    const soql = `SELECT ${fields.join(', ')} FROM Event WHERE ${seriesWhere(key, true)} AND StartDateTime < ${end.replace(/\.\d{3}Z$/, 'Z')} AND EndDateTime >= ${start.replace(/\.\d{3}Z$/, 'Z')} ORDER BY StartDateTime, Id`;
     const out: OccurrenceRow[] = [];
     for await (const page of o.records.pages(soql)) for (const r of page) out.push(rowOf(r));
     return visible(out);
@@ -203,9 +228,11 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
     return visible(out);
   }
 
-  async function masterOf(masterId: string): Promise<OccurrenceRow | undefined> {
-    const [row] = await o.records.retrieve('Event', [masterId], ROW_FIELDS);
-    return row ? rowOf(row) : undefined;
+  async function masterOf(key: string): Promise<OccurrenceRow | undefined> {
+    for await (const page of o.records.pages(`SELECT ${fields.join(', ')} FROM Event WHERE ${seriesWhere(key, false)} ORDER BY Id LIMIT 1`)) {
+      if (page[0]) return rowOf(page[0]);
+    }
+    return undefined;
   }
 
   async function holdBack(instance: OccurrenceInstance, rowId: string, fields: Fields): Promise<void> {
@@ -213,13 +240,12 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
     await o.skipped?.({ reason: 'meeting-occurrence', exchangeId: instance.id, salesforceId: rowId, fields });
   }
 
-  async function toOutlook(masterId: string, changed: readonly string[], deleted: readonly OccurrenceRow[]): Promise<void> {
-    const seriesId = await o.outlookSeriesOf(masterId);
-    if (!seriesId) return;
-    const read = await masterOf(masterId);
-    const master = read ? privateView(read, o.policy) : undefined;
-    if (!master) return;
-    const rows = await rowsOf(masterId);
+  async function toOutlook(key: string, changed: readonly string[], deleted: readonly OccurrenceRow[]): Promise<void> {
+    const read = await masterOf(key);
+    const seriesId = read ? await o.outlookSeriesOf(read.id) : undefined;
+    const master = read && seriesId ? privateView(read, o.policy) : undefined;
+    if (!master || !seriesId) return;
+    const rows = await rowsOf(key);
     const instances = await instancesOf(seriesId);
     const { pairs, instances: spare } = pairOccurrences(rows, instances);
     for (const row of rows.filter((r) => changed.includes(r.id))) {
@@ -262,8 +288,8 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
       }
       if (deleted.length > 0) {
         // a deleted row still names its series (queryAll)
-        for (const r of await o.records.retrieve('Event', deleted, ROW_FIELDS, { all: true })) {
-          const master = typeof r.RecurrenceActivityId === 'string' && r.RecurrenceActivityId !== r.Id && r.IsRecurrence !== true ? r.RecurrenceActivityId : undefined;
+        for (const r of await o.records.retrieve('Event', deleted, fields, { all: true })) {
+          const master = seriesKeyOf(r);
           const row = privateView(rowOf(r), o.policy);
           if (master && row) slot(master).deleted.push(row);
         }
@@ -274,8 +300,9 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
     async fromOutlook(seriesIds, removed) {
       for (const seriesId of new Set(seriesIds)) {
         const masterId = await o.salesforceSeriesOf(seriesId);
-        if (!masterId) continue;
-        const rows = await rowsOf(masterId);
+        const [master] = masterId ? await o.records.retrieve('Event', [masterId], fields) : [];
+        if (!master) continue;
+        const rows = await rowsOf(seriesKeyOf(master, true)!);
         if (rows.length === 0) continue;
         const instances = await instancesOf(seriesId);
         const { pairs, rows: orphans } = pairOccurrences(rows, instances);

@@ -169,6 +169,7 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
           ...(hooks.skipped ? { skipped: hooks.skipped } : {}),
           ...(ctx.log ? { log: ctx.log } : {}),
           policy: config.eventsPrivate,
+          recurrence2: recurrence2.length === 3,
         })
       : undefined;
   return {
