@@ -6,6 +6,7 @@
 // idempotent on their key, our own writes come back as echoes, conflicts are recorded
 // before the writes that apply their winner.
 import { canonicalJson } from './hash.ts';
+import { KEY_PHASES, exchangeKey } from './natural-key.ts';
 import { plan } from './planner.ts';
 import type { Issue, LinkStore, LinkTx, RecordSide, WriteFailure } from './ports.ts';
 import type { Action, Change, Fields, Kind, Link, MailboxSettings, Side, SideRecord, SideState } from './types.ts';
@@ -99,9 +100,12 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
         }
       }
     }
+    const noteKeys = new Set(notes.map((l) => l.pending!.create!.key));
+    // only candidates that can meet a fresh record are kept (a side may list a whole container):
+    // the run then holds, and looks up the links of, those alone
     const candidates = {
-      salesforce: fresh.exchange.length > 0 ? await sides.salesforce.candidates(kind, fresh.exchange) : [],
-      exchange: fresh.salesforce.length > 0 ? await sides.exchange.candidates(kind, fresh.salesforce) : [],
+      salesforce: fresh.exchange.length > 0 ? relevant(kind, 'salesforce', await sides.salesforce.candidates(kind, fresh.exchange), fresh.exchange, noteKeys) : [],
+      exchange: fresh.salesforce.length > 0 ? relevant(kind, 'exchange', await sides.exchange.candidates(kind, fresh.salesforce), fresh.salesforce, noteKeys) : [],
     };
     // a linked candidate must be known as linked, or the planner would pair it again
     if (start.lookup) {
@@ -355,6 +359,27 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     const bySalesforceId = new Map(have.map((l) => [l.salesforce.id, l]));
     for (const l of found) if (!bySalesforceId.has(l.salesforce.id)) bySalesforceId.set(l.salesforce.id, l);
     return [...bySalesforceId.values()];
+  }
+
+  /**
+   * The candidates of `side` the planner can pair with, or weigh against, a fresh record of the
+   * other side: by stamp either way (the candidate names a fresh record, or is named by one), by a
+   * create note's key, or by a natural key. Any other candidate changes no plan.
+   */
+  function relevant(kind: Kind, side: Side, found: readonly SideRecord[], others: readonly SideRecord[], noteKeys: ReadonlySet<string>): SideRecord[] {
+    const identity = (s: Side, r: SideRecord): string => (s === 'salesforce' ? r.id : exchangeKey(kind, mailbox, r.id, r.fields));
+    const otherIdentities = new Set(others.map((r) => identity(otherSide(side), r)));
+    const otherStamps = new Set(others.flatMap((r) => (r.stamp !== undefined ? [r.stamp] : [])));
+    const phases = KEY_PHASES[kind].map((phase) => ({ phase, keys: new Set(others.flatMap((r) => phase.key(r.fields) ?? [])) }));
+    return found.filter(
+      (c) =>
+        (c.stamp !== undefined && (otherIdentities.has(c.stamp) || noteKeys.has(c.stamp))) ||
+        otherStamps.has(identity(side, c)) ||
+        phases.some(({ phase, keys }) => {
+          const key = phase.key(c.fields);
+          return key !== undefined && keys.has(key);
+        }),
+    );
   }
 
   function issueOf(action: Extract<Action, { type: 'conflict' | 'skip' }>): Issue {
