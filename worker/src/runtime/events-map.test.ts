@@ -54,6 +54,11 @@ describe('fields → Salesforce row', () => {
     const row = eventFieldsToRow({ start: '2027-03-01T08:00:00.000Z', end: '2027-03-01T08:15:00.000Z', recurrence: { type: 'weekly', interval: 1, daysOfWeek: ['monday', 'wednesday'], startDate: '2027-03-01', endDate: '2027-03-14' } });
     expect(row).toMatchObject({ IsRecurrence: true, RecurrenceType: 'RecursWeekly', RecurrenceInterval: 1, RecurrenceDayOfWeekMask: 2 | 8, RecurrenceEndDateOnly: '2027-03-14' });
   });
+
+  it('"end after N occurrences" ends on the date of the N-th (Salesforce needs an end date)', () => {
+    const row = eventFieldsToRow({ start: '2027-03-01T08:00:00.000Z', end: '2027-03-01T08:15:00.000Z', recurrence: { type: 'weekly', interval: 1, daysOfWeek: ['monday', 'wednesday'], startDate: '2027-03-01', count: 5 } });
+    expect(row).toMatchObject({ IsRecurrence: true, RecurrenceEndDateOnly: '2027-03-15' });
+  });
 });
 
 describe('Graph event ↔ fields', () => {

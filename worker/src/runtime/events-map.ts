@@ -13,6 +13,7 @@
 import { convert } from 'html-to-text';
 import { fromExchange, fromSalesforce, toExchange, toSalesforce, type GraphEvent, type SalesforceEvent } from '../core/maps/event.ts';
 import { fromRrule } from '../core/calendar/rrule.ts';
+import { nthOccurrenceDate } from '../core/calendar/expand.ts';
 import type { Fields, FieldValue } from '../core/types.ts';
 import type { ExchangeItem } from '../graph/delta.ts';
 import type { SfInput, SfRecord } from '../salesforce/records.ts';
@@ -203,6 +204,10 @@ function recurrenceRow(fields: Fields, start: string | null): SfInput {
   const row = toSalesforce({ ...fields, start: start ?? fields.start ?? null }, {}, []) as Record<string, unknown>;
   const out: SfInput = { IsRecurrence: true };
   for (const k of RECURRENCE_FIELDS) out[k] = (row[k] as SfInput[string] | undefined) ?? null;
+  if (out.RecurrenceEndDateOnly === null && typeof rec.count === 'number' && typeof rec.startDate === 'string') {
+    // Salesforce needs an end date: "end after N occurrences" ends on the N-th occurrence's date
+    out.RecurrenceEndDateOnly = nthOccurrenceDate(rec, rec.startDate, rec.count) ?? null;
+  }
   return out;
 }
 
