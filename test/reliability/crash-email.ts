@@ -22,11 +22,14 @@ interface Correspondents {
   to: { id: string; address: string };
 }
 
-const known = new WeakMap<LocalStack, Correspondents>();
+/** Per stack and mailbox (ids repeat across stacks: each emulator counts from 1). */
+const known = new WeakMap<LocalStack, Map<string, Correspondents>>();
 
 /** Two contacts the messages are from and to, synced once by a clean run before any crash. */
 async function correspondents(stack: LocalStack, m: StackMailbox): Promise<Correspondents> {
-  const have = known.get(stack);
+  const mine = known.get(stack) ?? new Map<string, Correspondents>();
+  known.set(stack, mine);
+  const have = mine.get(m.mailboxSyncId);
   if (have) return have;
   const s = stack.salesforce.admin;
   const tag = randomBytes(4).toString('hex');
@@ -37,7 +40,7 @@ async function correspondents(stack: LocalStack, m: StackMailbox): Promise<Corre
   const made = { from: person('Sender'), to: person('Recipient') };
   const r = await runOnce(restart(stack), m);
   if (!r.ok) throw new Error(`setup run for the email contacts failed: ${messageOf(r.error)}`);
-  known.set(stack, made);
+  mine.set(m.mailboxSyncId, made);
   return made;
 }
 
