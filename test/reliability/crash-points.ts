@@ -142,8 +142,12 @@ async function crashCase(stack: LocalStack, m: StackMailbox, parts: GatedParts, 
 
 export async function crashPoints(options: FamilyOptions): Promise<FamilyResult> {
   const t = tally('crash points', options);
-  // The fast subset: 4 contact/task scenarios as before, plus 2 event and 2 email ones.
-  const picked = options.full ? SCENARIOS : [...sample(RECORD_SCENARIOS, 4, options.seed), ...sample(EVENT_SCENARIOS, 2, options.seed), ...sample(EMAIL_SCENARIOS, 2, options.seed)];
+  // The fast subset: 4 contact/task scenarios as before, 2 event ones, and the email create
+  // (every email boundary: task, relation, files, stamp, cursor) with one other email op.
+  const [emailCreate, ...otherEmail] = EMAIL_SCENARIOS;
+  const picked = options.full
+    ? SCENARIOS
+    : [...sample(RECORD_SCENARIOS, 4, options.seed), ...sample(EVENT_SCENARIOS, 2, options.seed), emailCreate!, ...sample(otherEmail, 1, options.seed)];
   // RELIABILITY_CRASH_KINDS=email,event series replays the scenarios of some kinds only
   const kinds = process.env.RELIABILITY_CRASH_KINDS?.split(',').map((k) => k.trim());
   const scenarios = kinds ? picked.filter((s) => kinds.includes(s.kind)) : picked;
