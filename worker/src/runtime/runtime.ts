@@ -505,7 +505,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       deferStatus(id, { status: 'Active', lastSync: new Date(clock()), lastError: null, itemsSynced: mailbox.itemsSynced + written, openIssues });
     }
     log?.debug({ mailboxId: id, reason, kinds: [...scope.kinds], ms: clock() - started, written, openIssues }, 'mailbox synced (incremental)');
-    return { ok: true, counts, itemsSynced: written };
+    return { ok: true, counts, itemsSynced: written, incremental: true };
   }
 
   /** CDC change → the mailboxes it concerns: the owner's, plus every All Contacts mailbox for contacts. */

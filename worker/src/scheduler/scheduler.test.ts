@@ -328,11 +328,11 @@ describe('scheduler', () => {
       { timers: ft.timers, hintDelayMs: 500 },
     );
     s.start();
-    await s.hint(A, 'graph');
+    await s.hint(A, 'graph:contact');
     await expect.poll(() => s.running()).toEqual([A]);
     now += 100;
-    await s.hint(A, 'graph');
-    await s.hint(A, 'salesforce');
+    await s.hint(A, 'graph:contact');
+    await s.hint(A, 'salesforce:contact');
     gate.resolve();
     // The run ends inside the window: the next one waits for the window's end, then runs once.
     await expect.poll(() => ft.timeouts.length).toBe(1);
@@ -386,8 +386,8 @@ describe('scheduler', () => {
       },
       { concurrency: 1, hintedConcurrency: 3 },
     );
-    await s.hint(C, 'graph');
-    await s.hint(D, 'salesforce');
+    await s.hint(C, 'graph:contact');
+    await s.hint(D, 'salesforce:task');
     const t = s.tick();
     await expect.poll(() => calls.length).toBe(3);
     expect(await s.tick()).toEqual([]); // full: B waits for the one full slot, C and D run once
@@ -399,5 +399,52 @@ describe('scheduler', () => {
       [D, 'hint'],
     ]);
     expect((await s.tick()).map((o) => o.mailboxId)).toEqual([B]);
+  });
+
+  it('a hint that names its kind never waits for a full-run slot; incremental runs leave the poll where it was', async () => {
+    await mailbox(A, 'Real-time');
+    await mailbox(B, 'Real-time');
+    const gate = deferred<void>();
+    const s = scheduler(
+      async (id) => {
+        if (id === A) await gate.promise;
+        return { ok: true, incremental: id === B };
+      },
+      { concurrency: 1, hintedConcurrency: 4 },
+    );
+    const due = now;
+    await s.hint(B, 'graph:contact');
+    const t = s.tick();
+    // A took the one full slot; B, due as well, runs incrementally beside it for its hint.
+    await expect.poll(() => calls.length).toBe(2);
+    expect(calls).toEqual([
+      { id: A, reason: 'schedule' },
+      { id: B, reason: 'hint' },
+    ]);
+    gate.resolve();
+    await t;
+    expect((await store.getMailbox(B))?.nextRunAt).toBe(due); // still due: its full run comes next
+    expect((await store.getMailbox(A))?.nextRunAt).toBe(now + 15 * MIN);
+    expect(await s.tick()).toMatchObject([{ mailboxId: B, reason: 'schedule' }]);
+  });
+
+  it('a hint that names no kind (lifecycle, configuration) makes a full run and waits for a full slot', async () => {
+    await mailbox(A, 'Professional');
+    await mailbox(B, 'Real-time', now + 60 * MIN);
+    const gate = deferred<void>();
+    const s = scheduler(
+      async () => {
+        await gate.promise;
+        return { ok: true };
+      },
+      { concurrency: 1, hintedConcurrency: 4 },
+    );
+    await s.hint(B, 'graph-lifecycle');
+    const t = s.tick();
+    await expect.poll(() => calls.length).toBe(1);
+    expect(await s.tick()).toEqual([]);
+    gate.resolve();
+    await t;
+    expect(await s.tick()).toMatchObject([{ mailboxId: B, reason: 'hint' }]);
   });
 });

@@ -6,13 +6,16 @@
 // tests drive everything through tick() with a fake clock and no sleeps.
 // Latency: a hint dispatches at once (leading edge); a mailbox that started a hinted run less
 // than `hintDelayMs` ago waits for the end of that window, so a burst of hints makes one more
-// run, not one each. A finished run frees its slot for the next due mailbox at once. Runs that
-// only hints started are incremental, so more of them (`hintedConcurrency`) may run at once than
-// full runs (`concurrency`). One mailbox never runs twice at once, in this process or across
-// processes (leases).
+// run, not one each. A finished run frees its slot for the next due mailbox at once. Runs for
+// hints that name their kinds (./hints.ts) are incremental, so more of them (`hintedConcurrency`)
+// may run at once than full runs (`concurrency`), and they never wait for a full-run slot: a
+// mailbox due for its poll that also holds such hints runs incrementally first when the full
+// slots are taken. An incremental run leaves the poll where it was (full runs still come on
+// schedule). One mailbox never runs twice at once, in this process or across processes (leases).
 import type { Logger } from 'pino';
 import { SYNC_NOW_SOURCE } from '../store/ops.ts';
 import type { Hint, Mailbox, Store } from '../store/types.ts';
+import { hintScope } from './hints.ts';
 import { DEFAULT_BACKOFF, PLAN_INTERVAL_MS, backoffDelay, type BackoffPolicy } from './plans.ts';
 
 export type RunReason = 'schedule' | 'hint' | 'sync-now' | 'retry';
@@ -28,6 +31,8 @@ export interface RunResult {
   error?: string;
   /** From a provider's Retry-After: the earliest moment worth retrying, as a delay. */
   retryAfterMs?: number;
+  /** Only the hinted kinds ran: the next poll stays where it was. */
+  incremental?: boolean;
 }
 
 export interface RunContext {
@@ -133,7 +138,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   /** Runs a mailbox whose lease the caller has just taken; releases the lease at the end. */
-  async function runOne(mailboxId: string): Promise<RunOutcome | undefined> {
+  async function runOne(mailboxId: string, mode: 'full' | 'incremental'): Promise<RunOutcome | undefined> {
     const controller = new AbortController();
     let renewer: unknown;
     let runId: number | undefined;
@@ -147,7 +152,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         ? 'sync-now'
         : mailbox.retryAt !== null
           ? 'retry'
-          : hints.length > 0 && !(mailbox.nextRunAt !== null && mailbox.nextRunAt <= now)
+          : mode === 'incremental' || (hints.length > 0 && !(mailbox.nextRunAt !== null && mailbox.nextRunAt <= now))
             ? 'hint'
             : 'schedule';
       runId = await store.startRun(mailboxId, reason);
@@ -171,7 +176,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const current = (await store.getMailbox(mailboxId)) ?? mailbox;
       let nextRunAt: number;
       if (result.ok) {
-        nextRunAt = end + intervals[current.plan];
+        nextRunAt = result.incremental && current.nextRunAt !== null ? current.nextRunAt : end + intervals[current.plan];
         await store.updateMailbox(mailboxId, {
           nextRunAt,
           retryAt: null,
@@ -207,10 +212,18 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }
   }
 
-  /** Due by its hints alone (not by schedule, retry or Sync now): the run is incremental. */
-  async function hintedOnly(m: Mailbox, now: number): Promise<boolean> {
-    if (m.retryAt !== null || (m.nextRunAt !== null && m.nextRunAt <= now)) return false;
-    return !(await store.listHints(m.id)).some((h) => h.source === SYNC_NOW_SOURCE);
+  /**
+   * How a runnable mailbox would run now: 'full' when it is due (schedule, retry, Sync now) or
+   * holds a hint that names no kind; 'incremental' when its hints name kinds; 'both' when it is
+   * due on schedule and its hints name kinds (full if a full slot is free, else incremental).
+   */
+  async function modeOf(m: Mailbox, now: number): Promise<'full' | 'incremental' | 'both'> {
+    if (m.retryAt !== null) return 'full';
+    const sources = (await store.listHints(m.id)).map((h) => h.source);
+    if (sources.includes(SYNC_NOW_SOURCE)) return 'full';
+    const scheduled = m.nextRunAt !== null && m.nextRunAt <= now;
+    if (!hintScope(sources)) return 'full';
+    return scheduled ? 'both' : 'incremental';
   }
 
   async function dispatchOnce(): Promise<Promise<RunOutcome | undefined>[]> {
@@ -232,14 +245,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       // cross-process one. Taking it before launching means a mailbox held elsewhere never
       // occupies one of our slots.
       if (inFlight.has(m.id)) continue;
-      let hinted: boolean;
+      let can: 'full' | 'incremental' | 'both';
       try {
-        hinted = await hintedOnly(m, now);
+        can = await modeOf(m, now);
       } catch (error) {
         log?.warn({ mailboxId: m.id, err: error }, 'could not read hints');
         continue;
       }
-      if (!hinted && fullRuns.size >= concurrency) continue;
+      const fullFree = fullRuns.size < concurrency;
+      if (can === 'full' && !fullFree) continue;
+      const hinted = can === 'incremental' || (can === 'both' && !fullFree);
       const last = hintedStartedAt.get(m.id);
       if (hinted && last !== undefined && now - last < hintDelayMs) {
         windowEnd = Math.min(windowEnd, last + hintDelayMs);
@@ -254,7 +269,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       if (!leased) continue;
       if (hinted) hintedStartedAt.set(m.id, now);
       else fullRuns.add(m.id);
-      const p = runOne(m.id).finally(() => {
+      const p = runOne(m.id, hinted ? 'incremental' : 'full').finally(() => {
         inFlight.delete(m.id);
         fullRuns.delete(m.id);
         // The freed slot goes to the next due mailbox now, not at the next poll.
