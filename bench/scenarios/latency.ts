@@ -10,6 +10,7 @@ import { startLocalStack, type LocalStack, type StackMailbox } from '../../scrip
 import { detectionCost, type DetectionCost } from '../detection.ts';
 import { runAll } from '../drive.ts';
 import { containersOf } from '../seed.ts';
+import { PLAN_INTERVAL_MS } from '../../worker/src/scheduler/plans.ts';
 import { DEFAULT_HINTED_CONCURRENCY } from '../../worker/src/scheduler/scheduler.ts';
 import { percentile, round } from '../stats.ts';
 
@@ -143,6 +144,9 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
   try {
     // First runs (empty mailboxes) set every cursor; then the live paths take over.
     await runAll(stack, stack.mailboxes.map((m) => m.mailboxSyncId), SCHEDULER.concurrency, 600_000);
+    // Driven directly, those runs left each mailbox's poll due; the scheduler would have set the
+    // next one a plan interval later (Real-time: the 15-minute backstop).
+    for (const m of stack.mailboxes) await stack.store.updateMailbox(m.mailboxSyncId, { nextRunAt: Date.now() + PLAN_INTERVAL_MS['Real-time'] });
     await stack.runtime.startFeeds();
     const detection = await detectionCost(stack, Math.min(20, stack.mailboxes.length));
     stack.runtime.scheduler.start();
