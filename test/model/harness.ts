@@ -165,7 +165,7 @@ export async function check(commands: readonly Command[], options: CheckOptions 
   const restoredUids = new Set<string>();
   const restoredIds = new Set<string>();
   /** When each restore happened and the last user delete: a restore no later delete explains stays. */
-  const restoredAt = new Map<string, { side: Side; kind: ModelKind; at: number }>();
+  const restoredAt = new Map<string, { side: Side; kind: ModelKind; at: number; uid: string }>();
   let lastDeleteAt = 0;
   /** Per uid, user edits and deletes with the command index, and the indexes of sync commands. */
   const history = new Map<string, { t: 'edit' | 'delete'; side: Side; at: number; write?: Write }[]>();
@@ -257,7 +257,7 @@ export async function check(commands: readonly Command[], options: CheckOptions 
         // the uid the record was created with (a natural-key match may have changed its uid field)
         uidOfId.set(restoredId, uidOfId.get(record.id) ?? String(record.fields.uid));
         restoredIds.add(restoredId);
-        restoredAt.set(restoredId, { side: command.side, kind: command.kind, at: clock });
+        restoredAt.set(restoredId, { side: command.side, kind: command.kind, at: clock, uid: uidOfId.get(restoredId)! });
         // the user takes the delete back: the record may live again (see the restore notes below)
         restoredUids.add(String(record.fields.uid));
         deleted.delete(String(record.fields.uid));
@@ -326,11 +326,6 @@ export async function check(commands: readonly Command[], options: CheckOptions 
     const live = liveByUid.get(uid) ?? [];
     if (live.length > 0 && !conflictOn(pairIds(uid))) violations.push(`${d.kind} ${uid} deleted in ${d.side} but alive (${live.map((r) => r.id).join(', ')}) with no recorded conflict`);
   }
-  // a restore is not undone: with no user delete after it, the restored record is still there
-  for (const [id, r] of restoredAt) {
-    const now = world.sides[r.side].peek(r.kind, id);
-    if (r.at > lastDeleteAt && now?.deleted) violations.push(`${r.kind} ${id} restored in ${r.side} but deleted again`);
-  }
   // edit beats delete: an edit on one side concurrent with (no sync between) a delete on the other survives
   for (const [uid, events] of history) {
     const deletes = events.filter((e) => e.t === 'delete');
@@ -396,7 +391,14 @@ export async function check(commands: readonly Command[], options: CheckOptions 
     },
     unlinked: (kind, side, record) => side === mirror(kind) || mirrorDeleted(String(record.fields.uid)),
   };
-  violations.push(...converged(world, scoped, oneWay));
+  violations.push(...converged(world, (uid) => group(uid).some((u) => scoped.has(u)), oneWay));
+  // a restore is not undone: the restored record stays unless the user deleted after it, or
+  // deleted its counterpart (a delete of the other side's record propagates to a linked restore)
+  for (const [id, r] of restoredAt) {
+    const now = world.sides[r.side].peek(r.kind, id);
+    const counterpartDeleted = group(r.uid).some((u) => (history.get(u) ?? []).some((e) => e.t === 'delete' && e.side !== r.side));
+    if (r.at > lastDeleteAt && !counterpartDeleted && now?.deleted) violations.push(`${r.kind} ${id} restored in ${r.side} but deleted again`);
+  }
   return violations;
 }
 
@@ -420,7 +422,8 @@ function bijection(world: World, when: string): string[] {
   return out;
 }
 
-function converged(world: World, scoped: ReadonlySet<string>, oneWay: OneWay): string[] {
+/** `leftScope(uid)`: a record of the uid's item (its own, or one paired with it by natural key) left scope. */
+function converged(world: World, leftScope: (uid: string) => boolean, oneWay: OneWay): string[] {
   const out: string[] = [];
   const issues = world.store.issues();
   /** One-way: the sides of a link differ only where the mirror keeps its own last write. */
@@ -446,7 +449,7 @@ function converged(world: World, scoped: ReadonlySet<string>, oneWay: OneWay): s
         const reported = issues.some((i) => (side === 'salesforce' ? i.salesforceId : i.exchangeId) === r.id && i.issueKind === 'Skipped');
         // an item left behind when its record left scope stays unlinked on purpose
         const oneWayUnlinked = oneWay.mirror(kind) !== undefined && oneWay.unlinked(kind, side, r);
-        if (!linked.has(r.id) && !reported && !oneWayUnlinked && !scoped.has(String(r.fields.uid))) out.push(`${side} ${kind} ${r.id} ${canonicalJson(r.fields)} never linked and not reported`);
+        if (!linked.has(r.id) && !reported && !oneWayUnlinked && !leftScope(String(r.fields.uid))) out.push(`${side} ${kind} ${r.id} ${canonicalJson(r.fields)} never linked and not reported`);
       }
     }
   }

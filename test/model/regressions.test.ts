@@ -180,6 +180,23 @@ const cases: Record<string, Command[]> = {
     { t: 'sync' },
     { t: 'restore', side: 'exchange', kind: 'event', pick: 0, newId: true },
   ],
+  // fuzz seed 9 (model): the Outlook copy deleted and restored between runs is the same item to
+  // the engine (same id, same content), so the delete of its Salesforce record reaches it
+  'an Outlook item deleted and restored while its Salesforce record is deleted goes with the record': [
+    { t: 'create', side: 'salesforce', kind: 'task', fields: { subject: 'Call', dueDate: '2026-01-01', status: 'Not Started' } },
+    { t: 'sync' },
+    { t: 'delete', side: 'exchange', kind: 'task', pick: 0 },
+    { t: 'delete', side: 'salesforce', kind: 'task', pick: 0 },
+    { t: 'restore', side: 'exchange', kind: 'task', pick: 0 },
+  ],
+  // fuzz seed 6 (model): a natural-key pair noted before a crash, then the Salesforce record left
+  // scope: the Outlook item is left unlinked on purpose, as any item whose record left scope
+  'an item paired by natural key whose record left scope before the link is left unlinked': [
+    { t: 'create', side: 'exchange', kind: 'contact', fields: { email: 'ann@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme', phone: '1' } },
+    { t: 'create', side: 'salesforce', kind: 'contact', fields: { email: 'ann@x.com', firstName: 'Ann', lastName: 'Lee', accountName: 'Acme', phone: '1' } },
+    { t: 'sync', crashAt: 2, duplicate: false, reverse: false },
+    { t: 'scope', kind: 'contact', pick: 0 },
+  ],
 };
 
 /** Worlds with one-way kinds (the mirror side's edits, creates and deletes stay there). */
