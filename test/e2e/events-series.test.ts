@@ -262,4 +262,30 @@ describe('a Salesforce single event made a series in Outlook', () => {
     expect(sfQuery(stack, `SELECT Id FROM Event WHERE Subject = 'Becomes a series' AND IsRecurrence = true`)).toHaveLength(1);
     expect(stack.graph.admin.counters().sentInvitations).toBe(sent);
   });
+
+  it('a failed delete of the old event leaves the link where it was; the next run finishes with one series', async () => {
+    const first = mondayIn(23);
+    const start = `${first}T15:00:00.000Z`;
+    const id = stack.salesforce.admin.insert('Event', { Subject: 'Becomes a series (retry)', StartDateTime: start, ActivityDateTime: start, DurationInMinutes: 30, OwnerId: m1.salesforceUserId });
+    await run(m1);
+    const [item] = byStamp(m1, id);
+    stack.graph.admin.userUpdateEvent(m1.address, String(item!.id), {
+      recurrence: { pattern: { type: 'weekly', interval: 1, daysOfWeek: ['monday'] }, range: { type: 'numbered', startDate: first, numberOfOccurrences: 3 } },
+    });
+    stack.salesforce.admin.fault({ method: 'DELETE', path: '/composite/sobjects', count: 1, status: 400, errorCode: 'UNABLE_TO_LOCK_ROW', message: 'Injected.' });
+    await stack.runtime.runMailbox(m1.mailboxSyncId, 'sync-now');
+    expect(sfQuery(stack, `SELECT Id FROM Event WHERE Id = '${id}'`)).toHaveLength(1);
+    await run(m1);
+    expect(sfQuery(stack, `SELECT Id FROM Event WHERE Id = '${id}'`)).toHaveLength(0);
+    const series = sfQuery(stack, `SELECT Id, RecurrenceEndDateOnly FROM Event WHERE Subject = 'Becomes a series (retry)' AND IsRecurrence = true`);
+    expect(series).toHaveLength(1);
+    // "end after 3 occurrences": the series ends on the third Monday
+    expect(series[0]!.RecurrenceEndDateOnly).toBe(date(Date.parse(first) + 14 * DAY));
+    expect(rowsOf(String(series[0]!.Id))).toHaveLength(3);
+    expect(byStamp(m1, String(series[0]!.Id)).map((e) => e.id)).toEqual([item!.id]);
+    expect((await run(m1)).itemsSynced).toBe(0);
+    // nothing left open about it: the failed delete's error, or the series read before its link moved
+    const open = (await stack.store.listIssues(m1.mailboxSyncId, { open: true })).filter((i) => i.salesforceId === id || i.salesforceId === series[0]!.Id);
+    expect(open).toEqual([]);
+  });
 });

@@ -188,7 +188,10 @@ export function eventRecords(inner: SalesforceRecords): EventRecords {
           const [cleared] = await inner.update('Event', [{ Id: oldId, [EXCHANGE_KEY_FIELD]: null }]);
           if (cleared && !cleared.ok) return cleared;
         }
-        [created] = await inner.upsert('Event', [{ ...carried, [EXCHANGE_KEY_FIELD]: key }]);
+        // a series an earlier attempt made (a crash or a failed delete since): take it as it is
+        // (an upsert would update it, and Salesforce refuses IsRecurrence on update)
+        const [made] = await all(`SELECT Id FROM Event WHERE ${EXCHANGE_KEY_FIELD} = ${soqlString(key)} AND Id != ${soqlString(oldId)} AND IsRecurrence = true`);
+        [created] = made ? [{ ok: true, id: made.Id, created: false }] : await inner.upsert('Event', [{ ...carried, [EXCHANGE_KEY_FIELD]: key }]);
       } else {
         [created] = await inner.create('Event', [carried]);
       }
@@ -201,7 +204,10 @@ export function eventRecords(inner: SalesforceRecords): EventRecords {
       const missing = copies.filter((c) => !existing.has(c.RelationId));
       if (missing.length) await inner.create('EventRelation', missing);
       if (list !== undefined) await relate(created.id, parseAttendees(list));
-      await inner.destroy([oldId]);
+      // the old event must go before the link moves (left behind it would be copied again):
+      // a failed delete fails the write, and the next run upserts the same series and retries
+      const [removed] = await inner.destroy([oldId]);
+      if (removed && !removed.ok && removed.error.code !== 'ENTITY_IS_DELETED') return removed;
       return created;
     },
     async sharedEventIds(ownerId) {

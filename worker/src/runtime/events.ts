@@ -76,6 +76,18 @@ async function calendarView(graph: GraphClient, mailbox: string, category: strin
   return out;
 }
 
+/**
+ * A "stamped … but not linked" issue is moot once its event is linked: a series made again from a
+ * single event (recreateAsSeries) reads that way in the run that finishes it, before its link moves.
+ */
+async function resolveLinkedStampIssues(store: Store, mailboxId: string, linkedSalesforce: ReadonlySet<string>): Promise<void> {
+  for (const issue of await store.listIssues(mailboxId, { open: true })) {
+    if (issue.kind === 'Skipped' && issue.objectType === 'Event' && issue.issueKey?.startsWith('skip:') && / but not linked$/.test(issue.message) && issue.salesforceId && linkedSalesforce.has(issue.salesforceId)) {
+      await store.resolveIssue(issue.id);
+    }
+  }
+}
+
 /** Writes the SalesforceId extended property alone on an Outlook event; its new changeKey. */
 async function stampEvent(graph: GraphClient, mailbox: string, id: string, salesforceId: string): Promise<string | undefined> {
   const item = await graph.request<ExchangeItem>('PATCH', `/users/${encodeURIComponent(mailbox)}/events/${encodeURIComponent(id)}`, {
@@ -138,7 +150,9 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
     store && mailboxId
       ? {
           async linked(): Promise<ReadonlySet<string>> {
-            return new Set((await loadLinks()).keys());
+            const current = await loadLinks();
+            await resolveLinkedStampIssues(store, mailboxId, new Set(current.values()));
+            return new Set(current.keys());
           },
           async skipped(held: HeldBack): Promise<void> {
             // once per item and change: the key names the held-back values
