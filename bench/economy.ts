@@ -4,6 +4,12 @@
 // written (each $batch sub-request is throttled as a request) and one $batch per 20, plus for
 // reads one delta page per 200 items (Graph caps contact delta pages at 200; a Microsoft Q&A
 // answer, not the reference docs).
+//
+// Exchange → Salesforce also writes each Outlook-born contact and task once on the Graph side: the
+// Salesforce Id stamp (DESIGN "Identity": every Exchange item carries it, so links can be rebuilt
+// from Exchange alone). Those are items written to Graph, so the minimum counts one request each
+// (and a $batch per 20 of them). Events carry no such write: the Salesforce side finds them by
+// iCalUId through the upsert key.
 import type { CounterSnapshot } from '../emulators/salesforce/counters.ts';
 import type { Counters } from '../emulators/graph/context.ts';
 import type { Volume } from './seed.ts';
@@ -50,8 +56,10 @@ export function economyOf(direction: 'toExchange' | 'toSalesforce', volume: Volu
   const items = kindsOf(volume).reduce((a, b) => a + b, 0);
   const ceilSum = (per: number): number => kindsOf(volume).reduce((n, k) => n + Math.ceil(k / per), 0);
   const sfMin = direction === 'toExchange' ? ceilSum(2000) : ceilSum(200);
-  const graphMin = direction === 'toExchange' ? items : ceilSum(200);
-  const batchMin = direction === 'toExchange' ? ceilSum(20) : 0;
+  const stamped = volume.contacts + volume.tasks;
+  const stampBatches = [volume.contacts, volume.tasks].reduce((n, k) => n + Math.ceil(k / 20), 0);
+  const graphMin = direction === 'toExchange' ? items : ceilSum(200) + stamped;
+  const batchMin = direction === 'toExchange' ? ceilSum(20) : stampBatches;
   const per1000 = (n: number): number => round((n / Math.max(1, items)) * 1000, 2);
   return {
     items,
