@@ -42,7 +42,7 @@ import { logFiledEmails, type EmailOptions } from './email-log.ts';
 import { RunError, classify } from './errors.ts';
 import { DEFAULT_KINDS, type KindPlugin } from './kinds.ts';
 import { effectiveConfig, planOf, storedSettings, syncSettings, type StoredSettings } from './mailbox-config.ts';
-import { checkRenames, checkUser, noteRunFailure, noteRunSuccess } from './scope.ts';
+import { checkRenames, checkUser, noteRunFailure, noteRunSuccess, noteScopeLeft } from './scope.ts';
 import { maintainMailboxSubscriptions, onLifecycle } from './subscriptions.ts';
 
 export interface RuntimeOptions {
@@ -360,6 +360,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const counts: Record<string, number> = {};
     for (const k of report.kinds) {
       addCounts(counts, countReport(k));
+      const leftScope = k.actions.filter((a) => a.type === 'unlink' && a.situation === 'out-of-scope').length;
+      if (leftScope > 0) await noteScopeLeft(store, mailbox.id, k.kind, OBJECT[k.kind], leftScope);
       for (const f of k.failures) {
         if (f.action.type === 'valve') continue;
         const item = f.action.item;

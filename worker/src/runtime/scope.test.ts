@@ -76,6 +76,19 @@ describe('scope guards explained', () => {
     expect(await open('renamed:')).toHaveLength(0);
   }, 60_000);
 
+  it('contacts leaving the scope (owner changed) are kept on both sides and explained in one issue', async () => {
+    const ids = [1, 2].map((i) => stack.salesforce.admin.insert('Contact', { LastName: `Leaving${i}`, Email: `leaving${i}@example.test`, OwnerId: m.salesforceUserId }));
+    await runtime.runMailbox(m.mailboxSyncId, 'sync-now');
+    for (const id of ids) stack.salesforce.admin.update('Contact', id, { OwnerId: stack.salesforce.users[0]!.id });
+    await runtime.runMailbox(m.mailboxSyncId, 'sync-now');
+    const issues = await open('scope-left:');
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.kind).toBe('Skipped');
+    expect(issues[0]!.message).toMatch(/^2 contacts left this mailbox's sync scope .*nothing was deleted/);
+    const names = (stack.graph.admin.items(m.address, 'contact') as Json[]).map((c) => c.surname);
+    expect(names).toEqual(expect.arrayContaining(['Leaving1', 'Leaving2']));
+  }, 60_000);
+
   it('a run refused by Microsoft 365 is one issue (also in Salesforce), resolved by the next clean run', async () => {
     stack.graph.admin.fault({ match: { mailbox: m.address, method: 'GET' }, count: 200, status: 403, code: 'ErrorAccessDenied', message: 'Access is denied.' });
     for (let i = 0; i < 2; i++) await runtime.runMailbox(m.mailboxSyncId, 'sync-now').catch(() => undefined);

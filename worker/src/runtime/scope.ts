@@ -14,6 +14,10 @@
 //   access, a missing object, a rejected request) in one issue `run-failed:<mailbox>`,
 //   refreshed with the latest reason; waiting out throttling or an outage opens none.
 //   noteRunSuccess(...) resolves it.
+// - noteScopeLeft(...) explains items that left the sync scope in a run (owner changed, scope
+//   narrowed, moved out of the folder): the planner only unlinks them and deletes nothing, so
+//   without this they would stop syncing silently. One Skipped issue `scope-left:<mailbox>:<kind>`,
+//   refreshed with the latest run's count.
 import type { GraphClient } from '../graph/client.ts';
 import { ExchangeError } from '../graph/errors.ts';
 import { DEFAULT_NAMES, type ProvisionedIds } from '../graph/provision.ts';
@@ -119,4 +123,16 @@ export async function noteRunFailure(store: Store, mailboxId: string, failure: F
 
 export async function noteRunSuccess(store: Store, mailboxId: string): Promise<void> {
   await resolveKey(store, mailboxId, runIssueKey(mailboxId));
+}
+
+export async function noteScopeLeft(store: Store, mailboxId: string, kind: string, objectType: string, count: number): Promise<void> {
+  await store.openIssue({
+    mailboxId,
+    kind: 'Skipped',
+    objectType,
+    salesforceId: null,
+    exchangeId: null,
+    message: `${count} ${kind}${count === 1 ? '' : 's'} left this mailbox's sync scope (in Salesforce: owner changed or the scope narrowed; in Outlook: moved out of the synced folder or list). Both copies are kept and no longer synced; nothing was deleted.`,
+    issueKey: `scope-left:${mailboxId}:${kind}`,
+  });
 }
