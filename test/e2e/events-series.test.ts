@@ -107,6 +107,21 @@ describe('a single occurrence of a Salesforce series, changed in Salesforce', ()
     expect(stack.graph.admin.counters().sentInvitations).toBe(0);
   });
 
+  it('an occurrence Outlook refuses to change opens an Error issue; the run goes on and the next change of the row goes through', async () => {
+    const first = mondayIn(26);
+    const { id, seriesId } = await salesforceSeries('Occurrence refused', first, '12');
+    const rows = rowsOf(id);
+    stack.graph.admin.fault({ match: { method: 'PATCH', pathIncludes: '/events/AAMkOcc' }, count: 1, status: 400, code: 'ErrorInvalidRequest', message: 'Injected refusal.' });
+    stack.salesforce.admin.update('Event', String(rows[0]!.Id), { Location: 'Room 1' });
+    await run(m1);
+    const errors = (await stack.store.listIssues(m1.mailboxSyncId, { open: true })).filter((i) => i.kind === 'Error' && i.salesforceId === rows[0]!.Id);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toMatch(/could not be copied: .*Injected refusal/);
+    stack.salesforce.admin.update('Event', String(rows[0]!.Id), { Location: 'Room 2' });
+    await run(m1);
+    expect((await instancesOf(m1, seriesId, first)).map((i) => (i.location as Json).displayName)).toEqual(['Room 2', '', '', '']);
+  });
+
   it('a series that became a meeting in Outlook is not changed there: the occurrence edit is a Skipped issue, no mail is sent', async () => {
     const first = mondayIn(8);
     const { id, seriesId } = await salesforceSeries('Occurrence of a meeting', first, '10');

@@ -235,6 +235,16 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
     return undefined;
   }
 
+  /** One occurrence write; a failure is reported (and retried with the row's next change), the others go on. */
+  async function attempt(what: string, rowId: string, exchangeId: string | undefined, fields: Fields, write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      o.log?.('occurrence not copied', { what, rowId, error: String(error) });
+      await o.skipped?.({ reason: 'occurrence-failed', salesforceId: rowId, ...(exchangeId ? { exchangeId } : {}), fields, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
   async function holdBack(instance: OccurrenceInstance, rowId: string, fields: Fields): Promise<void> {
     o.log?.('occurrence of a meeting not changed in Outlook', { rowId, instance: instance.id });
     await o.skipped?.({ reason: 'meeting-occurrence', exchangeId: instance.id, salesforceId: rowId, fields });
@@ -257,7 +267,9 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
         await holdBack(instance, row.id, occurrenceView(row.fields));
         continue;
       }
-      await o.graph.request('PATCH', `${users}/events/${encodeURIComponent(instance.id)}`, { body: eventFieldsToGraph(diff, 'update', o.category, o.zone) });
+      await attempt('update in Outlook', row.id, instance.id, diff, () =>
+        o.graph.request('PATCH', `${users}/events/${encodeURIComponent(instance.id)}`, { body: eventFieldsToGraph(diff, 'update', o.category, o.zone) }),
+      );
     }
     if (deleted.length === 0) return;
     // a deleted row pairs with an instance that no live row holds, by its start or day only
@@ -270,7 +282,7 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
         await holdBack(instance, row.id, occurrenceView(row.fields));
         continue;
       }
-      await o.graph.request('DELETE', `${users}/events/${encodeURIComponent(instance.id)}`);
+      await attempt('cancel in Outlook', row.id, instance.id, occurrenceView(row.fields), () => o.graph.request('DELETE', `${users}/events/${encodeURIComponent(instance.id)}`));
     }
   }
 
@@ -314,12 +326,16 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
           const diff = occurrenceDiff(instance.fields, row.fields);
           if (Object.keys(diff).length > 0) updates.push({ ...eventFieldsToRow(diff), Id: row.id });
         }
-        if (updates.length > 0) await o.records.update('Event', updates);
+        for (const [i, outcome] of (updates.length > 0 ? await o.records.update('Event', updates) : []).entries()) {
+          if (!outcome.ok) await o.skipped?.({ reason: 'occurrence-failed', salesforceId: updates[i]!.Id, fields: {}, error: outcome.error.message });
+        }
         // rows left without an instance: cancelled in Outlook, if the feed said instances went
         // (a row moved out of the window, or a pattern the two sides expand differently, is kept)
         if (orphans.length > 0 && orphans.length <= removed) {
           o.log?.('occurrences cancelled in Outlook deleted in Salesforce', { seriesId, rows: orphans.length });
-          await o.records.destroy(orphans.map((r) => r.id));
+          for (const [i, outcome] of (await o.records.destroy(orphans.map((r) => r.id))).entries()) {
+            if (!outcome.ok && outcome.error.code !== 'ENTITY_IS_DELETED') await o.skipped?.({ reason: 'occurrence-failed', salesforceId: orphans[i]!.id, fields: {}, error: outcome.error.message });
+          }
         }
       }
     },

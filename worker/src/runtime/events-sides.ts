@@ -54,11 +54,13 @@ function completeTimes(patch: Fields, current: Fields): Fields {
 
 /** A Salesforce change the calendar rules kept out of Outlook, for the user to act on. */
 export interface HeldBack {
-  readonly reason: 'meeting-fields' | 'meeting-occurrence';
+  readonly reason: 'meeting-fields' | 'meeting-occurrence' | 'occurrence-failed';
   readonly exchangeId?: string;
   readonly salesforceId?: string;
   /** The neutral fields involved (held-back patch fields, or the exception's fields). */
   readonly fields: Fields;
+  /** occurrence-failed: what the other side answered. */
+  readonly error?: string;
 }
 
 export interface ExchangeEventOptions {
@@ -164,7 +166,8 @@ export function exchangeEventSide(inner: RecordSide, options: ExchangeEventOptio
     const stamped: SideRecord[] = [];
     for (const candidate of out) {
       const sf = pairs.get(candidate.id);
-      const version = sf ? await options.stamp!(candidate.id, sf.id) : undefined;
+      // best effort: an event that cannot be stamped is still matched, as before
+      const version = sf ? await options.stamp!(candidate.id, sf.id).catch((error: unknown) => void options.log?.('matched event not stamped', { id: candidate.id, error: String(error) })) : undefined;
       stamped.push(version ? { ...candidate, version } : candidate);
     }
     return stamped;

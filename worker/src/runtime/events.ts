@@ -51,6 +51,9 @@ const FIELD_WORDS: Readonly<Record<string, string>> = {
 
 /** What the user reads on the Sync_Issue__c for a change the calendar rules held back. */
 export function heldBackMessage(held: HeldBack): string {
+  if (held.reason === 'occurrence-failed') {
+    return `A change to this occurrence of a series could not be copied: ${held.error ?? 'unknown error'}. It is tried again with the occurrence's next change.`;
+  }
   if (held.reason === 'meeting-occurrence') {
     const when = typeof held.fields.start === 'string' ? ` (${held.fields.start})` : typeof held.fields.startDate === 'string' ? ` (${held.fields.startDate})` : '';
     return `This occurrence${when} of a Salesforce series was changed on its own in Salesforce, but the series is a meeting with attendees in Outlook; SmartCloud Connect does not change it there, so that no invitations or updates are sent to the attendees. Edit the occurrence in Outlook; the Salesforce change was not copied.`;
@@ -159,7 +162,7 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
             const digest = createHash('sha256').update(JSON.stringify(Object.entries(held.fields).sort())).digest('hex').slice(0, 16);
             await store.openIssue({
               mailboxId,
-              kind: 'Skipped',
+              kind: held.reason === 'occurrence-failed' ? 'Error' : 'Skipped',
               objectType: 'Event',
               salesforceId: held.salesforceId ?? (held.exchangeId ? links.get(held.exchangeId) : undefined) ?? null,
               exchangeId: held.exchangeId ?? null,
