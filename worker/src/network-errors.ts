@@ -12,3 +12,7 @@ export const NETWORK_ERROR_CODES: readonly string[] = [
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
 ];
+
+// The code of a request the connector's own timeout cut short: like the socket codes above it
+// is temporary, and the write it carried may have been applied.
+export const REQUEST_TIMEOUT_CODE = 'TIMEOUT';

@@ -4,13 +4,19 @@
 // and returns a connection whose every request carries `Sforce-Call-Options: client=SmartCloudConnect`
 // (the CDC echo marker). A 401 on any call re-runs the same grant once and retries the call
 // (jsforce's refresh delegate); a failed grant surfaces as a SalesforceError of kind `auth`.
+// Every REST/SOQL/composite/token request is bounded by `requestTimeoutMs` (default 60 s, headers
+// and body): past it the call fails with a temporary SalesforceError `TIMEOUT`, so a stuck socket
+// fails the run (the mailbox backs off and retries) instead of holding its lease for jsforce's
+// own 30-minute default. The CometD long poll (faye, its own HTTP client) is not affected.
 // Credentials, tokens and the private key never appear in errors or logs.
 import { createPrivateKey, sign } from 'node:crypto';
 import { Connection } from 'jsforce';
-import { SalesforceError, toSalesforceError } from './errors.ts';
+import { SalesforceError, requestTimedOut, toSalesforceError } from './errors.ts';
 
 export const API_VERSION = '60.0';
 export const CALL_OPTIONS_CLIENT = 'SmartCloudConnect';
+/** Long enough for a 200-record composite write or a 2,000-row query page on a busy org. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export type SalesforceAuth =
   | { kind: 'password'; username: string; password: string; clientId: string; clientSecret: string }
@@ -29,6 +35,8 @@ export interface SalesforceConfig {
   loginUrl: string;
   auth: SalesforceAuth;
   apiVersion?: string;
+  /** Most ms one REST/token request may take, answer included (default DEFAULT_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
   /** Wall clock in ms, injected so JWT expiry is testable. */
   now?: () => number;
 }
@@ -40,6 +48,8 @@ export interface SalesforceConnection {
   readonly orgId: string;
   readonly instanceUrl: string;
   readonly apiVersion: string;
+  /** The bound on one request (ms); callers that bypass jsforce (file uploads) use it too. */
+  readonly requestTimeoutMs: number;
   /** Current access token; read it when opening a new CometD client. */
   accessToken(): string;
   /** Run the grant again (used by the feed after a CometD auth failure). */
@@ -61,6 +71,8 @@ export async function connectSalesforce(config: SalesforceConfig): Promise<Sales
   const loginUrl = config.loginUrl.replace(/\/+$/, '');
   const apiVersion = config.apiVersion ?? API_VERSION;
   const now = config.now ?? Date.now;
+  const requestTimeoutMs = config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (!(requestTimeoutMs > 0)) throw new RangeError('requestTimeoutMs must be a positive number of ms');
   const auth = config.auth;
   if (auth.kind === 'jwt') createPrivateKeyOrThrow(auth.privateKey);
 
@@ -83,6 +95,7 @@ export async function connectSalesforce(config: SalesforceConfig): Promise<Sales
   countRequests(conn, () => {
     calls += 1;
   });
+  boundRequests(conn, requestTimeoutMs);
 
   async function grant(): Promise<TokenResponse> {
     let params: { grant_type: string; [name: string]: string };
@@ -128,6 +141,7 @@ export async function connectSalesforce(config: SalesforceConfig): Promise<Sales
       return conn.instanceUrl;
     },
     apiVersion,
+    requestTimeoutMs,
     accessToken: () => conn.accessToken ?? '',
     refresh: async () => {
       await grant();
@@ -186,13 +200,47 @@ function base64url(input: string | Buffer): string {
   return Buffer.from(input).toString('base64url');
 }
 
+type Transport = Connection['_transport'];
+
+/** The REST transport and the OAuth one (token requests); the CometD client has its own. */
+function transportsOf(conn: Connection): Set<Transport> {
+  return new Set([conn._transport, (conn.oauth2 as unknown as { _transport: Transport })._transport]);
+}
+
 function countRequests(conn: Connection, onRequest: () => void): void {
-  const transports = [conn._transport, (conn.oauth2 as unknown as { _transport: typeof conn._transport })._transport];
-  for (const transport of new Set(transports)) {
+  for (const transport of transportsOf(conn)) {
     const original = transport.httpRequest.bind(transport);
     transport.httpRequest = ((...args: Parameters<typeof original>) => {
       onRequest();
       return original(...args);
     }) as typeof transport.httpRequest;
   }
+}
+
+/**
+ * Bound every request of the connection's transports to `ms`, answer body included.
+ * jsforce's `timeout` transport option aborts the fetch (freeing the socket) but only until the
+ * response headers, and names the abort "due to timeout of 10 minutes" whatever the value; the
+ * deadline here also covers a body that stalls, and replaces either failure with one clear
+ * temporary error. The request may have been applied: writes are keyed so a retry finds them.
+ */
+function boundRequests(conn: Connection, ms: number): void {
+  for (const transport of transportsOf(conn)) {
+    const original = transport.httpRequest.bind(transport);
+    transport.httpRequest = ((req: Parameters<typeof original>[0], options: Parameters<typeof original>[1] = {}) => {
+      const inner = original(req, { ...options, timeout: ms });
+      let timer: NodeJS.Timeout | undefined;
+      const bounded = new Promise<Awaited<typeof inner>>((resolve, reject) => {
+        const timedOut = () => reject(requestTimedOut(req.method, req.url, ms));
+        timer = setTimeout(timedOut, ms);
+        inner.then(resolve, (err: unknown) => (isAbort(err) ? timedOut() : reject(err)));
+      }).finally(() => clearTimeout(timer));
+      // HttpApi reads the response through the stream handle; keep it.
+      return Object.assign(bounded, { stream: () => inner.stream() }) as unknown as typeof inner;
+    }) as typeof transport.httpRequest;
+  }
+}
+
+function isAbort(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError';
 }

@@ -3,7 +3,7 @@
 // per-record composite error, a CometD subscribe error) becomes one SalesforceError whose
 // `kind` tells the runtime what to do: retry later, resync, re-authenticate, forget the
 // record, back off, or give up on this record. Messages are redacted of tokens.
-import { NETWORK_ERROR_CODES } from '../network-errors.ts';
+import { NETWORK_ERROR_CODES, REQUEST_TIMEOUT_CODE } from '../network-errors.ts';
 
 export type SalesforceErrorKind =
   | 'temporary'
@@ -53,7 +53,7 @@ const TEMPORARY = new Set([
   'ERROR_HTTP_504',
   ...NETWORK_ERROR_CODES,
   'FETCH_ERROR',
-  'TIMEOUT',
+  REQUEST_TIMEOUT_CODE,
 ]);
 
 const AUTH = new Set([
@@ -135,6 +135,22 @@ export function toSalesforceError(err: unknown): SalesforceError {
   });
 }
 
+/** The request got no (complete) answer within `ms`: temporary, and its outcome is unknown (a
+ *  write may have been applied). Names the method and path only: a query string carries SOQL. */
+export function requestTimedOut(method: string | undefined, url: string, ms: number): SalesforceError {
+  let path = url;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    path = url.split('?')[0] ?? '';
+  }
+  return new SalesforceError(
+    'temporary',
+    REQUEST_TIMEOUT_CODE,
+    `Salesforce did not answer ${(method ?? 'GET').toUpperCase()} ${path} within ${ms} ms (request timed out; it may have been applied)`,
+  );
+}
+
 /** Map one per-record error of a composite/sobjects result. */
 export function fromRecordErrors(
   errors: readonly { statusCode?: string; errorCode?: string; message?: string; fields?: string[] }[],
@@ -182,7 +198,7 @@ function errorCodeOf(e: ErrorLike, message: string): string {
   // jsforce names OAuth failures after the OAuth error (invalid_grant, invalid_client…).
   if (typeof e.name === 'string' && /^[a-z_]+$/.test(e.name)) return e.name.toUpperCase();
   if (typeof e.name === 'string' && /^[A-Z][A-Z0-9_]+$/.test(e.name)) return e.name;
-  if (e.name === 'AbortError' || /timed? ?out/i.test(message)) return 'TIMEOUT';
+  if (e.name === 'AbortError' || /timed? ?out/i.test(message)) return REQUEST_TIMEOUT_CODE;
   if (e.name === 'FetchError' || /fetch failed|socket hang up|network/i.test(message)) return 'FETCH_ERROR';
   return 'UNKNOWN';
 }
