@@ -27,9 +27,16 @@ describe('loadConfig', () => {
     const c = loadConfig(base);
     expect(c).toMatchObject({ role: 'all', port: 3000, syncConcurrency: 4, leaseTtlMs: 60_000, logLevel: 'info' });
     expect(c.databaseUrl.reveal()).toBe('sqlite:./data/scc.db');
-    expect(c.salesforce).toMatchObject({ loginUrl: 'https://login.salesforce.com', apiVersion: '60.0', streaming: 'cdc', auth: { kind: 'client_credentials' } });
+    expect(c.salesforce).toMatchObject({ loginUrl: 'https://login.salesforce.com', apiVersion: '60.0', streaming: 'cdc', requestTimeoutMs: 60_000, auth: { kind: 'client_credentials' } });
     expect(c.graph.baseUrl).toBe('https://graph.microsoft.com/v1.0');
     expect(c.graph.tokenUrl).toBe('https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token');
+  });
+
+  it('reads the Salesforce request timeout in seconds', () => {
+    expect(loadConfig({ ...base, SALESFORCE_REQUEST_TIMEOUT_SECONDS: '2.5' }).salesforce.requestTimeoutMs).toBe(2_500);
+    for (const bad of ['0', '-1', 'soon', '1801']) {
+      expect(problemsOf({ ...base, SALESFORCE_REQUEST_TIMEOUT_SECONDS: bad })).toEqual([expect.stringMatching(/^SALESFORCE_REQUEST_TIMEOUT_SECONDS is malformed/)]);
+    }
   });
 
   it('never shows a secret when printed', () => {

@@ -27,6 +27,8 @@ export interface Config {
     clientSecret: Secret | undefined;
     apiVersion: string;
     streaming: 'cdc' | 'pushtopic';
+    /** Most ms one REST/SOQL/composite/token request may take (not the CometD long poll). */
+    requestTimeoutMs: number;
     auth: SalesforceAuth;
   };
   graph: {
@@ -102,6 +104,8 @@ const RULES = {
   SALESFORCE_PASSWORD: { schema: z.string().min(1).optional(), help: 'the integration user password (+ security token), sandboxes only' },
   SALESFORCE_API_VERSION: { schema: z.string().regex(/^\d{2,3}\.0$/).default('60.0'), help: 'an API version like 60.0' },
   SALESFORCE_STREAMING: { schema: z.enum(['cdc', 'pushtopic']).default('cdc'), help: 'cdc (Change Data Capture) or pushtopic' },
+  // jsforce alone would wait 30 minutes on a stuck socket, holding the mailbox's lease all along.
+  SALESFORCE_REQUEST_TIMEOUT_SECONDS: { schema: z.coerce.number().positive().max(1800).default(60), help: 'seconds one Salesforce API request may take, more than 0 and at most 1800 (e.g. 60)' },
   GRAPH_TENANT_ID: { schema: z.string().min(1), help: 'the Microsoft Entra tenant id (a GUID) or domain' },
   GRAPH_CLIENT_ID: { schema: z.string().min(1), help: 'the app registration (client) id' },
   GRAPH_CLIENT_SECRET: { schema: z.string().min(1), help: "the app registration's client secret value" },
@@ -174,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       clientSecret: secretOrUndefined(v.SALESFORCE_CLIENT_SECRET),
       apiVersion: v.SALESFORCE_API_VERSION,
       streaming: v.SALESFORCE_STREAMING,
+      requestTimeoutMs: Math.round(v.SALESFORCE_REQUEST_TIMEOUT_SECONDS * 1000),
       auth,
     },
     graph: {
