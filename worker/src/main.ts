@@ -51,7 +51,12 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.logLevel, name: `scc-${role}` });
   const owner = config.workerId ?? process.env.DYNO ?? `${hostname()}:${process.pid}`;
   const store = await openStore(config.databaseUrl.reveal(), config.encryptionKey ? { encryptionKey: config.encryptionKey.reveal() } : {});
-  const sf = await connectSalesforce({ loginUrl: config.salesforce.loginUrl, apiVersion: config.salesforce.apiVersion, auth: salesforceAuth(config) });
+  const sf = await connectSalesforce({
+    loginUrl: config.salesforce.loginUrl,
+    apiVersion: config.salesforce.apiVersion,
+    requestTimeoutMs: config.salesforce.requestTimeoutMs,
+    auth: salesforceAuth(config),
+  });
   const graph = createGraphClient({
     baseUrl: config.graph.baseUrl,
     tokenUrl: config.graph.tokenUrl,
