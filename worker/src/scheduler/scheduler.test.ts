@@ -415,11 +415,11 @@ describe('scheduler', () => {
     const due = now;
     await s.hint(B, 'graph:contact');
     const t = s.tick();
-    // A took the one full slot; B, due as well, runs incrementally beside it for its hint.
+    // B, due as well, runs incrementally for its hint first; A takes the one full slot beside it.
     await expect.poll(() => calls.length).toBe(2);
     expect(calls).toEqual([
-      { id: A, reason: 'schedule' },
       { id: B, reason: 'hint' },
+      { id: A, reason: 'schedule' },
     ]);
     gate.resolve();
     await t;
@@ -429,8 +429,10 @@ describe('scheduler', () => {
   });
 
   it('a hint that names no kind (lifecycle, configuration) makes a full run and waits for a full slot', async () => {
+    const C = 'a00000000000003AAA';
     await mailbox(A, 'Professional');
     await mailbox(B, 'Real-time', now + 60 * MIN);
+    await mailbox(C, 'Real-time', now + 60 * MIN);
     const gate = deferred<void>();
     const s = scheduler(
       async () => {
@@ -440,11 +442,40 @@ describe('scheduler', () => {
       { concurrency: 1, hintedConcurrency: 4 },
     );
     await s.hint(B, 'graph-lifecycle');
+    now += 1;
+    await s.hint(C, 'graph:contact');
     const t = s.tick();
-    await expect.poll(() => calls.length).toBe(1);
+    // Hinted mailboxes first, oldest hint first: B takes the full slot, C runs incrementally, A waits.
+    await expect.poll(() => calls.length).toBe(2);
+    expect(calls).toEqual([
+      { id: B, reason: 'hint' },
+      { id: C, reason: 'hint' },
+    ]);
     expect(await s.tick()).toEqual([]);
     gate.resolve();
     await t;
-    expect(await s.tick()).toMatchObject([{ mailboxId: B, reason: 'hint' }]);
+    expect(await s.tick()).toMatchObject([{ mailboxId: A, reason: 'schedule' }]);
+  });
+
+  it('looks at hinted mailboxes before a backlog of due polls', async () => {
+    const ids = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => `a0000000000000${n}AAA`);
+    for (const id of ids) await mailbox(id, 'Real-time', now - 1000);
+    const H = 'a00000000000009AAA';
+    await mailbox(H, 'Real-time', now + 60 * MIN);
+    const gate = deferred<void>();
+    const s = scheduler(
+      async () => {
+        await gate.promise;
+        return { ok: true };
+      },
+      // one slot free for listing: the due polls alone would fill the runnable list
+      { concurrency: 1, hintedConcurrency: 2 },
+    );
+    await s.hint(H, 'salesforce:contact');
+    const t = s.tick();
+    await expect.poll(() => calls.length).toBe(2);
+    expect(calls[0]).toEqual({ id: H, reason: 'hint' });
+    gate.resolve();
+    await t;
   });
 });

@@ -9,9 +9,10 @@
 // run, not one each. A finished run frees its slot for the next due mailbox at once. Runs for
 // hints that name their kinds (./hints.ts) are incremental, so more of them (`hintedConcurrency`)
 // may run at once than full runs (`concurrency`), and they never wait for a full-run slot: a
-// mailbox due for its poll that also holds such hints runs incrementally first when the full
-// slots are taken. An incremental run leaves the poll where it was (full runs still come on
-// schedule). One mailbox never runs twice at once, in this process or across processes (leases).
+// mailbox due for its poll that also holds such hints runs incrementally first. An incremental
+// run leaves the poll where it was (full runs still come on schedule). Hinted mailboxes are
+// looked at first, oldest hint first. One mailbox never runs twice at once, in this process or
+// across processes (leases).
 import type { Logger } from 'pino';
 import { SYNC_NOW_SOURCE } from '../store/ops.ts';
 import type { Hint, Mailbox, Store } from '../store/types.ts';
@@ -213,17 +214,34 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   /**
-   * How a runnable mailbox would run now: 'full' when it is due (schedule, retry, Sync now) or
-   * holds a hint that names no kind; 'incremental' when its hints name kinds; 'both' when it is
-   * due on schedule and its hints name kinds (full if a full slot is free, else incremental).
+   * How a runnable mailbox runs now: 'incremental' when all its hints name kinds (even if its
+   * poll is due too: that full run follows); 'full' when it is retrying, asked to Sync now, due
+   * with no hints, or holds a hint that names no kind.
    */
-  async function modeOf(m: Mailbox, now: number): Promise<'full' | 'incremental' | 'both'> {
+  async function modeOf(m: Mailbox): Promise<'full' | 'incremental'> {
     if (m.retryAt !== null) return 'full';
     const sources = (await store.listHints(m.id)).map((h) => h.source);
-    if (sources.includes(SYNC_NOW_SOURCE)) return 'full';
-    const scheduled = m.nextRunAt !== null && m.nextRunAt <= now;
-    if (!hintScope(sources)) return 'full';
-    return scheduled ? 'both' : 'incremental';
+    return hintScope(sources) ? 'incremental' : 'full';
+  }
+
+  /**
+   * Mailboxes holding hints, oldest hint first: the runnable list is ordered by next poll, so
+   * behind a backlog of due polls a hinted mailbox would not be listed at all.
+   */
+  async function hintedFirst(now: number, limit: number): Promise<Mailbox[]> {
+    const byMailbox = new Map<string, Hint[]>();
+    for (const h of await store.listHints()) {
+      if (!inFlight.has(h.mailboxId)) byMailbox.set(h.mailboxId, [...(byMailbox.get(h.mailboxId) ?? []), h]);
+    }
+    const oldest = (hints: Hint[]): number => Math.min(...hints.map((h) => h.firstReceivedAt));
+    const ids = [...byMailbox].sort((a, b) => oldest(a[1]) - oldest(b[1])).map(([id]) => id);
+    const out: Mailbox[] = [];
+    for (const id of ids) {
+      if (out.length >= limit) break;
+      const m = await store.getMailbox(id);
+      if (m && isDue(m, byMailbox.get(id)!, now)) out.push(m);
+    }
+    return out;
   }
 
   async function dispatchOnce(): Promise<Promise<RunOutcome | undefined>[]> {
@@ -233,28 +251,30 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const now = clock();
     let candidates: Mailbox[];
     try {
-      candidates = await store.listRunnableMailboxes(now, free + inFlight.size + 10);
+      const listed = await store.listRunnableMailboxes(now, free + inFlight.size + 10);
+      candidates = [...(await hintedFirst(now, free)), ...listed];
     } catch (error) {
       log?.error({ err: error }, 'could not list runnable mailboxes');
       return launched;
     }
     let windowEnd = Infinity;
+    const considered = new Set<string>();
     for (const m of candidates) {
       if (inFlight.size >= hintedConcurrency) break;
+      if (considered.has(m.id)) continue;
+      considered.add(m.id);
       // `inFlight` is the in-process guard (re-taking one's own lease succeeds); the lease is the
       // cross-process one. Taking it before launching means a mailbox held elsewhere never
       // occupies one of our slots.
       if (inFlight.has(m.id)) continue;
-      let can: 'full' | 'incremental' | 'both';
+      let hinted: boolean;
       try {
-        can = await modeOf(m, now);
+        hinted = (await modeOf(m)) === 'incremental';
       } catch (error) {
         log?.warn({ mailboxId: m.id, err: error }, 'could not read hints');
         continue;
       }
-      const fullFree = fullRuns.size < concurrency;
-      if (can === 'full' && !fullFree) continue;
-      const hinted = can === 'incremental' || (can === 'both' && !fullFree);
+      if (!hinted && fullRuns.size >= concurrency) continue;
       const last = hintedStartedAt.get(m.id);
       if (hinted && last !== undefined && now - last < hintDelayMs) {
         windowEnd = Math.min(windowEnd, last + hintDelayMs);
