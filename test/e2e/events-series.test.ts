@@ -107,6 +107,41 @@ describe('a single occurrence of a Salesforce series, changed in Salesforce', ()
     expect(stack.graph.admin.counters().sentInvitations).toBe(0);
   });
 
+  it('an all-day series: a renamed occurrence row becomes an all-day exception; an Outlook move to the next day reaches the row', async () => {
+    const first = mondayIn(29);
+    const id = stack.salesforce.admin.insert('Event', {
+      Subject: 'Site visit', IsAllDayEvent: true, ActivityDate: first, DurationInMinutes: 1440, OwnerId: m1.salesforceUserId,
+      IsRecurrence: true, RecurrenceType: 'RecursWeekly', RecurrenceInterval: 1, RecurrenceDayOfWeekMask: 2, RecurrenceStartDateTime: `${first}T00:00:00.000Z`,
+      RecurrenceEndDateOnly: date(Date.parse(first) + 14 * DAY),
+    });
+    await run(m1);
+    const seriesId = String(byStamp(m1, id)[0]!.id);
+    const rows = sfQuery(stack, `SELECT Id, Subject, ActivityDate FROM Event WHERE RecurrenceActivityId = '${id}' AND Id != '${id}' ORDER BY ActivityDate`);
+    expect(rows).toHaveLength(3);
+    stack.salesforce.admin.update('Event', String(rows[0]!.Id), { Subject: 'Site visit (customer B)' });
+    await run(m1);
+    let instances = await instancesOf(m1, seriesId, first);
+    expect(instances.map((i) => [i.subject, i.isAllDay, String((i.start as Json).dateTime).slice(0, 10)])).toEqual([
+      ['Site visit (customer B)', true, first],
+      ['Site visit', true, date(Date.parse(first) + 7 * DAY)],
+      ['Site visit', true, date(Date.parse(first) + 14 * DAY)],
+    ]);
+    const tuesday = date(Date.parse(first) + 8 * DAY);
+    await stack.client.request('PATCH', `${users(m1)}/events/${encodeURIComponent(String(instances[1]!.id))}`, {
+      body: { isAllDay: true, start: { dateTime: `${tuesday}T00:00:00`, timeZone: 'UTC' }, end: { dateTime: `${date(Date.parse(tuesday) + DAY)}T00:00:00`, timeZone: 'UTC' } },
+    });
+    await run(m1);
+    const after = sfQuery(stack, `SELECT Id, ActivityDate, IsAllDayEvent, DurationInMinutes FROM Event WHERE RecurrenceActivityId = '${id}' AND Id != '${id}' ORDER BY ActivityDate`);
+    expect(after.map((r) => [r.ActivityDate, r.IsAllDayEvent, r.DurationInMinutes])).toEqual([
+      [first, true, 1440],
+      [tuesday, true, 1440],
+      [date(Date.parse(first) + 14 * DAY), true, 1440],
+    ]);
+    expect((await run(m1)).itemsSynced).toBe(0);
+    instances = await instancesOf(m1, seriesId, first);
+    expect(instances).toHaveLength(3);
+  });
+
   it('an occurrence Outlook refuses to change opens an Error issue; the run goes on and the next change of the row goes through', async () => {
     const first = mondayIn(26);
     const { id, seriesId } = await salesforceSeries('Occurrence refused', first, '12');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { occurrenceDiff, ownEdit, pairOccurrences, type OccurrenceInstance, type OccurrenceRow } from './events-occurrences.ts';
+import { occurrenceDiff, ownEdit, pairOccurrences, privateView, seriesKeyOf, type OccurrenceInstance, type OccurrenceRow } from './events-occurrences.ts';
 
 const row = (id: string, start: string, extra: Record<string, string> = {}, modified?: number): OccurrenceRow => ({
   id,
@@ -51,5 +51,25 @@ describe('occurrenceDiff and ownEdit', () => {
     expect(ownEdit(row('r', '2026-12-16T08:00:00.000Z', {}, 3000), master)).toBe(false);
     expect(ownEdit(row('r', '2026-12-16T08:00:00.000Z', { location: 'Room 7' }, 3000), master)).toBe(true);
     expect(ownEdit(row('r', '2026-12-16T08:00:00.000Z', { subject: 'Old subject' }, 1000), master)).toBe(false);
+  });
+});
+
+describe('seriesKeyOf and privateView', () => {
+  it('a classic occurrence names its master; a Recurrence 2.0 row its ActivityRecurrence2Id; a single event nothing', () => {
+    expect(seriesKeyOf({ Id: '00U2', RecurrenceActivityId: '00U1', IsRecurrence: false })).toBe('00U1');
+    expect(seriesKeyOf({ Id: '00U1', RecurrenceActivityId: '00U1', IsRecurrence: true }, true)).toBe('00U1');
+    expect(seriesKeyOf({ Id: '00U4', ActivityRecurrence2Id: '828A', GroupEventType: '0' })).toBe('r2:828A');
+    expect(seriesKeyOf({ Id: '00U3', ActivityRecurrence2Id: '828A', GroupEventType: '3', Recurrence2PatternText: 'RRULE:FREQ=DAILY' }, true)).toBe('r2:828A');
+    expect(seriesKeyOf({ Id: '00U3', ActivityRecurrence2Id: '828A', GroupEventType: '3' })).toBeUndefined();
+    expect(seriesKeyOf({ Id: '00U5' })).toBeUndefined();
+  });
+
+  it('a private occurrence under Busy Placeholder is its placeholder; under Skip nothing', () => {
+    const secret = row('r', '2026-12-16T08:00:00.000Z', { description: 'notes' });
+    const priv = { ...secret, fields: { ...secret.fields, isPrivate: true } };
+    expect(privateView(priv, 'Busy Placeholder')?.fields).toMatchObject({ subject: 'Busy', start: '2026-12-16T08:00:00.000Z' });
+    expect(privateView(priv, 'Busy Placeholder')?.fields).not.toHaveProperty('description');
+    expect(privateView(priv, 'Skip')).toBeUndefined();
+    expect(privateView(secret, 'Skip')).toBe(secret);
   });
 });
