@@ -6,7 +6,7 @@
 // Salesforce during the backoff and says why). After each: the change arrived once.
 import { ExchangeError } from '../../worker/src/graph/errors.ts';
 import { createGraphClient, type GraphClient } from '../../worker/src/graph/client.ts';
-import type { SalesforceConnection } from '../../worker/src/salesforce/connection.ts';
+import { connectSalesforce, type SalesforceConnection } from '../../worker/src/salesforce/connection.ts';
 import { startLocalStack, type LocalStack, type StackMailbox } from '../../scripts/lib/stack.ts';
 import { tally, type FamilyOptions, type FamilyResult } from './scorecard.ts';
 import { duplicates, kindOps, messageOf, restart, runOnce } from './world.ts';
@@ -166,23 +166,29 @@ export async function httpFaults(options: FamilyOptions): Promise<FamilyResult> 
       return settles(stack, m, () => once(`task ${name} in Salesforce`, tasks.sfFind(name).length));
     });
 
-    // Full set only: an open finding (the fast subset inside npm test stays green). The worker
-    // sets no Salesforce request timeout, so jsforce's default (30 minutes) applies: a write the
-    // server applied but never answered stalls the run (its lease is renewed meanwhile).
+    // Full set only (a held answer keeps an emulator socket busy for 6 s). Was an open finding
+    // (commit d7ec8fe): the worker set no Salesforce request timeout and jsforce's default is
+    // 30 minutes; connectSalesforce now bounds every REST request (requestTimeoutMs).
     if (options.full) {
       await t.case("Salesforce write applied, its answer held 6 s (socket level): the worker's request timeout fires, a run retries, no duplicate", async () => {
         const name = unique('HeldAnswerSf');
         await tasks.exCreate(name);
+        // short, yet well above one emulator answer on a loaded machine: only the held one times out
+        const requestTimeoutMs = 1_500;
         const holdMs = 6_000;
+        const sf = await connectSalesforce({ loginUrl: stack.salesforce.loginUrl, auth: { kind: 'password', ...stack.salesforce.credentials }, requestTimeoutMs });
         stack.salesforce.admin.holdAnswers({ method: 'PATCH', path: '/composite/sobjects/Task/', holdMs }); // the create is an upsert by SCC_Exchange_Key__c
-        const rt = restart(stack);
+        const rt = restart(stack, { sf });
         const started = Date.now();
-        await runOnce(rt, m);
+        const r = await runOnce(rt, m);
         const took = Date.now() - started;
         await rt.stop();
+        await sf.close();
         const out: string[] = [];
         if (tasks.sfFind(name).length === 0) out.push('the held write was not applied by the emulator (the case proves nothing)');
-        if (took >= holdMs) out.push(`the run waited ${took} ms for the held Salesforce answer: no request timeout fired (the worker sets none; jsforce's default is 30 minutes)`);
+        if (r.ok) out.push(`the run reported success although its write was never answered (took ${took} ms)`);
+        else if (!/did not answer PATCH \S+\/composite\/sobjects\/Task\/\S+ within 1500 ms/.test(messageOf(r.error))) out.push(`the run failed, but not on the request timeout: ${messageOf(r.error)}`);
+        if (took >= holdMs) out.push(`the run waited ${took} ms for the held Salesforce answer: the ${requestTimeoutMs} ms request timeout did not fire`);
         return [...out, ...(await settles(stack, m, () => once(`task ${name} in Salesforce`, tasks.sfFind(name).length)))];
       });
     }
