@@ -68,6 +68,7 @@ async function prepareSeries(stack: LocalStack, m: StackMailbox, ops: KindOps, d
     const ex = ops.exFind(name).length;
     if (sf !== sfRows) out.push(`${sf > sfRows ? 'duplicated' : 'lost'}: ${sf} Salesforce event row(s) of the series ${name}, expected ${sfRows}`);
     if (ex !== 1) out.push(`${ex > 1 ? 'duplicated' : 'lost'}: ${ex} Outlook series named ${name}, expected 1`);
+    else if (!ops.exFind(name)[0]!.recurrence) out.push(`the Outlook copy of the series ${name} is a single event`);
     return out;
   };
 }
