@@ -125,13 +125,16 @@ export function occurrenceDiff(to: Fields, from: Fields): Fields {
 
 /** Whether an occurrence row still looks like its master: same texts, time of day and length. */
 export function likeItsMaster(row: Fields, master: Fields): boolean {
-  const shape = (f: Fields): string => {
-    const v = occurrenceView(f);
-    const start = startOf(f);
-    const end = f.isAllDay === true ? Date.parse(`${String(f.endDate ?? f.startDate)}T00:00:00Z`) : Date.parse(String(f.end ?? ''));
-    return JSON.stringify([v.subject, v.location, v.description, v.isAllDay, Number.isNaN(start) ? '' : new Date(start).toISOString().slice(11, 19), end - start]);
-  };
-  return shape(row) === shape(master);
+  const v = occurrenceView(row);
+  const m = occurrenceView(master);
+  return ['subject', 'location', 'description'].every((n) => JSON.stringify(v[n]) === JSON.stringify(m[n])) && timeShape(row) === timeShape(master);
+}
+
+/** Time of day, length and the all-day flag: what a series gives each of its occurrences. */
+function timeShape(f: Fields): string {
+  const start = startOf(f);
+  const end = f.isAllDay === true ? Date.parse(`${String(f.endDate ?? f.startDate)}T00:00:00Z`) : Date.parse(String(f.end ?? ''));
+  return JSON.stringify([f.isAllDay === true, Number.isNaN(start) ? '' : new Date(start).toISOString().slice(11, 19), end - start]);
 }
 
 function rowOf(r: SfRecord): OccurrenceRow {
@@ -261,6 +264,8 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
     for (const row of rows.filter((r) => changed.includes(r.id))) {
       const instance = pairs.get(row.id);
       if (!instance || !ownEdit(row, master)) continue;
+      // the row is the newer state (its change is what we read): it is written whole, so a field
+      // changed in Outlook too since the last run gives way (Salesforce is read first)
       const diff = occurrenceDiff(row.fields, instance.fields);
       if (Object.keys(diff).length === 0) continue;
       if (instance.meeting) {
