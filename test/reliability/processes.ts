@@ -246,12 +246,16 @@ export async function scaleAndSharing(options: FamilyOptions): Promise<FamilyRes
       }
       // evidence 1: the store's runs — a run the killed process left open ends at the kill
       let storeRuns = 0;
+      let cutByKill = 0;
+      const worker0Mailboxes = new Set<string>(); // its runs cut by the kill (or finished, below)
       const failed: string[] = [];
       for (const m of mailboxes) {
         const runs = await stack.store.listRuns(m.mailboxSyncId, 1000);
         storeRuns += runs.length;
         failed.push(...runs.filter((r) => r.error !== null).map((r) => r.error!));
         const open = runs.filter((r) => r.finishedAt === null);
+        cutByKill += open.length;
+        if (open.length > 0) worker0Mailboxes.add(m.mailboxSyncId);
         for (const r of open) if (r.startedAt > killedAt) out.push(`${m.address}: a run started after the kill never finished`);
         out.push(...overlapsOf(runs.map((r) => ({ start: r.startedAt, end: r.finishedAt ?? killedAt, who: `run #${r.id}` }))).map((o) => `${m.address}: runs overlap in the store: ${o}`));
       }
@@ -261,9 +265,12 @@ export async function scaleAndSharing(options: FamilyOptions): Promise<FamilyRes
       for (const r of logged.flat()) byMailbox.set(r.mailboxId, [...(byMailbox.get(r.mailboxId) ?? []), r]);
       for (const [id, runs] of byMailbox) out.push(...overlapsOf(runs).map((o) => `${id}: logged runs overlap: ${o}`));
       const shares = logged.map((runs) => new Set(runs.map((r) => r.mailboxId)).size);
-      if (count >= 30 && shares.some((n) => n === 0)) out.push(`a worker synced no mailbox (mailboxes per worker: ${shares.join(', ')})`);
-      const takenOver = [...new Set(logged[0]!.map((r) => r.mailboxId))].filter((id) => logged.slice(1).some((runs) => runs.some((r) => r.mailboxId === id && r.start > killedAt))).length;
-      phase(`evidence: ${storeRuns} runs in the store (${failed.length} failed${failed[0] ? `, e.g. ${failed[0].slice(0, 160)}` : ''}), ${logged.flat().length} logged; mailboxes per worker ${shares.join('/')}; ${takenOver} of worker 0's mailboxes synced by the others after the kill`);
+      // worker 0 took part if it finished a run or had runs in flight when it was killed
+      if (count >= 30 && (shares.slice(1).some((n) => n === 0) || (shares[0] === 0 && cutByKill === 0))) out.push(`a worker synced no mailbox (mailboxes per worker: ${shares.join(', ')})`);
+      for (const r of logged[0]!) worker0Mailboxes.add(r.mailboxId);
+      const takenOver = [...worker0Mailboxes].filter((id) => logged.slice(1).some((runs) => runs.some((r) => r.mailboxId === id && r.start > killedAt))).length;
+      if (cutByKill === 0) out.push('no run was in flight when worker 0 was killed (the kill proved nothing about a run cut short)');
+      phase(`evidence: ${storeRuns} runs in the store (${cutByKill} cut short by the SIGKILL, ${failed.length} failed${failed[0] ? `, e.g. ${failed[0].slice(0, 160)}` : ''}), ${logged.flat().length} logged; mailboxes per worker ${shares.join('/')}; ${takenOver} of the ${worker0Mailboxes.size} mailboxes worker 0 ran synced by the others after the kill`);
       return out.slice(0, 20);
     });
   } finally {
