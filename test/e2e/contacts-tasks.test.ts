@@ -110,6 +110,52 @@ describe('contacts', () => {
     // the shortened name is not seen as an edit: nothing flows back
     expect((await run()).itemsSynced).toBe(0);
   });
+
+  it('an Outlook edit beats a Salesforce delete: the survivor is re-stamped, so the undeleted record comes back as a new contact, not over the survivor', async () => {
+    const oldId = stack.salesforce.admin.insert('Contact', { FirstName: 'Annie', LastName: 'Easley', Email: 'ae@example.test', OwnerId: m.salesforceUserId });
+    await run();
+    const survivor = graphContacts(stack, m).find((c) => stampOf(c) === oldId)!;
+    stack.salesforce.admin.delete('Contact', oldId);
+    stack.graph.admin.userUpdateContact(m.address, survivor.id as string, { jobTitle: 'Mathematician' });
+    await run();
+    const remade = sfQuery(stack, `SELECT Id FROM Contact WHERE Email = 'ae@example.test'`);
+    expect(remade).toHaveLength(1);
+    const newId = remade[0]!.Id as string;
+    expect(newId).not.toBe(oldId);
+    // the survivor names its new partner, and the stamp write is an echo the next run ignores
+    expect(stampOf(graphContacts(stack, m).find((c) => c.id === survivor.id)!)).toBe(newId);
+    expect((await run()).itemsSynced).toBe(0);
+
+    stack.salesforce.admin.undelete('Contact', oldId);
+    await run();
+    const contacts = graphContacts(stack, m);
+    expect(stampOf(contacts.find((c) => c.id === survivor.id)!)).toBe(newId);
+    expect(contacts.find((c) => c.id === survivor.id)!.jobTitle).toBe('Mathematician');
+    const restored = contacts.filter((c) => stampOf(c) === oldId);
+    expect(restored).toHaveLength(1);
+    expect(restored[0]!.id).not.toBe(survivor.id);
+    expect(await stack.store.getLinkByExchangeId(m.mailboxSyncId, 'contact', survivor.id as string)).toMatchObject({ salesforceId: newId });
+    expect(await stack.store.getLinkByExchangeId(m.mailboxSyncId, 'contact', restored[0]!.id as string)).toMatchObject({ salesforceId: oldId });
+    expect((await run()).itemsSynced).toBe(0);
+  });
+
+  it('a Salesforce edit beats an Outlook delete: the Salesforce record is re-stamped with the new Outlook contact\'s key', async () => {
+    const { contactFolderId } = await containers(stack, m);
+    const oldItem = stack.graph.admin.userCreateContact(m.address, contactFolderId, { givenName: 'Dorothy', surname: 'Vaughan', emailAddresses: [{ address: 'dv@example.test', name: 'Dorothy Vaughan' }] });
+    await run();
+    const [row] = sfQuery(stack, `SELECT Id, SCC_Exchange_Key__c FROM Contact WHERE Email = 'dv@example.test'`);
+    expect(row!.SCC_Exchange_Key__c).toBe(`contact:${m.mailboxSyncId}:${oldItem}`);
+    const sfId = row!.Id as string;
+    stack.graph.admin.userDeleteContact(m.address, oldItem);
+    stack.salesforce.admin.update('Contact', sfId, { Title: 'Supervisor' });
+    await run();
+    const remade = graphContacts(stack, m).filter((c) => stampOf(c) === sfId);
+    expect(remade).toHaveLength(1);
+    expect(remade[0]!.id).not.toBe(oldItem);
+    const [after] = sfQuery(stack, `SELECT SCC_Exchange_Key__c, Title FROM Contact WHERE Id = '${sfId}'`);
+    expect(after).toMatchObject({ SCC_Exchange_Key__c: `contact:${m.mailboxSyncId}:${remade[0]!.id as string}`, Title: 'Supervisor' });
+    expect((await run()).itemsSynced).toBe(0);
+  });
 });
 
 describe('tasks ↔ To Do', () => {

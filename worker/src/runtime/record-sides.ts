@@ -8,15 +8,20 @@
 //   (an Outlook-born item just created in Salesforce, a natural-key match) is patched with
 //   the stamp alone, guarded by the version its link holds; the link then records the
 //   item's new version, so the next run sees no change. A refused stamp waits for the next run.
+//   A linked record seen with a stamp naming another partner (the survivor of an
+//   edit-beats-delete, linked to the copy made again) is re-stamped the same way: the Exchange
+//   item with the new Salesforce Id, the Salesforce record with the new Exchange key (only a key
+//   of this mailbox: another mailbox's key is that mailbox's business). Left stale, a restore of
+//   the deleted record would be created under the survivor's stamp and take the survivor over.
 import type { FieldLimits, MapIssue } from '../core/limits.ts';
 import * as contact from '../core/maps/contact.ts';
 import * as task from '../core/maps/task.ts';
 import type { RecordSide, WriteResult } from '../core/ports.ts';
-import type { Change, FieldValue, Fields, Kind, SideRecord } from '../core/types.ts';
+import type { Change, FieldValue, Fields, Kind, Link, SideRecord } from '../core/types.ts';
 import { SALESFORCE_ID_PROPERTY, type ExchangeItem } from '../graph/delta.ts';
 import { createExchangeSide } from '../graph/exchange-side.ts';
 import type { SalesforceRecords, SfInput, SfRecord } from '../salesforce/records.ts';
-import { soqlString } from '../salesforce/records.ts';
+import { EXCHANGE_KEY_FIELD, soqlString } from '../salesforce/records.ts';
 import { createSalesforceSide, type SalesforceKindMap } from '../salesforce/side.ts';
 import { userZone } from './user-zone.ts';
 import { linkStoreOf } from '../store/link-store.ts';
@@ -105,6 +110,8 @@ export async function describeLimits(records: SalesforceRecords, sobject: string
 // A Graph body worked out by the wrapper (it knows the item and the run's issues) rides to the
 // connector's map under this name; no field map produces a name starting with '@'.
 const GRAPH_BODY = '@graphBody';
+// A new Exchange key for a Salesforce record's stamp rides to the connector's map under this name.
+const SALESFORCE_STAMP = '@exchangeKey';
 
 const OBJECT: Record<RecordKind, string> = { contact: 'Contact', task: 'Task' };
 
@@ -138,10 +145,30 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
     }
   }
 
-  const sfInner = createSalesforceSide({ records, maps: { [kind]: maps.salesforce }, ownerId: config.userId, contactScope: config.contactScope, now: ctx.now });
+  const sfMap: SalesforceKindMap = {
+    ...maps.salesforce,
+    toRecord: (fields) => {
+      const stamp = fields[SALESFORCE_STAMP];
+      return typeof stamp === 'string' ? { [EXCHANGE_KEY_FIELD]: stamp } : maps.salesforce.toRecord(fields);
+    },
+  };
+  const sfInner = createSalesforceSide({ records, maps: { [kind]: sfMap }, ownerId: config.userId, contactScope: config.contactScope, now: ctx.now });
   const exchangeKeyPrefix = `${kind}:${mailboxId}:`;
+  // What this run saw of each Salesforce record's stamp: id → version and stamp.
+  const sfSeen = new Map<string, { version: string; stamp: string | undefined }>();
+  const noteSalesforce = (record: SideRecord): void => void sfSeen.set(record.id, { version: record.version, stamp: record.stamp });
   const salesforce: RecordSide = {
     ...sfInner,
+    async changesSince(k, cursor) {
+      const page = await sfInner.changesSince(k, cursor);
+      for (const c of page.changes) if (c.type === 'upsert') noteSalesforce(c.record);
+      return page;
+    },
+    async get(k, id) {
+      const current = await sfInner.get(k, id);
+      if (typeof current === 'object' && !('deleted' in current)) noteSalesforce(current);
+      return current;
+    },
     async create(k, key, fields) {
       const issues: MapIssue[] = [];
       maps.salesforcePatch(fields, issues);
@@ -216,15 +243,9 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
     },
   });
 
-  // What this run saw of each Exchange item: the fields a patch is laid over, and the
-  // versions of items that lack the stamp.
+  // What this run saw of each Exchange item: the fields a patch is laid over, its version and stamp.
   const seen = new Map<string, SideRecord>();
-  const unstamped = new Map<string, string>();
-  const note = (record: SideRecord): void => {
-    seen.set(record.id, record);
-    if (record.stamp === undefined) unstamped.set(record.id, record.version);
-    else unstamped.delete(record.id);
-  };
+  const note = (record: SideRecord): void => void seen.set(record.id, record);
   const noteChanges = (changes: readonly Change[]): void => {
     for (const c of changes) if (c.type === 'upsert') note(c.record);
   };
@@ -272,18 +293,40 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
       const issues: MapIssue[] = [];
       const result = await graphSide.update(k, id, expectedVersion, asBody(maps.exchangePatch(patch, current?.fields ?? {}, issues)));
       if (result.ok) {
-        note(result.record);
+        // Graph echoes no extended property on a patch: a field patch left the stamp as it was
+        const stamp = result.record.stamp ?? seen.get(id)?.stamp;
+        note(stamp === undefined ? result.record : { ...result.record, stamp });
         await report(issues, 'Outlook', { exchangeId: id });
       }
       return result;
     },
   };
 
+  /** Salesforce ids match on their case-sensitive 15-character form (a stamp may hold either form). */
+  const sameSalesforceId = (a: string, b: string): boolean => a.slice(0, 15) === b.slice(0, 15);
+  /** Linked Exchange items seen at their link's version without the link's Salesforce Id as stamp. */
+  const exchangeStampDue = (l: Link): boolean => {
+    const item = seen.get(l.exchange.id);
+    return item !== undefined && item.version === l.exchange.version && (item.stamp === undefined || !sameSalesforceId(item.stamp, l.salesforce.id));
+  };
+  /** Linked Salesforce records seen at their link's version stamped with another Exchange key of this mailbox. */
+  const salesforceStampDue = (l: Link): boolean => {
+    const record = sfSeen.get(l.salesforce.id);
+    const stamp = record?.stamp;
+    return record?.version === l.salesforce.version && stamp !== undefined && stamp.startsWith(exchangeKeyPrefix) && stamp !== exchangeKeyPrefix + l.exchange.id;
+  };
+
   async function stampLinked(): Promise<void> {
-    if (unstamped.size === 0) return;
     const linkStore = linkStoreOf(store);
     const links = await linkStore.transaction((tx) => tx.links(mailboxId, kind as Kind));
-    const due = links.filter((l) => l.pending === undefined && unstamped.get(l.exchange.id) === l.exchange.version);
+    const settled = links.filter((l) => l.pending === undefined);
+    await stampExchange(linkStore, settled.filter(exchangeStampDue));
+    // after the Exchange stamps: a link both touch is read again so its new Exchange version stays
+    const fresh = await linkStore.transaction((tx) => tx.links(mailboxId, kind as Kind));
+    await stampSalesforce(linkStore, fresh.filter((l) => l.pending === undefined && salesforceStampDue(l)));
+  }
+
+  async function stampExchange(linkStore: ReturnType<typeof linkStoreOf>, due: readonly Link[]): Promise<void> {
     // $batch takes 20 writes a request; the side coalesces the writes issued together
     for (let i = 0; i < due.length; i += 20) {
       const part = due.slice(i, i + 20);
@@ -302,9 +345,30 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
         // edited or gone since: the next run sees the item and stamps it then
         if (!result?.ok) continue;
         const link = part[n]!;
-        unstamped.delete(link.exchange.id);
+        seen.set(link.exchange.id, { ...result.record, stamp: link.salesforce.id });
         await linkStore.transaction((tx) => tx.putLink({ ...link, exchange: { ...link.exchange, version: result.record.version } }));
       }
+    }
+  }
+
+  async function stampSalesforce(linkStore: ReturnType<typeof linkStoreOf>, due: readonly Link[]): Promise<void> {
+    // the side sends the updates issued together as collection calls
+    const results = await Promise.all(
+      due.map(async (link) => {
+        try {
+          return await sfInner.update(kind, link.salesforce.id, link.salesforce.version, { [SALESFORCE_STAMP]: exchangeKeyPrefix + link.exchange.id });
+        } catch (error) {
+          ctx.log?.('could not stamp a Salesforce record', { salesforceId: link.salesforce.id, err: error instanceof Error ? error.message : String(error) });
+          return undefined;
+        }
+      }),
+    );
+    for (const [n, result] of results.entries()) {
+      // edited or gone since: the next run sees the record and stamps it then
+      if (!result?.ok) continue;
+      const link = due[n]!;
+      sfSeen.set(link.salesforce.id, { version: result.record.version, stamp: exchangeKeyPrefix + link.exchange.id });
+      await linkStore.transaction((tx) => tx.putLink({ ...link, salesforce: { ...link.salesforce, version: result.record.version } }));
     }
   }
 
