@@ -34,6 +34,13 @@ export interface Admin {
   dropNextNotifications(n: number): void;
   duplicateNextNotifications(n: number): void;
   delayNotificationsMs(ms: number): void;
+  /**
+   * Holds the next n notifications (of one subscription, when given), then delivers them
+   * newest first, one POST each; Graph does not promise order.
+   */
+  reverseNextNotifications(n: number, subscriptionId?: string): void;
+  /** Delivers the notifications still held by reverseNextNotifications, newest first; returns how many. */
+  releaseHeldNotifications(): number;
   notificationsIdle(): Promise<void>;
   counters(): Counters;
   resetCounters(): void;
@@ -133,6 +140,8 @@ export function createAdmin(deps: AdminDeps): Admin {
     dropNextNotifications: (n) => subscriptions.dropNext(n),
     duplicateNextNotifications: (n) => subscriptions.duplicateNext(n),
     delayNotificationsMs: (ms) => subscriptions.delayMs(ms),
+    reverseNextNotifications: (n, subscriptionId) => subscriptions.reverseNext(n, subscriptionId),
+    releaseHeldNotifications: () => subscriptions.releaseHeld(),
     notificationsIdle: () => subscriptions.idle(),
     counters: () => structuredClone(core.counters),
     resetCounters() {

@@ -1,6 +1,6 @@
 // Subscription scenarios: the validation handshake against a test receiver, notifications for
 // API writes and user actions, retries that produce duplicates (failing and slow receivers),
-// admin notification faults, renewal, expiry limits and lifecycle events.
+// admin notification faults (drop, duplicate, newest first), renewal, expiry limits and lifecycle events.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -125,6 +125,42 @@ describe('subscriptions', () => {
     emu.admin.deliverMessage(MB, { subject: 'doubled' }, 'archive');
     await emu.admin.notificationsIdle();
     expect(notifications()).toHaveLength(2);
+  });
+
+  it('holds the next notifications of one subscription and delivers them newest first, one POST each', async () => {
+    const folder = await tc.client.api(`/users/${MB}/contactFolders`).post({ displayName: 'Reordered' });
+    const sub = await subscribe(`/users/${MB}/contactFolders/${folder.id}/contacts`);
+    const other = await subscribe(`/users/${MB}/mailFolders/drafts/messages`);
+    emu.admin.reverseNextNotifications(3, sub.id);
+    const id = emu.admin.userCreateContact(MB, folder.id, { givenName: 'Ria' });
+    emu.admin.deliverMessage(MB, { subject: 'not held' }, 'drafts');
+    await emu.admin.notificationsIdle();
+    expect(notifications().map((n) => n.subscriptionId)).toEqual([other.id]); // the other subscription is not held
+    received = [];
+    emu.admin.userUpdateContact(MB, id, { surname: 'One' });
+    emu.admin.userDeleteContact(MB, id); // the third: all three go out now
+    await emu.admin.notificationsIdle();
+    expect(received.map((r) => r.body.value.length)).toEqual([1, 1, 1]);
+    expect(notifications().map((n) => n.changeType)).toEqual(['deleted', 'updated', 'created']);
+    received = [];
+    emu.admin.userCreateContact(MB, folder.id, { givenName: 'After' }); // the fault is used up
+    await emu.admin.notificationsIdle();
+    expect(notifications().map((n) => n.changeType)).toEqual(['created']);
+  });
+
+  it('releases fewer held notifications on demand, newest first', async () => {
+    const folder = await tc.client.api(`/users/${MB}/contactFolders`).post({ displayName: 'Released' });
+    await subscribe(`/users/${MB}/contactFolders/${folder.id}/contacts`);
+    emu.admin.reverseNextNotifications(5);
+    const id = emu.admin.userCreateContact(MB, folder.id, { givenName: 'Held' });
+    await emu.admin.notificationsIdle();
+    emu.admin.userUpdateContact(MB, id, { surname: 'Later' });
+    await emu.admin.notificationsIdle();
+    expect(notifications()).toEqual([]);
+    expect(emu.admin.releaseHeldNotifications()).toBe(2);
+    await emu.admin.notificationsIdle();
+    expect(notifications().map((n) => n.changeType)).toEqual(['updated', 'created']);
+    expect(emu.admin.releaseHeldNotifications()).toBe(0);
   });
 
   it('renews, limits expiry, sends lifecycle events and deletes', async () => {

@@ -5,6 +5,8 @@
 // notification POSTed to matching subscribers; a receiver that fails (non-2xx) or answers
 // later than the timeout (3 s like Graph) is retried, so duplicates happen as they do in
 // Exchange. Loopback http:// receivers are accepted (Graph itself requires https).
+// Graph promises no order between notifications: the `reverse` fault holds the next N of a
+// subscription (or of any) and then delivers them newest first, one POST each, in sequence.
 import { GraphError, badRequest } from './errors.ts';
 import { guid } from './ids.ts';
 import { iso, restId } from './render.ts';
@@ -43,6 +45,13 @@ export interface Subscriptions {
   dropNext(n: number): void;
   duplicateNext(n: number): void;
   delayMs(ms: number): void;
+  /**
+   * Holds the next `n` notifications (of `subscriptionId` only, when given); once `n` are held
+   * they are delivered newest first, each in its own POST, one after another.
+   */
+  reverseNext(n: number, subscriptionId?: string): void;
+  /** Delivers the notifications still held, newest first, and ends the fault; returns how many. */
+  releaseHeld(): number;
   emitLifecycle(subscriptionId: string, event: 'missed' | 'subscriptionRemoved' | 'reauthorizationRequired'): Promise<void>;
   list(): Json[];
   /** Resolves when every queued delivery (including retries) has finished. */
@@ -59,6 +68,8 @@ export function createSubscriptions(core: Core, opts: SubscriptionOptions): Subs
   const aborts = new Set<AbortController>();
   let closed = false;
   const pending = new Map<string, Json[]>(); // subscription id → notifications waiting for this tick's flush
+  const reverse = { left: 0, subscriptionId: undefined as string | undefined };
+  let held: Json[] = []; // oldest first; each notification carries its subscriptionId
 
   const later = (ms: number) => new Promise<void>((resolve) => {
     const t = setTimeout(() => { timers.delete(t); resolve(); }, ms);
@@ -195,8 +206,38 @@ export function createSubscriptions(core: Core, opts: SubscriptionOptions): Subs
     const s = subs.get(id);
     if (!value?.length || !s || closed) return;
     if (drop > 0) { drop--; return; }
+    const rest = holdForReverse(id, value);
+    if (!rest.length) return;
     const copies = duplicate > 0 ? (duplicate--, 2) : 1;
-    for (let i = 0; i < copies; i++) void track(deliver(s.notificationUrl, JSON.stringify({ value })));
+    for (let i = 0; i < copies; i++) void track(deliver(s.notificationUrl, JSON.stringify({ value: rest })));
+  }
+
+  /** Takes the notifications the reverse fault holds out of a batch; returns the rest. */
+  function holdForReverse(id: string, value: Json[]): Json[] {
+    if (reverse.left === 0 || (reverse.subscriptionId !== undefined && reverse.subscriptionId !== id)) return value;
+    const taken = value.slice(0, reverse.left);
+    held.push(...taken);
+    reverse.left -= taken.length;
+    if (reverse.left === 0) releaseHeld();
+    return value.slice(taken.length);
+  }
+
+  function releaseHeld(): number {
+    const out = held.reverse();
+    held = [];
+    reverse.left = 0;
+    reverse.subscriptionId = undefined;
+    if (out.length) void track(deliverInSequence(out));
+    return out.length;
+  }
+
+  /** One POST per notification, each finished (retries included) before the next starts: the receiver sees this order. */
+  async function deliverInSequence(value: Json[]) {
+    for (const n of value) {
+      const s = subs.get(String(n.subscriptionId));
+      if (!s || closed) continue; // a removed subscription gets nothing more, as in Graph
+      await deliver(s.notificationUrl, JSON.stringify({ value: [n] }));
+    }
   }
 
   async function deliver(url: string, body: string) {
@@ -265,6 +306,13 @@ export function createSubscriptions(core: Core, opts: SubscriptionOptions): Subs
     dropNext(n) { drop += n; },
     duplicateNext(n) { duplicate += n; },
     delayMs(ms) { delay = ms; },
+    reverseNext(n, subscriptionId) {
+      if (!Number.isInteger(n) || n < 1) throw new Error('reverseNext needs a positive integer count.');
+      if (subscriptionId !== undefined && !subs.has(subscriptionId)) throw new Error(`No subscription '${subscriptionId}'.`);
+      reverse.left += n;
+      reverse.subscriptionId = subscriptionId;
+    },
+    releaseHeld,
     async emitLifecycle(subscriptionId, event) {
       const s = subs.get(subscriptionId);
       if (!s) throw new Error(`No subscription '${subscriptionId}'.`);
@@ -290,6 +338,9 @@ export function createSubscriptions(core: Core, opts: SubscriptionOptions): Subs
       subs.clear();
       pending.clear();
       drop = duplicate = delay = 0;
+      held = [];
+      reverse.left = 0;
+      reverse.subscriptionId = undefined;
     },
     close() {
       closed = true;
