@@ -152,7 +152,7 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
       return typeof stamp === 'string' ? { [EXCHANGE_KEY_FIELD]: stamp } : maps.salesforce.toRecord(fields);
     },
   };
-  const sfInner = createSalesforceSide({ records, maps: { [kind]: sfMap }, ownerId: config.userId, contactScope: config.contactScope, now: ctx.now });
+  const sfInner = createSalesforceSide({ records, maps: { [kind]: sfMap }, ownerId: config.userId, contactScope: config.contactScope, now: ctx.now, mailbox: mailboxId });
   const exchangeKeyPrefix = `${kind}:${mailboxId}:`;
   // What this run saw of each Salesforce record's stamp: id → version and stamp.
   const sfSeen = new Map<string, { version: string; stamp: string | undefined }>();

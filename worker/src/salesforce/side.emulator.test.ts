@@ -112,6 +112,21 @@ describe('SalesforceSide', () => {
     expect(found.map((r) => r.id)).toEqual([ra.id]);
   });
 
+  it('candidates find a record by the Exchange key of a fresh item whose natural key no longer matches, one query per chunk of keys', async () => {
+    const keyed = createSalesforceSide({ records, maps: { contact: contactMap }, ownerId: owner, contactScope: 'My Contacts', now: () => new Date(emu.admin.now()), mailbox: 'mbx-keyed' });
+    const made = await keyed.create('contact', 'contact:mbx-keyed:AAMkKeyed', { lastName: 'Keyed', email: 'keyed@example.com' });
+    const id = (made as { record: SideRecord }).record.id;
+    // the item came back edited: its email no longer finds the record, its key does
+    const restored: SideRecord = { id: 'AAMkKeyed', version: 'v', fields: { email: 'changed@example.com' } };
+    expect(await side.candidates('contact', [restored])).toEqual([]);
+    const crowd = Array.from({ length: 450 }, (_, i): SideRecord => ({ id: `AAMkOther${i}`, version: 'v', fields: {} }));
+    const before = sf.apiCalls();
+    const found = await keyed.candidates('contact', [...crowd, restored]);
+    expect(found.map((r) => ({ id: r.id, stamp: r.stamp }))).toEqual([{ id, stamp: 'contact:mbx-keyed:AAMkKeyed' }]);
+    // 451 keys: three queries of at most 200, and one for the natural key (the email)
+    expect(sf.apiCalls() - before).toBe(4);
+  });
+
   it('update and delete are guarded by SystemModstamp', async () => {
     const created = await side.create('contact', 'contact:k:guard', { lastName: 'Guard' });
     // a write's new version is not known until Salesforce is read again (the next run's read)

@@ -11,6 +11,8 @@
 //   costs one query per page, not one per record; later gets read Salesforce again.
 // - candidates() after an initial read that reached the end of the scope costs nothing: every
 //   record in scope is already among that read's changes, where the planner matches them.
+//   Otherwise it queries by the fresh items' stamps (Id), their Exchange keys (with `mailbox`)
+//   and the kind's natural keys, one query per chunk of values.
 // - create = upsert on SCC_Exchange_Key__c (a retry never duplicates); update/delete are guarded
 //   by SystemModstamp (read, compare, write: Salesforce has no conditional composite write).
 //   Writes of one kind issued together are coalesced (./coalesce.ts) into collection calls of
@@ -23,6 +25,7 @@
 // - A refused write returns {ok:false, reason}; failures the runtime should retry or escalate
 //   (temporary, auth, rate-limited) are thrown as SalesforceError.
 import type { Current, DeleteResult, FeedPage, SalesforceSide, WriteResult } from '../core/ports.ts';
+import { exchangeKey } from '../core/natural-key.ts';
 import type { Change, Fields, Kind, SideRecord } from '../core/types.ts';
 import { createCoalescer, type Coalescer, type Settled } from './coalesce.ts';
 import { SalesforceError } from './errors.ts';
@@ -72,6 +75,24 @@ export interface SalesforceSideOptions {
   eventWindowDays?: { past: number; future: number };
   /** Soft cap on the changes of one page (the page still ends with a query page, ≤2,000 more). */
   maxChangesPerPage?: number;
+  /**
+   * The mailbox as the sync's Exchange keys name it: candidates() then also finds records
+   * stamped with the Exchange key of a fresh item (a restored item whose content no longer
+   * matches by natural key is still seen next to the record carrying its key).
+   */
+  mailbox?: string;
+}
+
+/** Values per `IN (…)` of a candidate query: Exchange keys run to ~200 characters, ids to 18. */
+const KEYS_PER_QUERY = 200;
+const IDS_PER_QUERY = 500;
+
+/** `field IN (…)` conditions of at most `size` values each (one query each, well under SOQL's 100,000 characters). */
+function inChunks(field: string, values: readonly string[], size: number): string[] {
+  const unique = [...new Set(values)];
+  const out: string[] = [];
+  for (let i = 0; i < unique.length; i += size) out.push(`${field} IN (${unique.slice(i, i + size).map(soqlString).join(', ')})`);
+  return out;
 }
 
 type WriteRequest =
@@ -380,7 +401,9 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
       const map = mapFor(kind);
       await refreshShared(map);
       const stamped = others.map((o) => o.stamp).filter((s): s is string => typeof s === 'string' && /^[a-zA-Z0-9]{15,18}$/.test(s));
-      const where = [...(stamped.length ? [`Id IN (${stamped.map(soqlString).join(', ')})`] : []), ...(map.naturalKeyWhere?.(others) ?? [])];
+      const { mailbox } = options;
+      const keys = mailbox === undefined ? [] : others.map((o) => exchangeKey(kind, mailbox, o.id, o.fields));
+      const where = [...inChunks('Id', stamped, IDS_PER_QUERY), ...inChunks(EXCHANGE_KEY_FIELD, keys, KEYS_PER_QUERY), ...(map.naturalKeyWhere?.(others) ?? [])];
       if (where.length === 0) return [];
       const out = new Map<string, SideRecord>();
       // One query per condition keeps each SOQL statement well under the 100,000-character limit.
