@@ -1,6 +1,6 @@
 // Family "delivery faults": Graph notifications and CDC events dropped, duplicated,
-// delayed and replayed out of order; CDC events delivered newest first (the emulator holds
-// them and releases them in reverse); gap and overflow events; a replay id older than the
+// delayed and replayed out of order; CDC events and Graph notifications delivered newest
+// first (the emulators hold them and release them in reverse); gap and overflow events; a replay id older than the
 // retention window (→ reconciliation, no resurrected delete); a delta 410 reset (→ resync,
 // no duplicate); `missed` and `subscriptionRemoved` lifecycle events. Pushes are hints: a
 // lost one is made up by the next run (hint or poll), a repeated one never doubles a write.
@@ -8,7 +8,7 @@
 // drop switches count down, so cases that drop an unknown number of pushes run last.
 import { startLocalStack, type LocalStack, type StackMailbox } from '../../scripts/lib/stack.ts';
 import { tally, until, type FamilyOptions, type FamilyResult } from './scorecard.ts';
-import { duplicates, kindOps, messageOf, restart, runOnce, type KindOps } from './world.ts';
+import { duplicates, kindOps, messageOf, restart, runOnce, stampOf, type KindOps } from './world.ts';
 
 let serial = 0;
 const unique = (p: string) => `${p}${++serial}`;
@@ -37,6 +37,11 @@ export async function deliveryFaults(options: FamilyOptions): Promise<FamilyResu
     const settle = async (): Promise<void> => {
       await quietGraph();
       await stack.runtime.scheduler.tick();
+    };
+    /** The worker's subscription on the Salesforce Contacts folder (made again after subscriptionRemoved). */
+    const contactSubscription = (): string | undefined => {
+      const sub = stack.graph.admin.subscriptions().find((s) => String(s.resource).includes('contactFolders'));
+      return sub ? String(sub.id) : undefined;
     };
     await settle();
 
@@ -101,6 +106,50 @@ export async function deliveryFaults(options: FamilyOptions): Promise<FamilyResu
       const out = await poll(stack, m);
       if (c.exFind(name).length + c.exFind(`${name}x`).length > 0) out.push(`a contact of ${name} is in Outlook after its delete`);
       if (c.sfFind(name).length + c.sfFind(`${name}x`).length > 0) out.push(`${name} resurrected in Salesforce`);
+      return [...out, ...duplicates(stack, m)];
+    });
+
+    if (options.full) {
+      await t.case('Graph notifications delivered newest first (two Outlook edits): Salesforce ends with the latest value', async () => {
+        const name = unique('ReorderedNote');
+        const id = await c.exCreate(name);
+        // linked and stamped: the stamp's own notification must not take a held slot
+        const stamped = () => c.sfFind(name).length === 1 && c.exFind(name).some((item) => stampOf(item) !== undefined);
+        if (!(await until(stamped, LIVE_MS))) return [`setup: ${name} never reached Salesforce`];
+        await settle();
+        const sub = contactSubscription();
+        if (!sub) return ['no contact folder subscription'];
+        stack.graph.admin.reverseNextNotifications(2, sub);
+        c.exRename(id, `${name}a`);
+        await quietGraph(); // held: the first edit's notification has not gone out
+        c.exRename(id, `${name}b`); // the second held one releases both, newest first
+        const out: string[] = [];
+        if (!(await until(() => c.sfFind(`${name}b`).length === 1, LIVE_MS))) out.push(`the latest value ${name}b never reached Salesforce (live)`);
+        const leftover = stack.graph.admin.releaseHeldNotifications();
+        if (leftover > 0) out.push(`setup: ${leftover} notification(s) still held, the edits were not both reordered`);
+        await settle();
+        out.push(...(await poll(stack, m)));
+        if (c.sfFind(`${name}a`).length > 0 || c.sfFind(name).length > 0) out.push(`Salesforce went back to an older value of ${name}`);
+        if (c.exFind(`${name}b`).length !== 1) out.push(`Outlook no longer holds the latest value ${name}b`);
+        return [...out, ...(await exactlyOnce(`contact ${name}b in Salesforce`, () => c.sfFind(`${name}b`).length, false)), ...duplicates(stack, m)];
+      });
+    }
+
+    await t.case('Graph notifications delivered newest first (create, edit, delete in Outlook): no resurrection', async () => {
+      const name = unique('ReorderedNoteGone');
+      const sub = contactSubscription();
+      if (!sub) return ['no contact folder subscription'];
+      stack.graph.admin.reverseNextNotifications(3, sub);
+      const id = await c.exCreate(name);
+      // same turn as the create: one batch of three, held, then sent deleted → updated → created
+      c.exRename(id, `${name}x`);
+      c.exDelete(id);
+      const leftover = stack.graph.admin.releaseHeldNotifications();
+      await settle();
+      const out = await poll(stack, m);
+      if (leftover > 0) out.push(`setup: ${leftover} notification(s) still held, the three were not all reordered`);
+      if (c.sfFind(name).length + c.sfFind(`${name}x`).length > 0) out.push(`${name} resurrected in Salesforce`);
+      if (c.exFind(name).length + c.exFind(`${name}x`).length > 0) out.push(`a contact of ${name} is in Outlook after its delete`);
       return [...out, ...duplicates(stack, m)];
     });
 
