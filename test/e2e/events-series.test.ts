@@ -39,6 +39,8 @@ const rowsOf = (masterId: string): Json[] =>
 const skippedEvents = async (): Promise<string[]> =>
   (await stack.store.listIssues(m1.mailboxSyncId, { open: true })).filter((i) => i.kind === 'Skipped' && i.objectType === 'Event').map((i) => i.message);
 
+const openErrorsOf = async (rowId: string) => (await stack.store.listIssues(m1.mailboxSyncId, { open: true })).filter((i) => i.kind === 'Error' && i.salesforceId === rowId);
+
 /** A Salesforce weekly series on Monday and Wednesday for two weeks (four occurrences), synced. */
 async function salesforceSeries(subject: string, first: string, hour: string): Promise<{ id: string; seriesId: string }> {
   const start = `${first}T${hour}:00:00.000Z`;
@@ -155,6 +157,23 @@ describe('a single occurrence of a Salesforce series, changed in Salesforce', ()
     stack.salesforce.admin.update('Event', String(rows[0]!.Id), { Location: 'Room 2' });
     await run(m1);
     expect((await instancesOf(m1, seriesId, first)).map((i) => (i.location as Json).displayName)).toEqual(['Room 2', '', '', '']);
+    // written at last: the issue closes itself, in the store and on the Sync_Issue__c
+    expect(await openErrorsOf(String(rows[0]!.Id))).toEqual([]);
+    expect(sfQuery(stack, `SELECT Kind__c, Resolved__c FROM Sync_Issue__c WHERE Salesforce_Id__c = '${String(rows[0]!.Id)}'`)).toEqual([expect.objectContaining({ Kind__c: 'Error', Resolved__c: true })]);
+  });
+
+  it('a refused occurrence whose row is then deleted has nothing left to copy: its Error issue closes', async () => {
+    const first = mondayIn(32);
+    const { id } = await salesforceSeries('Occurrence refused then gone', first, '12');
+    const rowId = String(rowsOf(id)[1]!.Id);
+    stack.graph.admin.fault({ match: { method: 'PATCH', pathIncludes: '/events/AAMkOcc' }, count: 1, status: 400, code: 'ErrorInvalidRequest', message: 'Injected refusal.' });
+    stack.salesforce.admin.update('Event', rowId, { Location: 'Room 3' });
+    await run(m1);
+    expect(await openErrorsOf(rowId)).toHaveLength(1);
+    stack.salesforce.admin.delete('Event', rowId);
+    await run(m1);
+    expect(await openErrorsOf(rowId)).toEqual([]);
+    expect(sfQuery(stack, `SELECT Resolved__c FROM Sync_Issue__c WHERE Salesforce_Id__c = '${rowId}'`)).toEqual([expect.objectContaining({ Resolved__c: true })]);
   });
 
   it('a series that became a meeting in Outlook is not changed there: the occurrence edit is a Skipped issue, no mail is sent', async () => {
@@ -271,6 +290,42 @@ describe('a single occurrence of a Salesforce series, changed in Outlook', () =>
     expect(rowsOf(id)).toHaveLength(3);
     expect(await instancesOf(m1, seriesId, first)).toHaveLength(3);
     expect(await skippedEvents()).toHaveLength(skippedBefore);
+    expect(stack.graph.admin.counters().sentInvitations).toBe(0);
+  });
+});
+
+describe('the same occurrence changed on both sides between two runs', () => {
+  it('same field → Salesforce wins and the Outlook value is a Conflict issue; different fields → merged; a reverted row still counts', async () => {
+    const first = mondayIn(35);
+    const { id, seriesId } = await salesforceSeries('Both sides', first, '08');
+    const rows = rowsOf(id);
+    const before = await instancesOf(m1, seriesId, first);
+    const day = String((before[2]!.start as Json).dateTime).slice(0, 10);
+    // occurrence 2: the location on both sides; occurrence 3: the subject in Salesforce, the time in Outlook
+    stack.salesforce.admin.update('Event', String(rows[1]!.Id), { Location: 'Room SF' });
+    stack.salesforce.admin.update('Event', String(rows[2]!.Id), { Subject: 'Both sides (renamed)' });
+    await stack.client.request('PATCH', `${users(m1)}/events/${encodeURIComponent(String(before[1]!.id))}`, { body: { location: { displayName: 'Room Outlook' } } });
+    await stack.client.request('PATCH', `${users(m1)}/events/${encodeURIComponent(String(before[2]!.id))}`, {
+      body: { start: { dateTime: `${day}T14:00:00`, timeZone: 'UTC' }, end: { dateTime: `${day}T14:30:00`, timeZone: 'UTC' } },
+    });
+    await run(m1);
+    const after = rowsOf(id);
+    const instances = await instancesOf(m1, seriesId, first);
+    expect(after.map((r) => r.Location ?? null)).toEqual([null, 'Room SF', null, null]);
+    expect(instances.map((i) => (i.location as Json).displayName)).toEqual(['', 'Room SF', '', '']);
+    expect([after[2]!.Subject, iso(after[2]!.StartDateTime), iso(after[2]!.EndDateTime)]).toEqual(['Both sides (renamed)', `${day}T14:00:00.000Z`, `${day}T14:30:00.000Z`]);
+    expect([instances[2]!.subject, utc(instances[2]!.start as Json), utc(instances[2]!.end as Json)]).toEqual(['Both sides (renamed)', `${day}T14:00:00.000Z`, `${day}T14:30:00.000Z`]);
+    // the losing Outlook value is recorded, never silently dropped: one Conflict, in the store and on Sync_Issue__c
+    const conflicts = (await stack.store.listIssues(m1.mailboxSyncId, { open: true })).filter((i) => i.kind === 'Conflict' && i.objectType === 'Event');
+    expect(conflicts.map((c) => c.salesforceId)).toEqual([rows[1]!.Id]);
+    expect(conflicts[0]!.message).toMatch(/location: kept Salesforce "Room SF" over Outlook "Room Outlook"/);
+    expect(sfQuery(stack, `SELECT Kind__c, Message__c FROM Sync_Issue__c WHERE Salesforce_Id__c = '${String(rows[1]!.Id)}'`)).toEqual([expect.objectContaining({ Kind__c: 'Conflict' })]);
+    expect((await run(m1)).itemsSynced).toBe(0);
+    expect((await stack.store.listIssues(m1.mailboxSyncId, { open: true })).filter((i) => i.kind === 'Conflict' && i.objectType === 'Event')).toHaveLength(1);
+    // the row put back to the series' value is an edit of its own: Outlook follows
+    stack.salesforce.admin.update('Event', String(rows[1]!.Id), { Location: null });
+    await run(m1);
+    expect((await instancesOf(m1, seriesId, first)).map((i) => (i.location as Json).displayName)).toEqual(['', '', '', '']);
     expect(stack.graph.admin.counters().sentInvitations).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { occurrenceDiff, ownEdit, pairOccurrences, privateView, seriesKeyOf, type OccurrenceInstance, type OccurrenceRow } from './events-occurrences.ts';
+import { mergeOccurrence, pairOccurrences, seriesBase, privateView, seriesKeyOf, type OccurrenceInstance, type OccurrenceRow } from './events-occurrences.ts';
 
 const row = (id: string, start: string, extra: Record<string, string> = {}, modified?: number): OccurrenceRow => ({
   id,
@@ -36,21 +36,41 @@ describe('pairOccurrences', () => {
   });
 });
 
-describe('occurrenceDiff and ownEdit', () => {
-  it('a moved occurrence carries all its time fields; a text edit only the text', () => {
-    expect(occurrenceDiff(row('r', '2026-12-16T12:00:00.000Z').fields, instance('i', '2026-12-16T08:00:00.000Z').fields)).toEqual({
-      start: '2026-12-16T12:00:00.000Z',
-      end: '2026-12-16T12:15:00.000Z',
-      isAllDay: false,
-    });
-    expect(occurrenceDiff(row('r', '2026-12-16T08:00:00.000Z', { location: 'Room 7' }).fields, instance('i', '2026-12-16T08:00:00.000Z').fields)).toEqual({ location: 'Room 7' });
+describe('mergeOccurrence', () => {
+  const at = (start: string, extra: Record<string, string> = {}) => row('x', start, extra).fields;
+  const base = at('2026-12-16T08:00:00.000Z');
+  const merge = (r: ReturnType<typeof at>, i: ReturnType<typeof at>, over: Partial<Parameters<typeof mergeOccurrence>[0]> = {}) =>
+    mergeOccurrence({ base, row: r, instance: i, rowEdited: true, instanceEdited: true, winner: 'salesforce', ...over });
+
+  it('edited in both, different fields → merged: each side gets the other one\'s field (a move carries all its time fields)', () => {
+    const m = merge(at('2026-12-16T08:00:00.000Z', { location: 'Room 7' }), at('2026-12-16T12:00:00.000Z'));
+    expect(m.conflicts).toEqual([]);
+    expect(m.toInstance).toEqual({ location: 'Room 7' });
+    expect(m.toRow).toEqual({ start: '2026-12-16T12:00:00.000Z', end: '2026-12-16T12:15:00.000Z', isAllDay: false });
+    expect(m.merged).toMatchObject({ location: 'Room 7', start: '2026-12-16T12:00:00.000Z' });
   });
 
-  it('a row like its master, or older than the master (a series edit not yet on the rows), is no edit of its own', () => {
-    const master = row('m', '2026-12-14T08:00:00.000Z', {}, 2000);
-    expect(ownEdit(row('r', '2026-12-16T08:00:00.000Z', {}, 3000), master)).toBe(false);
-    expect(ownEdit(row('r', '2026-12-16T08:00:00.000Z', { location: 'Room 7' }, 3000), master)).toBe(true);
-    expect(ownEdit(row('r', '2026-12-16T08:00:00.000Z', { subject: 'Old subject' }, 1000), master)).toBe(false);
+  it('edited in both, same field → the winner kept, the loser recorded', () => {
+    const m = merge(at('2026-12-16T08:00:00.000Z', { location: 'Room 7' }), at('2026-12-16T08:00:00.000Z', { location: 'Room 9' }));
+    expect(m.toInstance).toEqual({ location: 'Room 7' });
+    expect(m.toRow).toEqual({});
+    expect(m.conflicts).toEqual([{ field: 'location', base: null, salesforce: 'Room 7', exchange: 'Room 9', winner: 'salesforce' }]);
+    const outlookWins = merge(at('2026-12-16T08:00:00.000Z', { location: 'Room 7' }), at('2026-12-16T08:00:00.000Z', { location: 'Room 9' }), { winner: 'exchange' });
+    expect(outlookWins.toRow).toEqual({ location: 'Room 9' });
+  });
+
+  it('a row reverted to its base value is an edit; a plain instance or a lagging row changes nothing', () => {
+    const synced = at('2026-12-16T08:00:00.000Z', { location: 'Room 7' });
+    expect(merge(at('2026-12-16T08:00:00.000Z'), synced, { base: synced, instanceEdited: false }).toInstance).toEqual({ location: null });
+    expect(merge(at('2026-12-16T08:00:00.000Z', { subject: 'Old subject' }), base, { rowEdited: false, instanceEdited: false })).toMatchObject({ toRow: {}, toInstance: {} });
+    // a lagging row under an Outlook exception takes the exception as it is (the series' new subject too)
+    expect(merge(at('2026-12-16T08:00:00.000Z', { subject: 'Old subject' }), at('2026-12-16T12:00:00.000Z'), { rowEdited: false }).toRow).toMatchObject({ subject: 'Standup', start: '2026-12-16T12:00:00.000Z' });
+  });
+
+  it('the series base is the master\'s texts at the instance\'s slot, with the master\'s length', () => {
+    expect(seriesBase(row('m', '2026-12-14T08:00:00.000Z').fields, '2026-12-16T08:00:00.000Z')).toEqual({
+      subject: 'Standup', location: null, description: null, isAllDay: false, start: '2026-12-16T08:00:00.000Z', end: '2026-12-16T08:15:00.000Z',
+    });
   });
 });
 

@@ -5,20 +5,27 @@
 // PATCH an instance and it becomes an exception, DELETE it and the occurrence is cancelled.
 // The series itself travels as one linked record (its master); this file pairs the occurrence
 // rows with the instances of the linked Outlook series and copies single-occurrence changes:
-// - Salesforce → Outlook: a changed occurrence row that no longer looks like its master
-//   (subject, location, description, time of day or length) is written to its instance; a
-//   deleted row cancels its instance. Rows that still look like their master are left alone: a
-//   whole-series edit reaches the rows late in some orgs, and the master carries it anyway.
-// - Outlook → Salesforce: an exception of the series is written to its row; an instance
+// - Each pair is merged field by field against its base (the conflict policy, DESIGN): the
+//   occurrence both sides agreed on at its last sync (`bases`), or, for a pair never synced as
+//   an exception, what the series gives it (the master's texts and time at the instance's slot).
+//   A field changed on one side goes to the other; changed on both to different values, the
+//   winner (default Salesforce) is kept and the loser reported through `conflict`. The times
+//   merge as one field (written whole). A row reverted to its series' value is an edit too.
+// - Salesforce → Outlook: a changed occurrence row is merged with its instance; a deleted row
+//   cancels its instance. A row older than its master's last edit only lags a whole-series edit
+//   (some orgs update the rows late): the master carries that edit, the row's values do not count.
+// - Outlook → Salesforce: an exception of the series is merged with its row; an instance
 //   cancelled in Outlook deletes its row (only when the feed reported removed instances).
+// - A pair whose writes landed (or a row gone) is reported through `settled`, so its earlier
+//   write failures close.
 // - A series that is a meeting in Outlook (attendees) is never changed there: Exchange would mail
 //   every attendee. Such an edit is reported through `skipped`, as before.
 // Pairing (pure, `pairOccurrences`): same start; else the row's day is the instance's original
 // day; else the one row and the one instance left over. Anything less certain is left alone.
-import type { Fields, FieldValue } from '../core/types.ts';
+import type { FieldConflict, Fields, FieldValue, Side } from '../core/types.ts';
 import type { GraphClient } from '../graph/client.ts';
 import { SELECT, type ExchangeItem } from '../graph/delta.ts';
-import type { SalesforceRecords, SfInput, SfRecord } from '../salesforce/records.ts';
+import type { SalesforceRecords, SfRecord } from '../salesforce/records.ts';
 import { soqlString } from '../salesforce/records.ts';
 import { eventFieldsToGraph, eventFieldsToRow, eventItemToFields, eventRowToFields, markers, stripMarkers } from './events-map.ts';
 import type { HeldBack, PrivatePolicy } from './events-sides.ts';
@@ -110,46 +117,107 @@ export function occurrenceView(fields: Fields): Fields {
   return out;
 }
 
-/** The occurrence fields that differ between two records (the `to` values), or {}. */
-export function occurrenceDiff(to: Fields, from: Fields): Fields {
-  const a = occurrenceView(to);
-  const b = occurrenceView(from);
-  const diff: Record<string, FieldValue> = {};
-  for (const name of Object.keys(a)) if (JSON.stringify(a[name]) !== JSON.stringify(b[name])) diff[name] = a[name]!;
-  if (['start', 'end', 'startDate', 'endDate', 'isAllDay'].some((n) => n in diff)) {
-    // times are written whole: start, end and the all-day flag together
-    for (const n of ['start', 'end', 'startDate', 'endDate', 'isAllDay']) if (n in a) diff[n] = a[n]!;
+/** What merges as one unit: each text on its own, the times together (written whole). */
+const GROUPS: Readonly<Record<string, readonly string[]>> = {
+  subject: ['subject'],
+  location: ['location'],
+  description: ['description'],
+  time: ['start', 'end', 'startDate', 'endDate', 'isAllDay'],
+};
+
+function groupOf(view: Fields, group: string): Fields | undefined {
+  const out: Record<string, FieldValue> = {};
+  for (const name of GROUPS[group]!) if (name in view) out[name] = view[name]!;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** A group's value as the user reads it on a Conflict issue (times as start/end). */
+function shown(value: Fields | undefined, group: string): FieldValue {
+  if (!value) return null;
+  if (group !== 'time') return value[group] ?? null;
+  return value.isAllDay === true ? `${String(value.startDate)}/${String(value.endDate)}` : `${String(value.start)}/${String(value.end)}`;
+}
+
+export interface OccurrenceMerge {
+  /** Occurrence fields to write to the Salesforce row, and to the Outlook instance. */
+  readonly toRow: Fields;
+  readonly toInstance: Fields;
+  /** Groups changed on both sides to different values: the winner kept, the loser reported. */
+  readonly conflicts: readonly FieldConflict[];
+  /** The agreed occurrence view once both writes land (the next base); groups not agreed are left out. */
+  readonly merged: Fields;
+}
+
+/**
+ * Field-level three-way merge of one occurrence pair (the conflict policy, per group of
+ * fields): changed on one side → that side's value; on both to the same value → agreed; on
+ * both to different values → `winner`, the loser recorded. A group whose base is unknown counts
+ * as changed on each side that may have changed (`rowEdited`, `instanceEdited`) when they differ.
+ */
+export function mergeOccurrence(input: { base: Fields; row: Fields; instance: Fields; rowEdited: boolean; instanceEdited: boolean; winner: Side }): OccurrenceMerge {
+  const row = occurrenceView(input.row);
+  const instance = occurrenceView(input.instance);
+  const base = occurrenceView(input.base);
+  // a base without times (no slot to place the series' time at) knows nothing of them
+  const timeKnown = ['start', 'startDate'].some((n) => typeof input.base[n] === 'string');
+  const toRow: Record<string, FieldValue> = {};
+  const toInstance: Record<string, FieldValue> = {};
+  const merged: Record<string, FieldValue> = {};
+  const conflicts: FieldConflict[] = [];
+  const same = (a: Fields | undefined, b: Fields | undefined): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  for (const group of Object.keys(GROUPS)) {
+    const r = groupOf(row, group);
+    const i = groupOf(instance, group);
+    const b = group === 'time' && !timeKnown ? undefined : groupOf(base, group);
+    let value: Fields | undefined;
+    if (same(r, i)) value = r; // in step
+    else {
+      const rChanged = input.rowEdited && (b === undefined || !same(r, b));
+      const iChanged = input.instanceEdited && (b === undefined || !same(i, b));
+      let settled = true;
+      if (rChanged && !iChanged) value = r; // changed in Salesforce only
+      else if (!rChanged && iChanged) value = i; // changed in Outlook only
+      else if (rChanged && iChanged) {
+        // changed on both to different values: the configured winner, the loser recorded
+        value = input.winner === 'salesforce' ? r : i;
+        conflicts.push({ field: group, base: shown(b, group), salesforce: shown(r, group), exchange: shown(i, group), winner: input.winner });
+      } else if (!input.rowEdited && input.instanceEdited) value = i; // a row lagging a series edit takes the exception as it is
+      else {
+        // no change of either side counts (a plain instance, a lagging row): left as it is
+        value = b;
+        settled = false;
+      }
+      if (value && settled && !same(value, r)) Object.assign(toRow, value);
+      if (value && settled && !same(value, i)) Object.assign(toInstance, value);
+    }
+    if (value) Object.assign(merged, value);
   }
-  return diff;
+  return { toRow, toInstance, conflicts, merged };
 }
 
-/** Whether an occurrence row still looks like its master: same texts, time of day and length. */
-export function likeItsMaster(row: Fields, master: Fields): boolean {
-  const v = occurrenceView(row);
-  const m = occurrenceView(master);
-  return ['subject', 'location', 'description'].every((n) => JSON.stringify(v[n]) === JSON.stringify(m[n])) && timeShape(row) === timeShape(master);
-}
-
-/** Time of day, length and the all-day flag: what a series gives each of its occurrences. */
-function timeShape(f: Fields): string {
-  const start = startOf(f);
-  const end = f.isAllDay === true ? Date.parse(`${String(f.endDate ?? f.startDate)}T00:00:00Z`) : Date.parse(String(f.end ?? ''));
-  return JSON.stringify([f.isAllDay === true, Number.isNaN(start) ? '' : new Date(start).toISOString().slice(11, 19), end - start]);
+/**
+ * The base of a pair never synced as an exception: what the series gives that occurrence —
+ * the master's texts, and the master's time of day and length at the instance's slot
+ * (Graph originalStart). Without a slot the time has no base.
+ */
+export function seriesBase(master: Fields, originalStart: string): Fields {
+  const view = occurrenceView(master);
+  const base: Record<string, FieldValue> = { subject: view.subject ?? null, location: view.location ?? null, description: view.description ?? null };
+  const slot = Date.parse(originalStart);
+  if (Number.isNaN(slot)) return base;
+  if (master.isAllDay === true) {
+    const days = Math.round((Date.parse(String(master.endDate ?? master.startDate)) - Date.parse(String(master.startDate))) / 86_400_000);
+    if (Number.isNaN(days)) return base;
+    return { ...base, isAllDay: true, startDate: dayOf(slot), endDate: dayOf(slot + days * 86_400_000) };
+  }
+  const length = Date.parse(String(master.end)) - Date.parse(String(master.start));
+  if (Number.isNaN(length)) return base;
+  return { ...base, isAllDay: false, start: new Date(slot).toISOString(), end: new Date(slot + length).toISOString() };
 }
 
 function rowOf(r: SfRecord): OccurrenceRow {
   const modified = typeof r.SystemModstamp === 'string' ? Date.parse(r.SystemModstamp.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : NaN;
   return { id: r.Id, fields: stripMarkers(eventRowToFields(r)), ...(Number.isNaN(modified) ? {} : { modified }) };
-}
-
-/**
- * Whether a row holds an edit of its own: it no longer looks like its master, and it was
- * changed since the master (same second included). A row older than its master's last edit only lags a series edit
- * (some orgs update the rows late, some not at all); the master carries that edit to Outlook.
- */
-export function ownEdit(row: OccurrenceRow, master: OccurrenceRow): boolean {
-  if (likeItsMaster(row.fields, master.fields)) return false;
-  return row.modified === undefined || master.modified === undefined || row.modified >= master.modified;
 }
 
 export interface OccurrenceOptions {
@@ -171,6 +239,21 @@ export interface OccurrenceOptions {
   policy?: PrivatePolicy;
   /** The org's Event has the Recurrence 2.0 fields (describe). */
   recurrence2?: boolean;
+  /** Which side keeps a field changed on both sides of one occurrence (default Salesforce). */
+  winner?: Side;
+  /** The agreed occurrence views of pairs synced before: the base of their merges. */
+  bases?: OccurrenceBases;
+  /** Records the losing values of an occurrence changed on both sides (a Conflict issue). */
+  conflict?: (found: { salesforceId: string; exchangeId: string; fields: readonly FieldConflict[] }) => Promise<void>;
+  /** Occurrence rows now in step on both sides (or gone): their earlier write failures are behind them. */
+  settled?: (rowIds: readonly string[]) => Promise<void>;
+}
+
+/** Per occurrence row: the occurrence view both sides agreed on at its last sync. */
+export interface OccurrenceBases {
+  get(rowId: string): Promise<Fields | undefined>;
+  put(rowId: string, exchangeId: string, base: Fields): Promise<void>;
+  drop(rowIds: readonly string[]): Promise<void>;
 }
 
 export interface OccurrenceSync {
@@ -239,13 +322,66 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
   }
 
   /** One occurrence write; a failure is reported (and retried with the row's next change), the others go on. */
-  async function attempt(what: string, rowId: string, exchangeId: string | undefined, fields: Fields, write: () => Promise<unknown>): Promise<void> {
+  async function attempt(what: string, rowId: string, exchangeId: string | undefined, fields: Fields, write: () => Promise<unknown>): Promise<boolean> {
     try {
       await write();
+      return true;
     } catch (error) {
       o.log?.('occurrence not copied', { what, rowId, error: String(error) });
       await o.skipped?.({ reason: 'occurrence-failed', salesforceId: rowId, ...(exchangeId ? { exchangeId } : {}), fields, error: error instanceof Error ? error.message : String(error) });
+      return false;
     }
+  }
+
+  /** One pair's merge against its stored base, or the series' base for a pair never synced as an exception. */
+  async function planPair(row: OccurrenceRow, instance: OccurrenceInstance, master: OccurrenceRow): Promise<OccurrenceMerge & { stored?: Fields }> {
+    const stored = await o.bases?.get(row.id);
+    // a row older than its master's last edit only lags a series edit (the master carries it)
+    const lagging = row.modified !== undefined && master.modified !== undefined && row.modified < master.modified;
+    const plan = mergeOccurrence({
+      base: stored ?? seriesBase(master.fields, instance.originalStart),
+      row: row.fields,
+      instance: instance.fields,
+      rowEdited: !lagging,
+      // a plain occurrence follows its master: only an exception holds an Outlook edit of its own
+      instanceEdited: instance.exception,
+      winner: o.winner ?? 'salesforce',
+    });
+    return { ...plan, ...(stored ? { stored } : {}) };
+  }
+
+  /**
+   * Applies the merges of one series: conflicts recorded, instances patched one by one, rows
+   * updated in one call; a pair whose writes all landed gets its new base and is settled.
+   */
+  async function applyPlans(planned: readonly { row: OccurrenceRow; instance: OccurrenceInstance; plan: OccurrenceMerge & { stored?: Fields } }[]): Promise<void> {
+    const done: typeof planned[number][] = [];
+    const rowWrites: (typeof planned[number])[] = [];
+    for (const item of planned) {
+      const { row, instance, plan } = item;
+      if (plan.conflicts.length > 0) await o.conflict?.({ salesforceId: row.id, exchangeId: instance.id, fields: plan.conflicts });
+      if (Object.keys(plan.toInstance).length > 0) {
+        if (instance.meeting) {
+          await holdBack(instance, row.id, occurrenceView(row.fields));
+          continue;
+        }
+        const patched = await attempt('update in Outlook', row.id, instance.id, plan.toInstance, () =>
+          o.graph.request('PATCH', `${users}/events/${encodeURIComponent(instance.id)}`, { body: eventFieldsToGraph(plan.toInstance, 'update', o.category, o.zone) }),
+        );
+        if (!patched) continue;
+      }
+      (Object.keys(plan.toRow).length > 0 ? rowWrites : done).push(item);
+    }
+    const updates = rowWrites.map(({ row, plan }) => ({ ...eventFieldsToRow(plan.toRow), Id: row.id }));
+    for (const [i, outcome] of (updates.length > 0 ? await o.records.update('Event', updates) : []).entries()) {
+      if (outcome.ok) done.push(rowWrites[i]!);
+      else await o.skipped?.({ reason: 'occurrence-failed', salesforceId: rowWrites[i]!.row.id, fields: rowWrites[i]!.plan.toRow, error: outcome.error.message });
+    }
+    for (const { row, instance, plan } of done) {
+      const wrote = Object.keys(plan.toRow).length > 0 || Object.keys(plan.toInstance).length > 0;
+      if (wrote || (plan.stored && JSON.stringify(plan.stored) !== JSON.stringify(plan.merged))) await o.bases?.put(row.id, instance.id, plan.merged);
+    }
+    if (done.length > 0) await o.settled?.(done.map((d) => d.row.id));
   }
 
   async function holdBack(instance: OccurrenceInstance, rowId: string, fields: Fields): Promise<void> {
@@ -261,22 +397,16 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
     const rows = await rowsOf(key);
     const instances = await instancesOf(seriesId);
     const { pairs, instances: spare } = pairOccurrences(rows, instances);
+    const planned = [];
     for (const row of rows.filter((r) => changed.includes(r.id))) {
       const instance = pairs.get(row.id);
-      if (!instance || !ownEdit(row, master)) continue;
-      // the row is the newer state (its change is what we read): it is written whole, so a field
-      // changed in Outlook too since the last run gives way (Salesforce is read first)
-      const diff = occurrenceDiff(row.fields, instance.fields);
-      if (Object.keys(diff).length === 0) continue;
-      if (instance.meeting) {
-        await holdBack(instance, row.id, occurrenceView(row.fields));
-        continue;
-      }
-      await attempt('update in Outlook', row.id, instance.id, diff, () =>
-        o.graph.request('PATCH', `${users}/events/${encodeURIComponent(instance.id)}`, { body: eventFieldsToGraph(diff, 'update', o.category, o.zone) }),
-      );
+      if (instance) planned.push({ row, instance, plan: await planPair(row, instance, master) });
     }
+    await applyPlans(planned);
     if (deleted.length === 0) return;
+    // a deleted row's earlier failures and base go with it
+    await o.settled?.(deleted.map((r) => r.id));
+    await o.bases?.drop(deleted.map((r) => r.id));
     // a deleted row pairs with an instance that no live row holds, by its start or day only
     // (the row may be one we deleted for a cancelled instance: a guess could cancel another)
     const gone = pairOccurrences(deleted, spare, { leftovers: false }).pairs;
@@ -323,24 +453,24 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
         if (rows.length === 0) continue;
         const instances = await instancesOf(seriesId);
         const { pairs, rows: orphans } = pairOccurrences(rows, instances);
-        const updates: (SfInput & { Id: string })[] = [];
+        const planned = [];
         for (const row of rows) {
           const instance = pairs.get(row.id);
           // only what Outlook changed on its own: a plain occurrence follows its master
-          if (!instance?.exception) continue;
-          const diff = occurrenceDiff(instance.fields, row.fields);
-          if (Object.keys(diff).length > 0) updates.push({ ...eventFieldsToRow(diff), Id: row.id });
+          if (instance?.exception) planned.push({ row, instance, plan: await planPair(row, instance, rowOf(master)) });
         }
-        for (const [i, outcome] of (updates.length > 0 ? await o.records.update('Event', updates) : []).entries()) {
-          if (!outcome.ok) await o.skipped?.({ reason: 'occurrence-failed', salesforceId: updates[i]!.Id, fields: {}, error: outcome.error.message });
-        }
+        await applyPlans(planned);
         // rows left without an instance: cancelled in Outlook, if the feed said instances went
         // (a row moved out of the window, or a pattern the two sides expand differently, is kept)
         if (orphans.length > 0 && orphans.length <= removed) {
           o.log?.('occurrences cancelled in Outlook deleted in Salesforce', { seriesId, rows: orphans.length });
+          const gone: string[] = [];
           for (const [i, outcome] of (await o.records.destroy(orphans.map((r) => r.id))).entries()) {
-            if (!outcome.ok && outcome.error.code !== 'ENTITY_IS_DELETED') await o.skipped?.({ reason: 'occurrence-failed', salesforceId: orphans[i]!.id, fields: {}, error: outcome.error.message });
+            if (outcome.ok || outcome.error.code === 'ENTITY_IS_DELETED') gone.push(orphans[i]!.id);
+            else await o.skipped?.({ reason: 'occurrence-failed', salesforceId: orphans[i]!.id, fields: {}, error: outcome.error.message });
           }
+          await o.settled?.(gone);
+          await o.bases?.drop(gone);
         }
       }
     },

@@ -7,7 +7,7 @@
 // back as Skipped issues (objectType Event), which the runtime pushes to Sync_Issue__c.
 import { createHash } from 'node:crypto';
 import type { RecordSide } from '../core/ports.ts';
-import { isPendingCreateId, type SideRecord } from '../core/types.ts';
+import { DEFAULT_KIND_SETTINGS, isPendingCreateId, type FieldConflict, type Fields, type Side, type SideRecord } from '../core/types.ts';
 import type { GraphClient } from '../graph/client.ts';
 import { SALESFORCE_ID_PROPERTY, SELECT, expandProperties, stampOf, versionOf, type ExchangeItem } from '../graph/delta.ts';
 import { createExchangeSide } from '../graph/exchange-side.ts';
@@ -91,6 +91,40 @@ async function resolveLinkedStampIssues(store: Store, mailboxId: string, linkedS
   }
 }
 
+/** Store link kind holding each synced occurrence pair's agreed view (the base of its merges). */
+export const OCCURRENCE_LINK_KIND = 'occurrence';
+const OCCURRENCE_FAILED = 'event:occurrence-failed:';
+
+/** The Conflict issue message for an occurrence changed on both sides. */
+export function occurrenceConflictMessage(fields: readonly FieldConflict[]): string {
+  const side = (s: Side): string => (s === 'salesforce' ? 'Salesforce' : 'Outlook');
+  const parts = fields.map((c) => {
+    const [won, lost] = c.winner === 'salesforce' ? [c.salesforce, c.exchange] : [c.exchange, c.salesforce];
+    return `${FIELD_WORDS[c.field] ?? c.field}: kept ${side(c.winner)} ${JSON.stringify(won)} over ${side(c.winner === 'salesforce' ? 'exchange' : 'salesforce')} ${JSON.stringify(lost)}`;
+  });
+  return `This occurrence of a series was changed on both sides since the last sync. ${parts.join('; ')}.`;
+}
+
+/** Open "occurrence could not be copied" issues of these rows are behind them: resolved. */
+async function resolveOccurrenceFailures(store: Store, mailboxId: string, rowIds: ReadonlySet<string>): Promise<void> {
+  for (const issue of await store.listIssues(mailboxId, { open: true })) {
+    if (issue.issueKey?.startsWith(`${OCCURRENCE_FAILED}${mailboxId}:`) && issue.salesforceId && rowIds.has(issue.salesforceId)) await store.resolveIssue(issue.id);
+  }
+}
+
+/**
+ * Open occurrence failures whose row is gone (deleted with its series, or by the user in a way
+ * no feed of ours reported): nothing is left to copy, so they are resolved.
+ */
+async function resolveGoneOccurrenceFailures(store: Store, records: SalesforceRecords, mailboxId: string): Promise<void> {
+  const open = (await store.listIssues(mailboxId, { open: true })).filter((i) => i.issueKey?.startsWith(`${OCCURRENCE_FAILED}${mailboxId}:`) && i.salesforceId);
+  if (open.length === 0) return;
+  const ids = [...new Set(open.map((i) => i.salesforceId!))];
+  const alive = new Set((await records.retrieve('Event', ids, ['Id'])).map((r) => r.Id));
+  const gone = new Set(ids.filter((id) => !alive.has(id)));
+  if (gone.size > 0) await resolveOccurrenceFailures(store, mailboxId, gone);
+}
+
 /** Writes the SalesforceId extended property alone on an Outlook event; its new changeKey. */
 async function stampEvent(graph: GraphClient, mailbox: string, id: string, salesforceId: string): Promise<string | undefined> {
   const item = await graph.request<ExchangeItem>('PATCH', `/users/${encodeURIComponent(mailbox)}/events/${encodeURIComponent(id)}`, {
@@ -155,6 +189,7 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
           async linked(): Promise<ReadonlySet<string>> {
             const current = await loadLinks();
             await resolveLinkedStampIssues(store, mailboxId, new Set(current.values()));
+            await resolveGoneOccurrenceFailures(store, ctx.records, mailboxId);
             return new Set(current.keys());
           },
           async skipped(held: HeldBack): Promise<void> {
@@ -187,6 +222,27 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
           ...(ctx.log ? { log: ctx.log } : {}),
           policy: config.eventsPrivate,
           recurrence2: recurrence2.length === 3,
+          winner: DEFAULT_KIND_SETTINGS.winner,
+          bases: {
+            get: async (rowId) => (await store.getLinkBySalesforceId(mailboxId, OCCURRENCE_LINK_KIND, rowId))?.base as Fields | undefined,
+            put: async (rowId, exchangeId, base) => void (await store.replaceLink({ mailboxId, kind: OCCURRENCE_LINK_KIND, salesforceId: rowId, exchangeId, base })),
+            drop: async (rowIds) => {
+              for (const id of rowIds) await store.deleteLinkBySalesforceId(mailboxId, OCCURRENCE_LINK_KIND, id);
+            },
+          },
+          conflict: async ({ salesforceId, exchangeId, fields: lost }) => {
+            const digest = createHash('sha256').update(JSON.stringify(lost)).digest('hex').slice(0, 16);
+            await store.openIssue({
+              mailboxId,
+              kind: 'Conflict',
+              objectType: 'Event',
+              salesforceId,
+              exchangeId,
+              message: occurrenceConflictMessage(lost),
+              issueKey: `conflict:${mailboxId}:occurrence:${salesforceId}:${digest}`,
+            });
+          },
+          settled: (rowIds) => resolveOccurrenceFailures(store, mailboxId, new Set(rowIds)),
         })
       : undefined;
   return {
