@@ -64,6 +64,21 @@ describe('contacts', () => {
     expect(Number(status.Open_Issues__c)).toBeGreaterThan(0);
   });
 
+  it('with Conflict Winner set to Exchange, the Outlook value stays and the Salesforce one is recorded', async () => {
+    stack.salesforce.admin.update('Mailbox_Sync__c', m.mailboxSyncId, { Conflict_Winner__c: 'Exchange' });
+    try {
+      stack.salesforce.admin.update('Contact', sfId, { Title: 'Second title from Salesforce' });
+      stack.graph.admin.userUpdateContact(m.address, exId, { jobTitle: 'Second title from Outlook' });
+      await run();
+      expect(graphContacts(stack, m).find((c) => c.id === exId)!.jobTitle).toBe('Second title from Outlook');
+      expect(sfQuery(stack, `SELECT Title FROM Contact WHERE Id = '${sfId}'`)[0]!.Title).toBe('Second title from Outlook');
+      const issues = sfQuery(stack, `SELECT Kind__c, Message__c FROM Sync_Issue__c WHERE Mailbox_Sync__c = '${m.mailboxSyncId}' AND Kind__c = 'Conflict'`);
+      expect(issues.some((i) => String(i.Message__c).includes('Second title from Salesforce'))).toBe(true);
+    } finally {
+      stack.salesforce.admin.update('Mailbox_Sync__c', m.mailboxSyncId, { Conflict_Winner__c: 'Salesforce' });
+    }
+  });
+
   it('a deleted Salesforce contact leaves the folder', async () => {
     stack.salesforce.admin.delete('Contact', sfId);
     await run();

@@ -4,7 +4,7 @@
 // An explicit resume from the Worker API is remembered as `resumed`: it wins over
 // Enabled__c = false until Enabled__c changes in Salesforce (Apex must call the worker before
 // its own DML, so the run a resume starts can still read the old Enabled__c).
-import type { KindSettings, MailboxSettings } from '../core/types.ts';
+import type { KindSettings, MailboxSettings, Side } from '../core/types.ts';
 import { defaultSettings } from '../core/types.ts';
 import type { ProvisionedIds } from '../graph/provision.ts';
 import type { MailboxSync } from '../salesforce/status.ts';
@@ -46,6 +46,12 @@ export function planOf(config: MailboxSync): Plan {
 /** The planner's settings for this mailbox: only the plugged-in kinds that Mailbox_Sync__c switches on. */
 export function syncSettings(config: MailboxSync, kinds: readonly KindPlugin[]): MailboxSettings {
   const overrides: Partial<Record<KindPlugin['kind'], Partial<KindSettings>>> = { contact: { enabled: false }, event: { enabled: false }, task: { enabled: false }, email: { enabled: false } };
-  for (const k of kinds) overrides[k.kind] = { enabled: k.enabled(config), direction: k.direction(config) };
+  const winner = winnerOf(config);
+  for (const k of kinds) overrides[k.kind] = { enabled: k.enabled(config), direction: k.direction(config), winner };
   return defaultSettings(overrides);
+}
+
+/** Conflict_Winner__c as the planner's side (Salesforce unless the admin chose Exchange). */
+export function winnerOf(config: MailboxSync): Side {
+  return config.conflictWinner === 'Exchange' ? 'exchange' : 'salesforce';
 }

@@ -36,6 +36,8 @@ export interface MailboxSync {
   /** Events_Private__c: what private events become on the other side. */
   eventsPrivate: 'Sync' | 'Skip' | 'Busy Placeholder';
   categoryName: string;
+  /** Conflict_Winner__c: the side whose value stays when one field changed on both (absent in configs stored before it was read: Salesforce). */
+  conflictWinner?: 'Salesforce' | 'Exchange';
   plan: 'Basic' | 'Professional' | 'Real-time' | string;
   lastSync: string | null;
 }
@@ -55,6 +57,7 @@ export const MAILBOX_SYNC_FIELDS = [
   'Contact_Scope__c',
   'Events_Private__c',
   'Category_Name__c',
+  'Conflict_Winner__c',
   'Plan__c',
   'Last_Sync__c',
 ];
@@ -96,6 +99,7 @@ export function toMailboxSync(r: SfRecord): MailboxSync {
     contactScope: s('Contact_Scope__c') === 'All Contacts' ? 'All Contacts' : 'My Contacts',
     eventsPrivate: s('Events_Private__c') === 'Sync' || s('Events_Private__c') === 'Skip' ? (s('Events_Private__c') as 'Sync' | 'Skip') : 'Busy Placeholder',
     categoryName: s('Category_Name__c') || 'Salesforce',
+    conflictWinner: s('Conflict_Winner__c') === 'Exchange' ? 'Exchange' : 'Salesforce',
     plan: s('Plan__c', 'Basic'),
     lastSync: typeof r.Last_Sync__c === 'string' ? r.Last_Sync__c : null,
   };
