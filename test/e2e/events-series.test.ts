@@ -394,3 +394,26 @@ describe('a Salesforce single event made a series in Outlook', () => {
     expect(open).toEqual([]);
   });
 });
+
+describe('a one-way series (Events_Direction__c)', () => {
+  it('Salesforce to Exchange: an Outlook exception stays in Outlook, a Salesforce occurrence edit still reaches Outlook', async () => {
+    stack.salesforce.admin.update('Mailbox_Sync__c', m1.mailboxSyncId, { Events_Direction__c: 'Salesforce to Exchange' });
+    try {
+      const first = mondayIn(13);
+      const { id, seriesId } = await salesforceSeries('One way', first, '08');
+      const before = await instancesOf(m1, seriesId, first);
+      await stack.client.request('PATCH', `${users(m1)}/events/${encodeURIComponent(String(before[1]!.id))}`, { body: { subject: 'Renamed in Outlook' } });
+      await run(m1);
+      expect(rowsOf(id).map((r) => r.Subject)).toEqual(['One way', 'One way', 'One way', 'One way']);
+      const row = rowsOf(id)[2]!;
+      stack.salesforce.admin.update('Event', String(row.Id), { Location: 'Room 3' });
+      await run(m1);
+      const after = await instancesOf(m1, seriesId, first);
+      expect(after.map((e) => e.subject)).toEqual(['One way', 'Renamed in Outlook', 'One way', 'One way']);
+      expect((after[2]!.location as Json).displayName).toBe('Room 3');
+      expect(rowsOf(id)[1]!.Subject).toBe('One way');
+    } finally {
+      stack.salesforce.admin.update('Mailbox_Sync__c', m1.mailboxSyncId, { Events_Direction__c: 'Both' });
+    }
+  });
+});

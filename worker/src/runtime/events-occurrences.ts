@@ -22,7 +22,7 @@
 //   every attendee. Such an edit is reported through `skipped`, as before.
 // Pairing (pure, `pairOccurrences`): same start; else the row's day is the instance's original
 // day; else the one row and the one instance left over. Anything less certain is left alone.
-import type { FieldConflict, Fields, FieldValue, Side } from '../core/types.ts';
+import type { Direction, FieldConflict, Fields, FieldValue, Side } from '../core/types.ts';
 import type { GraphClient } from '../graph/client.ts';
 import { SELECT, type ExchangeItem } from '../graph/delta.ts';
 import type { SalesforceRecords, SfRecord } from '../salesforce/records.ts';
@@ -241,6 +241,8 @@ export interface OccurrenceOptions {
   recurrence2?: boolean;
   /** Which side keeps a field changed on both sides of one occurrence (default Salesforce). */
   winner?: Side;
+  /** Events_Direction__c: a one-way series copies its occurrences from the source only (default Both). */
+  direction?: Direction;
   /** The agreed occurrence views of pairs synced before: the base of their merges. */
   bases?: OccurrenceBases;
   /** Records the losing values of an occurrence changed on both sides (a Conflict issue). */
@@ -342,9 +344,10 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
       base: stored ?? seriesBase(master.fields, instance.originalStart),
       row: row.fields,
       instance: instance.fields,
-      rowEdited: !lagging,
+      // one way: the mirror's own edits stay there and never travel back
+      rowEdited: !lagging && o.direction !== 'Exchange to Salesforce',
       // a plain occurrence follows its master: only an exception holds an Outlook edit of its own
-      instanceEdited: instance.exception,
+      instanceEdited: instance.exception && o.direction !== 'Salesforce to Exchange',
       winner: o.winner ?? 'salesforce',
     });
     return { ...plan, ...(stored ? { stored } : {}) };
@@ -390,6 +393,7 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
   }
 
   async function toOutlook(key: string, changed: readonly string[], deleted: readonly OccurrenceRow[]): Promise<void> {
+    if (o.direction === 'Exchange to Salesforce') return;
     const read = await masterOf(key);
     const seriesId = read ? await o.outlookSeriesOf(read.id) : undefined;
     const master = read && seriesId ? privateView(read, o.policy) : undefined;
@@ -445,6 +449,7 @@ export function occurrenceSync(o: OccurrenceOptions): OccurrenceSync {
     },
 
     async fromOutlook(seriesIds, removed) {
+      if (o.direction === 'Salesforce to Exchange') return;
       for (const seriesId of new Set(seriesIds)) {
         const masterId = await o.salesforceSeriesOf(seriesId);
         const [master] = masterId ? await o.records.retrieve('Event', [masterId], fields) : [];

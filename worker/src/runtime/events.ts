@@ -7,7 +7,7 @@
 // back as Skipped issues (objectType Event), which the runtime pushes to Sync_Issue__c.
 import { createHash } from 'node:crypto';
 import type { RecordSide } from '../core/ports.ts';
-import { DEFAULT_KIND_SETTINGS, isPendingCreateId, type FieldConflict, type Fields, type Side, type SideRecord } from '../core/types.ts';
+import { isPendingCreateId, type FieldConflict, type Fields, type Side, type SideRecord } from '../core/types.ts';
 import type { GraphClient } from '../graph/client.ts';
 import { SALESFORCE_ID_PROPERTY, SELECT, expandProperties, stampOf, versionOf, type ExchangeItem } from '../graph/delta.ts';
 import { createExchangeSide } from '../graph/exchange-side.ts';
@@ -18,6 +18,7 @@ import type { MailboxSync } from '../salesforce/status.ts';
 import { eventFieldsToGraph, eventFieldsToRow, eventItemToFields, eventSalesforceMap, stripMarkers } from './events-map.ts';
 import { eventRecords } from './events-records.ts';
 import { userZone } from './user-zone.ts';
+import { winnerOf } from './mailbox-config.ts';
 import { exchangeEventSide, salesforceEventSide, type HeldBack } from './events-sides.ts';
 import { occurrenceSync } from './events-occurrences.ts';
 import type { KindPlugin } from './kinds.ts';
@@ -222,7 +223,8 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
           ...(ctx.log ? { log: ctx.log } : {}),
           policy: config.eventsPrivate,
           recurrence2: recurrence2.length === 3,
-          winner: DEFAULT_KIND_SETTINGS.winner,
+          winner: winnerOf(config),
+          direction: config.eventsDirection,
           bases: {
             get: async (rowId) => (await store.getLinkBySalesforceId(mailboxId, OCCURRENCE_LINK_KIND, rowId))?.base as Fields | undefined,
             put: async (rowId, exchangeId, base) => void (await store.replaceLink({ mailboxId, kind: OCCURRENCE_LINK_KIND, salesforceId: rowId, exchangeId, base })),
