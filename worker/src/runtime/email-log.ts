@@ -28,6 +28,7 @@ import { attachmentKeySupported, filesOn, insertContentVersion } from '../salesf
 import { EXCHANGE_KEY_FIELD, chunks, soqlString, type SalesforceRecords, type SfInput, type SfRecord } from '../salesforce/records.ts';
 import type { MailboxSync } from '../salesforce/status.ts';
 import type { IssueInput, Store } from '../store/types.ts';
+import { runUser, type RunUser } from './user-zone.ts';
 
 export const EMAIL_CURSOR_CHANNEL = 'email';
 /** Graph serves attachment bytes in ranges of this size; also the most we hold at once. */
@@ -52,6 +53,8 @@ export interface EmailLogContext extends EmailOptions {
   mailFolderId: string;
   categoryName: string;
   log?: Logger;
+  /** The mailbox's Salesforce user, read once per run (default: read here). */
+  user?: RunUser;
 }
 
 const MESSAGE_SELECT = [
@@ -121,7 +124,7 @@ async function mailboxEmailSettings(ctx: EmailLogContext): Promise<MailboxEmailS
   const ownerAddresses = [ctx.config.mailboxAddress.toLowerCase()];
   let zone = 'UTC';
   if (ctx.config.userId) {
-    const [user] = await ctx.records.retrieve('User', [ctx.config.userId], ['Email', 'TimeZoneSidKey']);
+    const user = await (ctx.user ?? runUser(ctx.records, ctx.config.userId))();
     if (typeof user?.Email === 'string') ownerAddresses.push(user.Email.toLowerCase());
     if (typeof user?.TimeZoneSidKey === 'string' && user.TimeZoneSidKey) zone = user.TimeZoneSidKey;
   }

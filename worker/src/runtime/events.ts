@@ -17,7 +17,7 @@ import { createSalesforceSide } from '../salesforce/side.ts';
 import type { MailboxSync } from '../salesforce/status.ts';
 import { eventFieldsToGraph, eventFieldsToRow, eventItemToFields, eventSalesforceMap, stripMarkers } from './events-map.ts';
 import { eventRecords } from './events-records.ts';
-import { userZone } from './user-zone.ts';
+import { runUser, userZone, type RunUser } from './user-zone.ts';
 import { winnerOf } from './mailbox-config.ts';
 import { exchangeEventSide, salesforceEventSide, type HeldBack } from './events-sides.ts';
 import { occurrenceSync } from './events-occurrences.ts';
@@ -43,6 +43,8 @@ export interface KindSidesContext {
   /** The run's store and mailbox (the runtime passes them): links for scope, Skipped issues. */
   store?: Store;
   mailboxId?: string;
+  /** The mailbox's Salesforce user, read once per run (default: read here). */
+  user?: RunUser;
 }
 
 const FIELD_WORDS: Readonly<Record<string, string>> = {
@@ -142,7 +144,7 @@ async function iCalUIdOf(graph: GraphClient, mailbox: string, id: string): Promi
 export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: RecordSide; exchange: RecordSide }> {
   const { config, provisioned } = ctx;
   const horizon = ctx.eventHorizonDays ?? DEFAULT_EVENT_HORIZON_DAYS;
-  const zone = await userZone(ctx.records, config.userId);
+  const zone = await userZone(ctx.user ?? runUser(ctx.records, config.userId));
   const records = eventRecords(ctx.records);
   // Orgs with Recurrence 2.0 keep series as an RRULE: read it where the field exists.
   const describe = await ctx.records.fieldLimits('Event').catch(() => new Map());

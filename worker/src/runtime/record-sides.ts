@@ -23,7 +23,7 @@ import { createExchangeSide } from '../graph/exchange-side.ts';
 import type { SalesforceRecords, SfInput, SfRecord } from '../salesforce/records.ts';
 import { EXCHANGE_KEY_FIELD, soqlString } from '../salesforce/records.ts';
 import { createSalesforceSide, type SalesforceKindMap } from '../salesforce/side.ts';
-import { userZone } from './user-zone.ts';
+import { runUser, userZone } from './user-zone.ts';
 import { linkStoreOf } from '../store/link-store.ts';
 import type { Store } from '../store/types.ts';
 import type { KindSidesContext } from './events.ts';
@@ -129,7 +129,7 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
   const maps =
     kind === 'contact'
       ? contactMaps(await describeLimits(records, 'Contact'), category)
-      : taskMaps(await describeLimits(records, 'Task'), category, await userZone(records, config.userId));
+      : taskMaps(await describeLimits(records, 'Task'), category, await userZone(ctx.user ?? runUser(records, config.userId)));
 
   async function report(issues: readonly MapIssue[], target: 'Salesforce' | 'Outlook', ids: { salesforceId?: string | undefined; exchangeId?: string | undefined }): Promise<void> {
     for (const issue of issues) {

@@ -44,6 +44,7 @@ import { DEFAULT_KINDS, type KindPlugin } from './kinds.ts';
 import { effectiveConfig, planOf, storedSettings, syncSettings, type StoredSettings } from './mailbox-config.ts';
 import { checkRenames, checkUser, noteRunFailure, noteRunSuccess, noteScopeLeft } from './scope.ts';
 import { maintainMailboxSubscriptions, onLifecycle } from './subscriptions.ts';
+import { runUser, type RunUser } from './user-zone.ts';
 
 export interface RuntimeOptions {
   store: Store;
@@ -277,7 +278,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return store.countOpenIssues(mailboxId);
   }
 
-  async function syncKind(mailbox: Mailbox, settings: StoredSettings, plugin: KindPlugin, backstop = true): Promise<Record<string, number>> {
+  async function syncKind(mailbox: Mailbox, settings: StoredSettings, plugin: KindPlugin, backstop = true, user?: RunUser): Promise<Record<string, number>> {
     const { config, provisioned } = settings;
     if (!provisioned) throw new Error('mailbox not provisioned');
     const salesforce = createSalesforceSide({
@@ -327,6 +328,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           records,
           graph,
           now: () => new Date(clock()),
+          ...(user ? { user } : {}),
           ...(options.eventHorizonDays !== undefined ? { eventHorizonDays: options.eventHorizonDays } : {}),
           ...(options.allEvents ? { allEvents: true } : {}),
           backstop,
@@ -419,7 +421,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (!storedSettings(mailbox)?.config.enabled) return { ok: true, counts: {} };
     // An inactive (or deleted) Salesforce user: no sync at all (its records are out of reach,
     // and their absence must not read as deletes); say so, and look again on the next run.
-    const inactive = await checkUser(store, records, id, read.userId);
+    const user = runUser(records, read.userId);
+    const inactive = await checkUser(store, user, id, read.userId);
     if (inactive) {
       await store.updateMailbox(id, { lastError: inactive });
       const openIssues = await pushIssues(id).catch(() => undefined);
@@ -435,7 +438,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const started = clock();
     try {
       await checkRenames(store, graph, id, config.mailboxAddress, settings.provisioned, { contacts: config.syncContacts, tasks: config.syncTasks });
-      addCounts(counts, await syncKinds(mailbox, settings));
+      addCounts(counts, await syncKinds(mailbox, settings, undefined, user));
     } catch (error) {
       const failure = classify(error);
       log?.warn({ mailboxId: id, reason, kind: failure.kind, err: failure.message }, 'mailbox run failed');
@@ -465,17 +468,19 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   }
 
   /** Every enabled kind, or only `scope`'s kinds; filed emails last. */
-  async function syncKinds(mailbox: Mailbox, settings: StoredSettings, scope?: HintScope): Promise<Record<string, number>> {
+  async function syncKinds(mailbox: Mailbox, settings: StoredSettings, scope?: HintScope, given?: RunUser): Promise<Record<string, number>> {
     const { config, provisioned } = settings;
     if (!provisioned) throw new Error('mailbox not provisioned');
+    // one read of the mailbox's user serves every kind of the run
+    const user = given ?? runUser(records, config.userId);
     const counts: Record<string, number> = {};
     for (const plugin of kinds) {
       if (!plugin.enabled(config) || (scope && !scope.kinds.has(plugin.kind))) continue;
-      addCounts(counts, await syncKind(mailbox, settings, plugin, !scope || scope.wholeMailbox.has(plugin.kind)));
+      addCounts(counts, await syncKind(mailbox, settings, plugin, !scope || scope.wholeMailbox.has(plugin.kind), user));
     }
     // Filed emails are one-way and item-by-item (task, relations, files, stamp): their own run.
     if (config.syncEmails && options.email !== false && (!scope || scope.kinds.has('email'))) {
-      addCounts(counts, await logFiledEmails({ ...options.email, store, graph, sf, records, mailboxId: mailbox.id, config, mailFolderId: provisioned.mailFolderId, categoryName: provisioned.categoryName, ...(log ? { log } : {}) }));
+      addCounts(counts, await logFiledEmails({ ...options.email, store, graph, sf, records, mailboxId: mailbox.id, config, mailFolderId: provisioned.mailFolderId, categoryName: provisioned.categoryName, user, ...(log ? { log } : {}) }));
     }
     return counts;
   }

@@ -21,7 +21,7 @@
 import type { GraphClient } from '../graph/client.ts';
 import { ExchangeError } from '../graph/errors.ts';
 import { DEFAULT_NAMES, type ProvisionedIds } from '../graph/provision.ts';
-import type { SalesforceRecords } from '../salesforce/records.ts';
+import type { RunUser } from './user-zone.ts';
 import type { Store } from '../store/types.ts';
 import type { Failure } from './errors.ts';
 
@@ -31,11 +31,11 @@ async function resolveKey(store: Store, mailboxId: string, issueKey: string): Pr
   }
 }
 
-export async function checkUser(store: Store, records: SalesforceRecords, mailboxId: string, userId: string): Promise<string | undefined> {
+export async function checkUser(store: Store, readUser: RunUser, mailboxId: string, userId: string): Promise<string | undefined> {
   const issueKey = `user-inactive:${mailboxId}`;
   // Without a user the owner scope is unknown; other checks (validation) report that case.
   if (!/^[a-zA-Z0-9]{15,18}$/.test(userId)) return undefined;
-  const [user] = await records.retrieve('User', [userId], ['Id', 'IsActive', 'Username']);
+  const user = await readUser();
   if (user && user.IsActive !== false) {
     await resolveKey(store, mailboxId, issueKey);
     return undefined;

@@ -1,12 +1,23 @@
-// The mailbox user's time zone as Salesforce knows it (User.TimeZoneSidKey, an IANA name).
-// It only decides how Outlook displays what we write — event instants stay exact, To Do due
-// dates are placed in it — so an unreadable zone falls back to UTC rather than failing the run.
-import type { SalesforceRecords } from '../salesforce/records.ts';
+// The mailbox's Salesforce user, read once per run: whether it is active (scope.ts), its email
+// (filed emails) and its time zone (User.TimeZoneSidKey, an IANA name). The zone only decides
+// how Outlook displays what we write — event instants stay exact, To Do due dates are placed in
+// it — so an unreadable zone falls back to UTC rather than failing the run.
+import type { SalesforceRecords, SfRecord } from '../salesforce/records.ts';
 
-export async function userZone(records: SalesforceRecords, userId: string): Promise<string> {
+const USER_FIELDS = ['Id', 'IsActive', 'Username', 'Email', 'TimeZoneSidKey'];
+
+/** The run's user, read on first use and then remembered (undefined: no such user). */
+export type RunUser = () => Promise<SfRecord | undefined>;
+
+export function runUser(records: SalesforceRecords, userId: string): RunUser {
+  let read: Promise<SfRecord | undefined> | undefined;
+  return () => (read ??= records.retrieve('User', [userId], USER_FIELDS).then(([user]) => user));
+}
+
+export async function userZone(user: RunUser): Promise<string> {
   try {
-    const [user] = await records.retrieve('User', [userId], ['TimeZoneSidKey']);
-    return typeof user?.TimeZoneSidKey === 'string' && user.TimeZoneSidKey ? user.TimeZoneSidKey : 'UTC';
+    const found = await user();
+    return typeof found?.TimeZoneSidKey === 'string' && found.TimeZoneSidKey ? found.TimeZoneSidKey : 'UTC';
   } catch {
     return 'UTC';
   }
