@@ -32,8 +32,9 @@ afterAll(async () => {
 
 it('two workers split the mailboxes and one takes over when the other dies', async () => {
   const [m1, m2] = stack.mailboxes as [(typeof stack.mailboxes)[0], (typeof stack.mailboxes)[0]];
-  const a = spawnWorker(stack, { databaseUrl: storeUrl, id: 'pg-a', concurrency: 1 });
-  const b = spawnWorker(stack, { databaseUrl: storeUrl, id: 'pg-b', concurrency: 1 });
+  // debug: a change hinted by CDC runs incrementally, and those runs are logged at debug level
+  const a = spawnWorker(stack, { databaseUrl: storeUrl, id: 'pg-a', concurrency: 1, logLevel: 'debug' });
+  const b = spawnWorker(stack, { databaseUrl: storeUrl, id: 'pg-b', concurrency: 1, logLevel: 'debug' });
   children.push(a, b);
 
   // Keep both mailboxes busy until each worker has synced at least one of them.

@@ -46,11 +46,14 @@ export function spawnWorker(stack: LocalStack, options: { databaseUrl: string; i
   return { proc, exited, output: () => out };
 }
 
-/** Mailbox ids this worker logged as synced (its pino lines carry `mailboxId` and "mailbox synced"). */
+/**
+ * Mailbox ids this worker logged as synced: "mailbox synced" (full runs, info) or "mailbox synced
+ * (incremental)" (hinted runs, debug: spawn with logLevel 'debug' to see those too).
+ */
 export function syncedMailboxes(worker: WorkerProcess): Set<string> {
   const ids = new Set<string>();
   for (const line of worker.output().split('\n')) {
-    if (!line.includes('"mailbox synced"')) continue;
+    if (!line.includes('"mailbox synced')) continue;
     try {
       const id = (JSON.parse(line) as { mailboxId?: unknown }).mailboxId;
       if (typeof id === 'string') ids.add(id);
