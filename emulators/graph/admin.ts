@@ -35,10 +35,10 @@ export interface Admin {
   duplicateNextNotifications(n: number): void;
   delayNotificationsMs(ms: number): void;
   /**
-   * Holds the next n notifications (of one subscription, when given), then delivers them
-   * newest first, one POST each; Graph does not promise order.
+   * Holds the next n notifications (of these subscriptions only, when given), then delivers
+   * them newest first, one POST each; Graph does not promise order.
    */
-  reverseNextNotifications(n: number, subscriptionId?: string): void;
+  reverseNextNotifications(n: number, subscriptionIds?: readonly string[]): void;
   /** Delivers the notifications still held by reverseNextNotifications, newest first; returns how many. */
   releaseHeldNotifications(): number;
   notificationsIdle(): Promise<void>;
@@ -140,7 +140,7 @@ export function createAdmin(deps: AdminDeps): Admin {
     dropNextNotifications: (n) => subscriptions.dropNext(n),
     duplicateNextNotifications: (n) => subscriptions.duplicateNext(n),
     delayNotificationsMs: (ms) => subscriptions.delayMs(ms),
-    reverseNextNotifications: (n, subscriptionId) => subscriptions.reverseNext(n, subscriptionId),
+    reverseNextNotifications: (n, subscriptionIds) => subscriptions.reverseNext(n, subscriptionIds),
     releaseHeldNotifications: () => subscriptions.releaseHeld(),
     notificationsIdle: () => subscriptions.idle(),
     counters: () => structuredClone(core.counters),

@@ -127,11 +127,11 @@ describe('subscriptions', () => {
     expect(notifications()).toHaveLength(2);
   });
 
-  it('holds the next notifications of one subscription and delivers them newest first, one POST each', async () => {
+  it('holds the next notifications of some subscriptions and delivers them newest first, one POST each', async () => {
     const folder = await tc.client.api(`/users/${MB}/contactFolders`).post({ displayName: 'Reordered' });
     const sub = await subscribe(`/users/${MB}/contactFolders/${folder.id}/contacts`);
     const other = await subscribe(`/users/${MB}/mailFolders/drafts/messages`);
-    emu.admin.reverseNextNotifications(3, sub.id);
+    emu.admin.reverseNextNotifications(3, [sub.id]);
     const id = emu.admin.userCreateContact(MB, folder.id, { givenName: 'Ria' });
     emu.admin.deliverMessage(MB, { subject: 'not held' }, 'drafts');
     await emu.admin.notificationsIdle();
@@ -148,19 +148,25 @@ describe('subscriptions', () => {
     expect(notifications().map((n) => n.changeType)).toEqual(['created']);
   });
 
-  it('releases fewer held notifications on demand, newest first', async () => {
+  it('releases fewer held notifications on demand, newest change first across two subscriptions', async () => {
     const folder = await tc.client.api(`/users/${MB}/contactFolders`).post({ displayName: 'Released' });
-    await subscribe(`/users/${MB}/contactFolders/${folder.id}/contacts`);
-    emu.admin.reverseNextNotifications(5);
+    const inFolder = await subscribe(`/users/${MB}/contactFolders/${folder.id}/contacts`);
+    const anyFolder = await subscribe(`/users/${MB}/contacts`);
+    emu.admin.reverseNextNotifications(9);
     const id = emu.admin.userCreateContact(MB, folder.id, { givenName: 'Held' });
     await emu.admin.notificationsIdle();
     emu.admin.userUpdateContact(MB, id, { surname: 'Later' });
     await emu.admin.notificationsIdle();
     expect(notifications()).toEqual([]);
-    expect(emu.admin.releaseHeldNotifications()).toBe(2);
+    expect(emu.admin.releaseHeldNotifications()).toBe(4);
     await emu.admin.notificationsIdle();
-    expect(notifications().map((n) => n.changeType)).toEqual(['updated', 'created']);
+    expect(notifications().map((n) => [n.changeType, n.subscriptionId])).toEqual([
+      ['updated', anyFolder.id], ['updated', inFolder.id], ['created', anyFolder.id], ['created', inFolder.id],
+    ]);
     expect(emu.admin.releaseHeldNotifications()).toBe(0);
+    emu.admin.userUpdateContact(MB, id, { surname: 'Free' }); // released: the fault is over
+    await emu.admin.notificationsIdle();
+    expect(notifications()).toHaveLength(6);
   });
 
   it('renews, limits expiry, sends lifecycle events and deletes', async () => {

@@ -5,8 +5,9 @@
 // notification POSTed to matching subscribers; a receiver that fails (non-2xx) or answers
 // later than the timeout (3 s like Graph) is retried, so duplicates happen as they do in
 // Exchange. Loopback http:// receivers are accepted (Graph itself requires https).
-// Graph promises no order between notifications: the `reverse` fault holds the next N of a
-// subscription (or of any) and then delivers them newest first, one POST each, in sequence.
+// Graph promises no order between notifications: the `reverse` fault holds the next N (of some
+// subscriptions, or of any) as the changes happen, then delivers them newest first, one POST
+// each, in sequence. Held notifications skip the drop and duplicate faults.
 import { GraphError, badRequest } from './errors.ts';
 import { guid } from './ids.ts';
 import { iso, restId } from './render.ts';
@@ -46,10 +47,10 @@ export interface Subscriptions {
   duplicateNext(n: number): void;
   delayMs(ms: number): void;
   /**
-   * Holds the next `n` notifications (of `subscriptionId` only, when given); once `n` are held
-   * they are delivered newest first, each in its own POST, one after another.
+   * Holds the next `n` notifications (of these subscriptions only, when given); once `n` are
+   * held they are delivered newest first, each in its own POST, one after another.
    */
-  reverseNext(n: number, subscriptionId?: string): void;
+  reverseNext(n: number, subscriptionIds?: readonly string[]): void;
   /** Delivers the notifications still held, newest first, and ends the fault; returns how many. */
   releaseHeld(): number;
   emitLifecycle(subscriptionId: string, event: 'missed' | 'subscriptionRemoved' | 'reauthorizationRequired'): Promise<void>;
@@ -68,8 +69,8 @@ export function createSubscriptions(core: Core, opts: SubscriptionOptions): Subs
   const aborts = new Set<AbortController>();
   let closed = false;
   const pending = new Map<string, Json[]>(); // subscription id → notifications waiting for this tick's flush
-  const reverse = { left: 0, subscriptionId: undefined as string | undefined };
-  let held: Json[] = []; // oldest first; each notification carries its subscriptionId
+  const reverse = { left: 0, only: undefined as ReadonlySet<string> | undefined };
+  let held: Json[] = []; // in change order; each notification carries its subscriptionId
 
   const later = (ms: number) => new Promise<void>((resolve) => {
     const t = setTimeout(() => { timers.delete(t); resolve(); }, ms);
@@ -190,6 +191,7 @@ export function createSubscriptions(core: Core, opts: SubscriptionOptions): Subs
         changeType: type, resource, clientState: s.clientState, tenantId: core.tenantId,
         resourceData: { '@odata.type': odataType, '@odata.id': resource, '@odata.etag': `W/"${c.item.changeKey}"`, id: restId({ immutable: s.immutable, mailbox: s.mailbox }, c.item) },
       };
+      if (holdForReverse(s.id, n)) continue;
       let queue = pending.get(s.id);
       if (!queue) {
         pending.set(s.id, (queue = []));
@@ -206,27 +208,26 @@ export function createSubscriptions(core: Core, opts: SubscriptionOptions): Subs
     const s = subs.get(id);
     if (!value?.length || !s || closed) return;
     if (drop > 0) { drop--; return; }
-    const rest = holdForReverse(id, value);
-    if (!rest.length) return;
     const copies = duplicate > 0 ? (duplicate--, 2) : 1;
-    for (let i = 0; i < copies; i++) void track(deliver(s.notificationUrl, JSON.stringify({ value: rest })));
+    for (let i = 0; i < copies; i++) void track(deliver(s.notificationUrl, JSON.stringify({ value })));
   }
 
-  /** Takes the notifications the reverse fault holds out of a batch; returns the rest. */
-  function holdForReverse(id: string, value: Json[]): Json[] {
-    if (reverse.left === 0 || (reverse.subscriptionId !== undefined && reverse.subscriptionId !== id)) return value;
-    const taken = value.slice(0, reverse.left);
-    held.push(...taken);
-    reverse.left -= taken.length;
-    if (reverse.left === 0) releaseHeld();
-    return value.slice(taken.length);
+  /**
+   * Held at the change, not at the flush: with two subscriptions seeing one change (a folder's
+   * and the mailbox's) the release is still newest change first across both.
+   */
+  function holdForReverse(id: string, n: Json): boolean {
+    if (reverse.left === 0 || (reverse.only && !reverse.only.has(id))) return false;
+    held.push(n);
+    if (--reverse.left === 0) releaseHeld();
+    return true;
   }
 
   function releaseHeld(): number {
     const out = held.reverse();
     held = [];
     reverse.left = 0;
-    reverse.subscriptionId = undefined;
+    reverse.only = undefined;
     if (out.length) void track(deliverInSequence(out));
     return out.length;
   }
@@ -306,11 +307,11 @@ export function createSubscriptions(core: Core, opts: SubscriptionOptions): Subs
     dropNext(n) { drop += n; },
     duplicateNext(n) { duplicate += n; },
     delayMs(ms) { delay = ms; },
-    reverseNext(n, subscriptionId) {
+    reverseNext(n, subscriptionIds) {
       if (!Number.isInteger(n) || n < 1) throw new Error('reverseNext needs a positive integer count.');
-      if (subscriptionId !== undefined && !subs.has(subscriptionId)) throw new Error(`No subscription '${subscriptionId}'.`);
+      for (const id of subscriptionIds ?? []) if (!subs.has(id)) throw new Error(`No subscription '${id}'.`);
       reverse.left += n;
-      reverse.subscriptionId = subscriptionId;
+      reverse.only = subscriptionIds ? new Set(subscriptionIds) : undefined;
     },
     releaseHeld,
     async emitLifecycle(subscriptionId, event) {
@@ -340,7 +341,7 @@ export function createSubscriptions(core: Core, opts: SubscriptionOptions): Subs
       drop = duplicate = delay = 0;
       held = [];
       reverse.left = 0;
-      reverse.subscriptionId = undefined;
+      reverse.only = undefined;
     },
     close() {
       closed = true;
