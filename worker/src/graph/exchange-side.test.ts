@@ -105,6 +105,25 @@ describe('ExchangeSide port over Graph (emulator)', () => {
       expect(itemGets()).toBe(0);
     });
 
+    it('a later run (feed read from a cursor) keeps the candidates listing as its proof: creates skip the lookup, a listed stamp keeps it', async () => {
+      const own = await f.client.request<{ id: string }>('POST', `/users/${f.mailbox}/contactFolders`, { body: { displayName: 'Later run' } });
+      const folder = { ...ids, contactFolderId: own.id };
+      const first = createExchangeSide({ client: f.client, mailbox: f.mailbox, containers: folder, map, notedCreates: async () => new Set() });
+      const cursor = (await first.changesSince('contact', null)).cursor;
+      const earlier = await first.create('contact', '003L00000000001AAA', { firstName: 'L1', lastName: 'Later' });
+      expect(earlier.ok).toBe(true);
+      const side = createExchangeSide({ client: f.client, mailbox: f.mailbox, containers: folder, map, notedCreates: async () => new Set() });
+      await side.changesSince('contact', cursor);
+      await side.candidates('contact', [{ id: '003L00000000002AAA', version: '1', fields: {} }]);
+      f.emu.admin.resetCounters();
+      expect((await side.create('contact', '003L00000000002AAA', { firstName: 'L2', lastName: 'Later' })).ok).toBe(true);
+      expect(lookups()).toBe(0);
+      // the listing showed this key's item: looked up, found, not made twice
+      const again = await side.create('contact', '003L00000000001AAA', { firstName: 'L1', lastName: 'Later' });
+      expect(again.ok && earlier.ok && again.record.id).toBe(earlier.ok ? earlier.record.id : '');
+      expect(lookups()).toBe(1);
+    });
+
     it('keeps the lookup for a key the listing shows, a noted create, or without notes; no duplicate after a crash', async () => {
       const own = await f.client.request<{ id: string }>('POST', `/users/${f.mailbox}/contactFolders`, { body: { displayName: 'Crashed' } });
       const folder = { ...ids, contactFolderId: own.id };

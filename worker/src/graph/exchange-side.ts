@@ -12,7 +12,7 @@
 //   calls in the same tick share ($batch ≤20). A fresh events read fetches the window's items
 //   once through calendarView (which takes $expand, unlike calendarView/delta).
 // - candidates(kind): after a full read of the container in this run, that read; else a
-//   fresh one. Creates skip the stamp lookup when that full read saw no item carrying the
+//   fresh one, kept as this run's full read. Creates skip the stamp lookup when that full read saw no item carrying the
 //   key and the store holds no write-ahead note of an earlier create of it (`notedCreates`).
 // - create/update/delete go through $batch (writes.ts); concurrent calls are coalesced into
 //   one batch. Stale version → 'stale', gone → 'not-found', refused values → 'rejected';
@@ -296,9 +296,18 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
       const listing = reads.get(kind)?.listing;
       if (listing) return listing.records;
       const out: SideRecord[] = [];
+      let allExpanded = true;
       for await (const page of readDelta(client, { mailbox, resource: RESOURCE[kind], containerId }, { pageSize })) {
         for (const e of page.entries) if (e.type === 'upsert') out.push(toRecord(kind, e.item));
+        allExpanded &&= page.expanded;
       }
+      // this read listed the whole container as well: it proves absence for this run's creates
+      // as an initial read does (so a later run's creates skip their stamp lookup too)
+      const noted = allExpanded ? await options.notedCreates?.(kind) : undefined;
+      const stamps = new Set(out.flatMap((r) => (r.stamp !== undefined ? [r.stamp] : [])));
+      const read = reads.get(kind) ?? { items: new Map() };
+      reads.set(kind, read);
+      read.listing = { records: out, ...(noted ? { proof: { stamps, noted } } : {}) };
       return out;
     },
 
