@@ -305,7 +305,7 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
       // as an initial read does (so a later run's creates skip their stamp lookup too)
       const noted = allExpanded ? await options.notedCreates?.(kind) : undefined;
       const stamps = new Set(out.flatMap((r) => (r.stamp !== undefined ? [r.stamp] : [])));
-      const read = reads.get(kind) ?? { items: new Map() };
+      const read: KindRead = reads.get(kind) ?? { items: new Map() };
       reads.set(kind, read);
       read.listing = { records: out, ...(noted ? { proof: { stamps, noted } } : {}) };
       return out;
