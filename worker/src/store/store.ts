@@ -42,6 +42,26 @@ function parseUrl(url: string, options: StoreOptions): Target {
   throw new StoreUrlError('DATABASE_URL must start with sqlite: or postgres:// (e.g. sqlite:./data/scc.db)');
 }
 
+/**
+ * better-sqlite3 compiles SQL on every prepare(), and Kysely prepares each query anew: a sync
+ * run's few dozen statement shapes were compiled again for every item. Keep compiled statements
+ * by their SQL text (bounded; the oldest goes first). Safe because the one connection is used
+ * under Kysely's mutex, so a cached statement is never running twice at once.
+ */
+function cacheStatements(database: BetterSqlite3.Database, max = 256): void {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  const prepare = database.prepare.bind(database);
+  database.prepare = ((sql: string) => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      statement = prepare(sql);
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      cache.set(sql, statement);
+    }
+    return statement;
+  }) as typeof database.prepare;
+}
+
 export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
   const clock = options.clock ?? (() => Date.now());
   const key = options.encryptionKey ? parseKey(options.encryptionKey) : undefined;
@@ -64,6 +84,7 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
     database.pragma('foreign_keys = ON');
     // One connection: Kysely's SQLite driver holds it under a mutex, so transactions issued
     // at once (the driver applies many items together) run one after another (store.test.ts).
+    cacheStatements(database);
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   } else {
     if (target.schema) {
