@@ -39,6 +39,8 @@ export interface StackOptions {
   /** Fixed ports for the Salesforce emulator, the Graph emulator and the worker (0 = any). */
   ports?: { salesforce?: number; graph?: number; worker?: number };
   latencyMs?: number;
+  /** Graph's per-mailbox budget of requests per 10 minutes (the emulator's default: 10,000, as Exchange). */
+  graphRequestBudgetPer10Min?: number;
   /** A store URL (e.g. postgres://…); default sqlite in dataDir. */
   storeUrl?: string;
   log?: Logger;
@@ -99,7 +101,12 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
       ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
     });
     cleanup.push(() => salesforce.close());
-    const graph = await startGraphEmulator({ seed: 'none', port: options.ports?.graph ?? 0, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });
+    const graph = await startGraphEmulator({
+      seed: 'none',
+      port: options.ports?.graph ?? 0,
+      ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
+      ...(options.graphRequestBudgetPer10Min ? { requestBudgetPer10Min: options.graphRequestBudgetPer10Min } : {}),
+    });
     cleanup.push(() => graph.close());
 
     // Salesforce users other than the integration (admin) user get the mailboxes.

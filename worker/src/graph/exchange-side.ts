@@ -64,11 +64,9 @@ export interface ExchangeSideOptions {
 interface KindRead {
   items: Map<string, ExchangeItem | null>;
   /** Set by a complete read of the container (no cursor): every item in it. */
-  listing?: {
-    records: SideRecord[];
-    /** When every page carried the stamps and the notes are known: the stamps seen, and the noted keys. */
-    proof?: { stamps: Set<string>; noted: ReadonlySet<string> };
-  };
+  listing?: { records: SideRecord[] };
+  /** After a complete read whose pages all carried the stamps, with the notes known: the stamps seen, and the noted keys. */
+  proof?: { stamps: Set<string>; noted: ReadonlySet<string> };
 }
 
 // Without a page size Graph answers delta in pages of 10: an initial read of 10,000 contacts took
@@ -273,7 +271,8 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
         // without the stamps (Graph refused $expand) the listing proves nothing about them
         const noted = allExpanded ? await options.notedCreates?.(kind) : undefined;
         const stamps = new Set(listed.flatMap((r) => (r.stamp !== undefined ? [r.stamp] : [])));
-        read.listing = { records: listed, ...(noted ? { proof: { stamps, noted } } : {}) };
+        read.listing = { records: listed };
+        if (noted) read.proof = { stamps, noted };
       }
       if (cursor === null && kind === 'event' && target.window && listed.length > 0) await readWindow(target.window);
       if (cursor === null) changes.push(...(await backstop(kind)));
@@ -305,15 +304,16 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
       // as an initial read does (so a later run's creates skip their stamp lookup too)
       const noted = allExpanded ? await options.notedCreates?.(kind) : undefined;
       const stamps = new Set(out.flatMap((r) => (r.stamp !== undefined ? [r.stamp] : [])));
+      // only the proof is kept: holding the records would keep the whole container for the run
       const read: KindRead = reads.get(kind) ?? { items: new Map() };
       reads.set(kind, read);
-      read.listing = { records: out, ...(noted ? { proof: { stamps, noted } } : {}) };
+      if (noted) read.proof = { stamps, noted };
       return out;
     },
 
     async create(kind, key, fields): Promise<WriteResult> {
       const containerId = containerOf(kind);
-      const proof = reads.get(kind)?.listing?.proof;
+      const proof = reads.get(kind)?.proof;
       const knownAbsent = proof !== undefined && !proof.stamps.has(key) && !proof.noted.has(key);
       // from now on this key may exist: a second create of it in this run looks it up
       proof?.stamps.add(key);
