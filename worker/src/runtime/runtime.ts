@@ -411,6 +411,21 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return incremental ? runIncremental(incremental.mailbox, incremental.scope, reason) : runFull(id, reason);
   }
 
+  /** Reports a failed run (log, state, issues, status back to Salesforce) and throws it as a RunError. */
+  async function failRun(id: string, reason: RunReason, error: unknown, options: { noteIssue: boolean }): Promise<never> {
+    const failure = classify(error);
+    log?.warn({ mailboxId: id, reason, kind: failure.kind, err: failure.message }, 'mailbox run failed');
+    if (failure.status === 'Error') await store.updateMailbox(id, { state: 'error' });
+    if (options.noteIssue) await noteRunFailure(store, id, failure).catch(() => undefined);
+    const openIssues = await pushIssues(id).catch(() => undefined);
+    await writeStatus(id, {
+      ...(failure.status ? { status: failure.status as MailboxStatus } : {}),
+      lastError: failure.message,
+      ...(openIssues !== undefined ? { openIssues } : {}),
+    });
+    throw new RunError(failure, { cause: error });
+  }
+
   async function runFull(id: string, reason: RunReason): Promise<RunResult> {
     const read = await loadConfig(id);
     if (!read) {
@@ -440,17 +455,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       await checkRenames(store, graph, id, config.mailboxAddress, settings.provisioned, { contacts: config.syncContacts, tasks: config.syncTasks });
       addCounts(counts, await syncKinds(mailbox, settings, undefined, user));
     } catch (error) {
-      const failure = classify(error);
-      log?.warn({ mailboxId: id, reason, kind: failure.kind, err: failure.message }, 'mailbox run failed');
-      if (failure.status === 'Error') await store.updateMailbox(id, { state: 'error' });
-      await noteRunFailure(store, id, failure).catch(() => undefined);
-      const openIssues = await pushIssues(id).catch(() => undefined);
-      await writeStatus(id, {
-        ...(failure.status ? { status: failure.status as MailboxStatus } : {}),
-        lastError: failure.message,
-        ...(openIssues !== undefined ? { openIssues } : {}),
-      });
-      throw new RunError(failure, { cause: error });
+      return failRun(id, reason, error, { noteIssue: true });
     }
     const written = writtenIn(counts);
     await noteRunSuccess(store, id);
@@ -493,18 +498,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     try {
       counts = await syncKinds(mailbox, settings, scope);
     } catch (error) {
-      // A failure is reported the way a full run reports it; the next run is a full one
-      // (the scheduler records the error, and a mailbox with an error never runs incrementally).
-      const failure = classify(error);
-      log?.warn({ mailboxId: id, reason, kind: failure.kind, err: failure.message }, 'mailbox run failed');
-      if (failure.status === 'Error') await store.updateMailbox(id, { state: 'error' });
-      const openIssues = await pushIssues(id).catch(() => undefined);
-      await writeStatus(id, {
-        ...(failure.status ? { status: failure.status as MailboxStatus } : {}),
-        lastError: failure.message,
-        ...(openIssues !== undefined ? { openIssues } : {}),
-      });
-      throw new RunError(failure, { cause: error });
+      // reported as a full run reports it, without its run-failed issue; the next run is a full
+      // one (the scheduler records the error, and a mailbox with an error never runs incrementally)
+      return failRun(id, reason, error, { noteIssue: false });
     }
     const written = writtenIn(counts);
     const openIssues = await pushIssues(id);
