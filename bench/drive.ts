@@ -1,6 +1,11 @@
 // Drives mailbox runs the way the scheduler would, but measurably: run until the other side holds
 // what it should, a run writes nothing (stuck), or the time budget is spent. Never sleeps.
-import type { LocalStack } from '../scripts/lib/stack.ts';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startGraphEmulator, type GraphEmulator } from '../emulators/graph/index.ts';
+import { startSalesforceEmulator, type SalesforceEmulator } from '../emulators/salesforce/index.ts';
+import type { LocalStack, StackMailbox } from '../scripts/lib/stack.ts';
+import type { ChildMailbox, ChildResult, ChildWiring } from './worker-child.ts';
 
 export interface DriveResult {
   done: boolean;
@@ -65,4 +70,140 @@ export async function runAll(stack: LocalStack, ids: readonly string[], concurre
     }),
   );
   return { ran, failed, ms: performance.now() - started };
+}
+
+/** What the parent of a worker child (./worker-child.ts) decides and sees. */
+export interface ChildDrive {
+  /** The child provisioned its mailboxes: seed the data now (before any run). */
+  onReady?(mailboxes: ChildMailbox[]): Promise<void> | void;
+  /** Asked after each run when wiring.until is 'parent': true → run that mailbox again. */
+  again?(ran: { mailboxSyncId: string; itemsSynced: number; runs: number }): boolean;
+  /** Killed past this (default budgetMs + 60 s). */
+  timeoutMs?: number;
+  /** Write a V8 CPU profile of the child into this directory (node --cpu-prof). */
+  cpuProfileDir?: string;
+}
+
+const WORKER_CHILD = fileURLToPath(new URL('./worker-child.ts', import.meta.url));
+
+/**
+ * Runs the worker in a child process over these emulators (they stay in this process, so the
+ * child's CPU seconds and RSS are the worker's alone) and resolves with its result. Time
+ * measured here starts at 'go' (after onReady), as the child's does.
+ */
+export function runWorkerChild(wiring: ChildWiring, drive: ChildDrive = {}): Promise<ChildResult & { wallSeconds: number }> {
+  return new Promise((resolve, reject) => {
+    const execArgv = ['--import', 'tsx', ...(drive.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', drive.cpuProfileDir] : [])];
+    const child = fork(WORKER_CHILD, [], {
+      execArgv,
+      env: { ...process.env, SCC_BENCH_CHILD: JSON.stringify(wiring), LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    let err = '';
+    let result: ChildResult | undefined;
+    let goAt = 0;
+    let resultAt = 0;
+    child.stdout!.on('data', () => undefined);
+    child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), drive.timeoutMs ?? wiring.budgetMs + 60_000);
+    child.on('message', (m: ChildMessage) => {
+      if (m.type === 'ready') {
+        Promise.resolve(drive.onReady?.(m.mailboxes)).then(
+          () => {
+            goAt = performance.now();
+            child.send({ type: 'go' });
+          },
+          (error: unknown) => {
+            child.kill('SIGKILL');
+            reject(error instanceof Error ? error : new Error(String(error)));
+          },
+        );
+      } else if (m.type === 'ran') {
+        child.send({ type: 'again', value: drive.again ? drive.again(m) : m.itemsSynced > 0 });
+      } else if (m.type === 'result') {
+        resultAt = performance.now();
+        result = m.result;
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (result) resolve({ ...result, wallSeconds: Math.round((resultAt - goAt) / 10) / 100 });
+      else reject(new Error(`worker child exited ${code}: ${err.slice(-1500)}`));
+    });
+  });
+}
+
+type ChildMessage =
+  | { type: 'ready'; mailboxes: ChildMailbox[] }
+  | { type: 'ran'; mailboxSyncId: string; itemsSynced: number; runs: number }
+  | { type: 'result'; result: ChildResult };
+
+export interface EmulatorPair {
+  salesforce: SalesforceEmulator;
+  graph: GraphEmulator;
+  mailboxes: StackMailbox[];
+  /** What a worker child needs to reach them (mailboxes added by the caller). */
+  wiring: Pick<ChildWiring, 'salesforce' | 'graph'>;
+  close(): Promise<void>;
+}
+
+/**
+ * Both emulators with `mailboxes` Salesforce users, each with a Graph mailbox and an enabled
+ * Mailbox_Sync__c record (the same defaults as scripts/lib/stack.ts), and no worker: the worker
+ * runs in a child (runWorkerChild), which provisions them.
+ */
+export async function startEmulators(options: {
+  latencyMs: number;
+  mailboxes?: number;
+  mailboxSync?: Record<string, string | boolean | number | null>;
+  graphRequestBudgetPer10Min?: number;
+  dailyApiRequests?: number;
+}): Promise<EmulatorPair> {
+  const salesforce = await startSalesforceEmulator({
+    seed: 'none',
+    streamingTimeoutSec: 5,
+    ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
+    ...(options.dailyApiRequests ? { dailyApiRequests: options.dailyApiRequests } : {}),
+  });
+  const graph = await startGraphEmulator({
+    seed: 'none',
+    ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
+    ...(options.graphRequestBudgetPer10Min ? { requestBudgetPer10Min: options.graphRequestBudgetPer10Min } : {}),
+  });
+  const count = options.mailboxes ?? 1;
+  while (salesforce.users.length - 1 < count) salesforce.admin.createUser({});
+  const mailboxes: StackMailbox[] = [];
+  for (const user of salesforce.users.slice(1, 1 + count)) {
+    graph.admin.addMailbox({ address: user.email, displayName: user.name });
+    const mailboxSyncId = salesforce.admin.insert('Mailbox_Sync__c', {
+      User__c: user.id,
+      Mailbox_Address__c: user.email,
+      Enabled__c: true,
+      Status__c: 'New',
+      Sync_Contacts__c: true,
+      Sync_Tasks__c: true,
+      Sync_Events__c: false,
+      Sync_Emails__c: true,
+      Contacts_Direction__c: 'Both',
+      Tasks_Direction__c: 'Both',
+      Contact_Scope__c: 'My Contacts',
+      Category_Name__c: 'Salesforce',
+      Plan__c: 'Real-time',
+      ...options.mailboxSync,
+    });
+    mailboxes.push({ address: user.email, salesforceUserId: user.id, mailboxSyncId });
+  }
+  return {
+    salesforce,
+    graph,
+    mailboxes,
+    wiring: {
+      salesforce: { loginUrl: salesforce.loginUrl, ...salesforce.credentials },
+      graph: { baseUrl: graph.baseUrl, tokenUrl: graph.tokenUrl, tenantId: graph.tenantId, clientId: graph.clientId, clientSecret: graph.clientSecret, caCert: graph.caCert },
+    },
+    async close() {
+      await graph.close();
+      await salesforce.close();
+    },
+  };
 }

@@ -20,7 +20,11 @@ function slot(n: number, now: number): { start: string; end: string } {
   return { start: new Date(start).toISOString(), end: new Date(start + 1_800_000).toISOString() };
 }
 
-export function seedSalesforce(stack: LocalStack, m: StackMailbox, volume: Volume, tag: string, now = Date.now()): void {
+/** The emulators alone: the bench may run the worker in another process (./drive.ts runWorkerChild). */
+export type Emulators = Pick<LocalStack, 'salesforce' | 'graph'>;
+type Owner = Pick<StackMailbox, 'address' | 'salesforceUserId'>;
+
+export function seedSalesforce(stack: Emulators, m: Owner, volume: Volume, tag: string, now = Date.now()): void {
   const sf = stack.salesforce.admin;
   const owner = m.salesforceUserId;
   for (let n = 0; n < volume.contacts; n++) {
@@ -47,9 +51,16 @@ export async function containersOf(stack: LocalStack, m: StackMailbox): Promise<
   return p;
 }
 
-export async function seedExchange(stack: LocalStack, m: StackMailbox, volume: Volume, tag: string, now = Date.now()): Promise<void> {
+export async function seedExchange(
+  stack: Emulators & Partial<Pick<LocalStack, 'store'>>,
+  m: Owner & Partial<StackMailbox>,
+  volume: Volume,
+  tag: string,
+  now = Date.now(),
+  containers?: { contactFolderId: string; todoListId: string },
+): Promise<void> {
   const g = stack.graph.admin;
-  const { contactFolderId, todoListId } = await containersOf(stack, m);
+  const { contactFolderId, todoListId } = containers ?? (await containersOf(stack as LocalStack, m as StackMailbox));
   for (let n = 0; n < volume.contacts; n++) {
     g.userCreateContact(m.address, contactFolderId, {
       givenName: `Bench${n}`,
@@ -75,13 +86,13 @@ export async function seedExchange(stack: LocalStack, m: StackMailbox, volume: V
 }
 
 /** Items of each kind in the mailbox (read from emulator state, costs no Graph request). */
-export function exchangeCounts(stack: LocalStack, m: StackMailbox): Volume {
+export function exchangeCounts(stack: Emulators, m: Owner): Volume {
   const g = stack.graph.admin;
   return { contacts: g.items(m.address, 'contact').length, events: g.items(m.address, 'event').length, tasks: g.items(m.address, 'todoTask').length };
 }
 
 /** Salesforce records of each kind owned by the mailbox's user (emulator state, no API call). */
-export function salesforceCounts(stack: LocalStack, m: StackMailbox): Volume {
+export function salesforceCounts(stack: Emulators, m: Owner): Volume {
   const count = (sobject: string): number => stack.salesforce.admin.query(`SELECT Id FROM ${sobject} WHERE OwnerId = '${m.salesforceUserId}'`).length;
   return { contacts: count('Contact'), events: count('Event'), tasks: count('Task') };
 }
