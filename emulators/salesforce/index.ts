@@ -150,14 +150,14 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     DailyBulkV2QueryJobs: { Max: 10_000, Remaining: 10_000 },
   });
 
-  const countApiCall = (): void => {
+  const countApiCall = (weight = 1): void => {
     const day = Math.floor(clock() / 86_400_000);
     if (day !== state.usageDay) {
       state.usageDay = day;
       state.used = 0;
     }
-    state.used++;
-    counters.apiCall();
+    state.used += weight;
+    for (let i = 0; i < weight; i++) counters.apiCall();
   };
 
   const send = (res: ServerResponse, reply: Reply, extraHeaders: Record<string, string> = {}): void => {
@@ -272,6 +272,12 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
         return send(res, { status: 400, body: [{ message: 'Unexpected character in JSON body', errorCode: 'JSON_PARSER_ERROR' }] }, limitHeader());
       }
     }
+    // composite/batch: "Each subrequest counts against rate limits" (the batch was counted as one above);
+    // a composite request (POST /composite) counts as one call whatever it holds
+    if (kind === 'compositeBatch') {
+      const subrequests = Array.isArray((json as { batchRequests?: unknown } | undefined)?.batchRequests) ? (json as { batchRequests: unknown[] }).batchRequests.length : 0;
+      if (subrequests > 1) countApiCall(Math.min(subrequests, 25) - 1);
+    }
     const callClient = /client=([^,;\s]+)/.exec(String(req.headers['sforce-call-options'] ?? ''))?.[1];
     const ctx: WriteContext = { userId: session.userId, origin: `com/salesforce/api/rest/${v}${callClient ? `;client=${callClient}` : ''}` };
     const batchHeader = /batchSize=(\d+)/i.exec(String(req.headers['sforce-query-options'] ?? ''))?.[1];
@@ -279,7 +285,8 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     try {
       const reply = await rest.dispatch({
         org, v, ctx, batchSize,
-        kind: (k) => { if (k !== kind) counters.bump(`batch:${k}`); },
+        // subrequests: `sub:<kind>` inside a composite request, `batch:<kind>` inside a batch
+        kind: (k) => { if (k !== kind) counters.bump(`${kind === 'compositeRequest' ? 'sub' : 'batch'}:${k}`); },
         records: (what, n) => counters.records(what, n),
         limits: limitsBody,
       }, method, parts, url.searchParams, json);
@@ -333,7 +340,7 @@ export function classify(method: string, parts: string[]): string {
       if (method === 'DELETE') return 'compositeDelete';
       return 'compositeRetrieve';
     }
-    return 'composite';
+    return !a && method === 'POST' ? 'compositeRequest' : 'composite';
   }
   if (head === 'sobjects') {
     if (!a) return 'describeGlobal';

@@ -116,13 +116,44 @@ export class Org {
     return rec;
   }
 
+  /** An enclosing transaction (a composite request with allOrNone): inner commits join it. */
+  private outer: Transaction | undefined;
+
   begin(ctx: WriteContext): Transaction {
     return new Transaction(ctx);
   }
 
   commit(tx: Transaction): void {
+    if (this.outer && tx !== this.outer) {
+      // held by the enclosing transaction: applied now, undone or announced with it
+      this.outer.undo.push(...tx.undo);
+      this.outer.changes.push(...tx.changes);
+      return;
+    }
     if (tx.changes.length === 0) return;
     for (const l of this.listeners) l(tx.changes);
+  }
+
+  /**
+   * Runs `fn` with every transaction committed inside it held by one enclosing transaction,
+   * then commits that (changes announced once) or, when `keep` says no, rolls all of it back.
+   */
+  async enclose<T>(ctx: WriteContext, fn: () => Promise<T>, keep: (out: T) => boolean): Promise<T> {
+    if (this.outer) throw new Error('transactions do not nest');
+    const tx = this.begin(ctx);
+    this.outer = tx;
+    let out: T;
+    try {
+      out = await fn();
+    } catch (e) {
+      this.outer = undefined;
+      this.rollback(tx);
+      throw e;
+    }
+    this.outer = undefined;
+    if (keep(out)) this.commit(tx);
+    else this.rollback(tx);
+    return out;
   }
 
   rollback(tx: Transaction): void {

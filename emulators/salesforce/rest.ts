@@ -1,5 +1,6 @@
 // The REST API under /services/data/vXX.X: sobjects CRUD and upsert, describe, SOQL query with
-// paging, queryAll, composite collections and composite/batch, limits. Each handler returns a
+// paging, queryAll, composite collections, composite (compositeRequest: references, allOrNone,
+// at most 25 subrequests of which 5 query or collection operations) and composite/batch, limits. Each handler returns a
 // Reply or throws SfError; the HTTP layer turns both into Salesforce-shaped responses.
 import { randomBytes } from 'node:crypto';
 import { describeGlobal, describeObject } from './describe.ts';
@@ -34,6 +35,29 @@ interface Cursor {
 
 const MAX_COLLECTION = 200;
 const MAX_BATCH = 25;
+const MAX_COMPOSITE = 25;
+/** Query, QueryAll, query-more and sObject Collections subrequests of one composite request. */
+const MAX_COMPOSITE_QUERIES = 5;
+const REFERENCE = /@\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}/g;
+
+const halted = (message: string): Rec[] => [{ errorCode: 'PROCESSING_HALTED', message }];
+const ROLLED_BACK = 'The transaction was rolled back since another operation in the same transaction failed.';
+
+/** A subrequest URL → its version, path parts and query string (undefined: not a data URL). */
+function parseDataUrl(url: string): { v: string; parts: string[]; params: URLSearchParams } | undefined {
+  const m = /^\/services\/data\/v(\d+\.\d)\/([^?]*)(?:\?(.*))?$/.exec(url);
+  if (!m) return undefined;
+  return { v: m[1]!, parts: m[2]!.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(m[3] ?? '') };
+}
+
+/** Counts against the 5 of a composite request: queries (query-more too) and collections. */
+function isQueryOrCollection(method: string, url: string): boolean {
+  if (url.startsWith('@{')) return true; // a nextRecordsUrl taken from an earlier subrequest
+  const parsed = parseDataUrl(url);
+  if (!parsed) return false;
+  const [head, a] = parsed.parts;
+  return ((head === 'query' || head === 'queryAll') && method === 'GET') || (head === 'composite' && a === 'sobjects');
+}
 
 export function createRest(org: Org) {
   const cursors = new Map<string, Cursor>();
@@ -171,6 +195,7 @@ export function createRest(org: Org) {
       case 'composite':
         if (a === 'sobjects') return compositeSobjects(r, method, b, c, params, rec);
         if (a === 'batch' && method === 'POST') return compositeBatch(r, rec);
+        if (!a && method === 'POST') return composite(r, rec);
         break;
     }
     throw notFound();
@@ -370,10 +395,105 @@ export function createRest(org: Org) {
     return { status: 200, body: { hasErrors, results } };
   };
 
+  /**
+   * POST /composite: subrequests in order, each through dispatch; `@{ref.path}` in a url or body
+   * takes a value from an earlier subrequest's answer. allOrNone: the first failure rolls every
+   * write back and every other subrequest answers 400 PROCESSING_HALTED; otherwise a subrequest
+   * fails alone, and one naming a failed (or unknown) reference is halted.
+   */
+  const composite = async (r: RestContext, body: Rec): Promise<Reply> => {
+    r.kind('compositeRequest');
+    const requests = body.compositeRequest;
+    if (!Array.isArray(requests) || requests.length === 0) {
+      throw new SfError('INVALID_INPUT', 'compositeRequest must be a non-empty array of subrequests');
+    }
+    const seen = new Set<string>();
+    for (const sub of requests as Rec[]) {
+      const id = sub?.referenceId;
+      if (typeof sub?.method !== 'string' || typeof sub.url !== 'string' || typeof id !== 'string' || !/^[A-Za-z0-9_]+$/.test(id)) {
+        throw new SfError('INVALID_INPUT', 'Each subrequest needs a method, a url and a referenceId of letters, digits and underscores');
+      }
+      if (seen.has(id)) throw new SfError('INVALID_INPUT', `Duplicate referenceId: ${id}`);
+      seen.add(id);
+    }
+    if (requests.length > MAX_COMPOSITE) {
+      throw new SfError('LIMIT_EXCEEDED', `A composite request can contain at most ${MAX_COMPOSITE} subrequests; this one has ${requests.length}`);
+    }
+    const queries = (requests as Rec[]).filter((sub) => isQueryOrCollection(String(sub.method).toUpperCase(), String(sub.url))).length;
+    if (queries > MAX_COMPOSITE_QUERIES) {
+      throw new SfError('LIMIT_EXCEEDED', `A composite request can contain at most ${MAX_COMPOSITE_QUERIES} query or sObject Collections subrequests; this one has ${queries}`);
+    }
+    const allOrNone = body.allOrNone === true;
+    const run = async (): Promise<{ results: Rec[]; failed: boolean }> => {
+      const answers = new Map<string, unknown>();
+      const results: Rec[] = [];
+      let failedAt = -1;
+      for (const [index, sub] of (requests as Rec[]).entries()) {
+        const referenceId = String(sub.referenceId);
+        if (failedAt >= 0) {
+          results.push({ body: halted(ROLLED_BACK), httpHeaders: {}, httpStatusCode: 400, referenceId });
+          continue;
+        }
+        let reply: Reply;
+        try {
+          const url = substitute(String(sub.url), answers, true) as string;
+          const parsed = parseDataUrl(url);
+          if (!parsed) throw new SfError('INVALID_INPUT', `Subrequest url must start with /services/data/vXX.X/: ${url}`);
+          if (parsed.parts[0] === 'composite' && parsed.parts[1] !== 'sobjects') throw new SfError('INVALID_INPUT', 'A composite subrequest cannot be a composite or batch request');
+          const subBody = sub.body === undefined ? undefined : substitute(sub.body, answers, false);
+          reply = await dispatch({ ...r, v: parsed.v }, String(sub.method).toUpperCase(), parsed.parts, parsed.params, subBody);
+          if (reply.raw) throw new SfError('INVALID_INPUT', 'Binary (blob) resources are not supported in a composite request');
+        } catch (e) {
+          if (e instanceof ReferenceFailure) reply = { status: 400, body: halted(e.message) };
+          else if (e instanceof SfError) reply = { status: e.status, body: e.body() };
+          else throw e;
+        }
+        if (reply.status < 400) answers.set(referenceId, reply.body);
+        else if (allOrNone) failedAt = index;
+        results.push({ body: reply.body ?? null, httpHeaders: reply.headers ?? {}, httpStatusCode: reply.status, referenceId });
+      }
+      if (failedAt >= 0) {
+        for (const [index, res] of results.entries()) {
+          if (index !== failedAt) results[index] = { ...res, body: halted(ROLLED_BACK), httpHeaders: {}, httpStatusCode: 400 };
+        }
+      }
+      return { results, failed: failedAt >= 0 };
+    };
+    const { results } = allOrNone ? await org.enclose(r.ctx, run, (out) => !out.failed) : await run();
+    return { status: 200, body: { compositeResponse: results } };
+  };
+
   return {
     dispatch,
     clear(): void {
       cursors.clear();
     },
   };
+}
+
+class ReferenceFailure extends Error {}
+
+/** Replaces `@{ref.path}` in strings (deeply in bodies); a value that is a whole reference keeps its type. */
+function substitute(value: unknown, answers: ReadonlyMap<string, unknown>, inUrl: boolean): unknown {
+  if (typeof value === 'string') {
+    const whole = new RegExp(`^${REFERENCE.source}$`).exec(value);
+    if (whole && !inUrl) return resolveReference(whole[1]!, whole[2]!, answers);
+    return value.replace(REFERENCE, (_m, ref: string, path: string) => String(resolveReference(ref, path, answers)));
+  }
+  if (Array.isArray(value)) return value.map((v) => substitute(v, answers, inUrl));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Rec).map(([k, v]) => [k, substitute(v, answers, inUrl)]));
+  }
+  return value;
+}
+
+function resolveReference(ref: string, path: string, answers: ReadonlyMap<string, unknown>): unknown {
+  if (!answers.has(ref)) throw new ReferenceFailure(`Invalid reference specified. No value for ${ref}${path} found in ${ref}. Provided referenceId ('${ref}') has no successful earlier subrequest.`);
+  let at: unknown = answers.get(ref);
+  for (const step of path.match(/\.[A-Za-z0-9_]+|\[\d+\]/g) ?? []) {
+    const key = step.startsWith('.') ? step.slice(1) : Number(step.slice(1, -1));
+    at = at !== null && typeof at === 'object' ? (at as Record<string | number, unknown>)[key] : undefined;
+  }
+  if (at === undefined || at === null) throw new ReferenceFailure(`Invalid reference specified. No value for ${ref}${path} found in ${ref}.`);
+  return at;
 }
