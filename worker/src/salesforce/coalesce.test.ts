@@ -38,6 +38,21 @@ describe('coalescer', () => {
     expect(groups).toEqual([[1, 2], [1001]]);
   });
 
+  it('admit can refuse an input: it waits for the next group (at most 2 negatives a group here)', async () => {
+    const groups: number[][] = [];
+    const coalescer = createCoalescer<number, number>({
+      maxBatch: 10,
+      maxInFlight: Number.POSITIVE_INFINITY,
+      admit: (group, n) => n >= 0 || group.filter((g) => g < 0).length < 2,
+      run: async (inputs) => {
+        groups.push([...inputs]);
+        return inputs.map((n) => ({ value: n }));
+      },
+    });
+    await Promise.all([-1, -2, -3, 4, -5, 6].map((n) => coalescer.submit(n)));
+    expect(groups).toEqual([[-1, -2, 4, 6], [-3, -5]]);
+  });
+
   it('one caller failing does not fail the others', async () => {
     const { coalescer } = recorder({ maxBatch: 10 });
     const [a, b] = await Promise.allSettled([coalescer.submit(-1), coalescer.submit(4)]);

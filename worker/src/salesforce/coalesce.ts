@@ -4,7 +4,8 @@
 //   a group that fails as a whole rejects every caller in it.
 // - A group holds at most maxBatch inputs and never two inputs with the same key (a
 //   Salesforce collection call refuses a duplicate id or external id); a duplicate waits for
-//   the next group, so calls on one record keep their order.
+//   the next group, so calls on one record keep their order. `admit` can refuse more (a
+//   composite request holds at most 5 queries); a refused input waits for the next group.
 // - A group goes out on the next macrotask (setImmediate: every caller released by the same
 //   I/O callback has joined by then), or at once when maxBatch inputs are waiting. While
 //   maxInFlight groups are out, callers keep gathering (Nagle-style): slow calls make bigger
@@ -15,6 +16,8 @@ export interface CoalescerOptions<I, O> {
   readonly maxBatch: number;
   readonly maxInFlight?: number;
   readonly keyOf?: (input: I) => string;
+  /** Whether `input` may join `group` (beyond maxBatch and keys); one it refuses waits for the next group. */
+  readonly admit?: (group: readonly I[], input: I) => boolean;
   /** Runs one group; returns one settled outcome per input, in order. */
   readonly run: (inputs: readonly I[]) => Promise<readonly Settled<O>[]>;
 }
@@ -51,7 +54,8 @@ export function createCoalescer<I, O>(options: CoalescerOptions<I, O>): Coalesce
     const keys = new Set<string>();
     for (const entry of queue) {
       const key = options.keyOf?.(entry.input);
-      if (group.length >= options.maxBatch || (key !== undefined && keys.has(key))) {
+      const refused = group.length > 0 && options.admit !== undefined && !options.admit(group.map((e) => e.input), entry.input);
+      if (group.length >= options.maxBatch || (key !== undefined && keys.has(key)) || refused) {
         rest.push(entry);
         continue;
       }

@@ -9,10 +9,20 @@
 //   input record gets one outcome, in input order: success, or a SalesforceError of the
 //   project vocabulary. A whole-chunk failure (5xx, timeout) is that error for each record.
 // - Field limits come from describe, cached per object for the life of this object.
+// - Reads issued in the same tick (query first pages, query-more pages, describes) share one
+//   API call: a composite request (POST /composite, "the entire series of requests counts as a
+//   single call") of at most 25 subrequests, at most 5 of them queries. Each caller gets its own
+//   subrequest's answer, or its error mapped as a plain call's would be (a failed subrequest
+//   fails only its caller; a composite that fails as a whole fails each). A read alone in its
+//   tick is a plain call.
+import { createCoalescer, type Settled } from './coalesce.ts';
 import type { SalesforceConnection } from './connection.ts';
 import { SalesforceError, fromRecordErrors, toSalesforceError } from './errors.ts';
 
 export const CHUNK_SIZE = 200;
+/** Subrequests of one composite request, and how many of them may be queries (query-more too). */
+export const COMPOSITE_MAX = 25;
+export const COMPOSITE_MAX_QUERIES = 5;
 export const EXCHANGE_KEY_FIELD = 'SCC_Exchange_Key__c';
 export const RECENT_TASK_DAYS = 14;
 
@@ -207,11 +217,35 @@ export function createRecords(sf: SalesforceConnection): SalesforceRecords {
     }
   }
 
+  const isQuery = (url: string): boolean => /\/services\/data\/v[\d.]+\/(query|queryAll)(\/|\?|$)/.test(url);
+  const reads = createCoalescer<string, unknown>({
+    maxBatch: COMPOSITE_MAX,
+    // reads of one tick go out together; a later tick does not wait for them
+    maxInFlight: Number.POSITIVE_INFINITY,
+    admit: (group, url) => !isQuery(url) || group.filter(isQuery).length < COMPOSITE_MAX_QUERIES,
+    run: async (urls): Promise<Settled<unknown>[]> => {
+      if (urls.length === 1) return [{ value: await request<unknown>('GET', urls[0]!) }];
+      const answer = await request<CompositeAnswer>('POST', `${base()}/composite`, {
+        allOrNone: false,
+        compositeRequest: urls.map((url, i) => ({ method: 'GET', url, referenceId: `r${i}` })),
+      });
+      const byRef = new Map((answer.compositeResponse ?? []).map((sub) => [sub.referenceId, sub]));
+      return urls.map((_url, i): Settled<unknown> => {
+        const sub = byRef.get(`r${i}`);
+        if (!sub) return { error: new SalesforceError('temporary', 'MISSING_RESULT', 'Salesforce returned no result for this subrequest') };
+        return sub.httpStatusCode < 400 ? { value: sub.body } : { error: subrequestError(sub.httpStatusCode, sub.body) };
+      });
+    },
+  });
+
+  /** A GET through the read coalescer (see the contract above). */
+  const read = <T>(url: string): Promise<T> => reads.submit(url) as Promise<T>;
+
   async function* pages(soql: string, opts: { all?: boolean } = {}): AsyncGenerator<SfRecord[]> {
     let url: string | undefined = `${base()}/${opts.all ? 'queryAll' : 'query'}?q=${encodeURIComponent(soql)}`;
     // Bounded by the result: each page either ends the query or names the next one.
     while (url) {
-      const page: QueryResult = await request<QueryResult>('GET', url);
+      const page: QueryResult = await read<QueryResult>(url);
       yield page.records.map(stripAttributes);
       url = page.done ? undefined : page.nextRecordsUrl;
     }
@@ -234,7 +268,7 @@ export function createRecords(sf: SalesforceConnection): SalesforceRecords {
   function fieldLimits(sobject: string): Promise<Map<string, FieldLimit>> {
     let cached = describeCache.get(sobject);
     if (!cached) {
-      cached = request<{ fields: Record<string, unknown>[] }>('GET', `${base()}/sobjects/${sobject}/describe`).then((d) => {
+      cached = read<{ fields: Record<string, unknown>[] }>(`${base()}/sobjects/${sobject}/describe`).then((d) => {
         const map = new Map<string, FieldLimit>();
         for (const f of d.fields) {
           const name = String(f.name);
@@ -326,6 +360,18 @@ export function createRecords(sf: SalesforceConnection): SalesforceRecords {
           ),
       ),
   };
+}
+
+interface CompositeAnswer {
+  compositeResponse?: { referenceId: string; httpStatusCode: number; body: unknown }[];
+}
+
+/** A failed composite subrequest as the SalesforceError a plain call with that answer gives. */
+function subrequestError(status: number, body: unknown): SalesforceError {
+  const first = Array.isArray(body) ? (body[0] as { errorCode?: unknown; message?: unknown; fields?: unknown } | undefined) : undefined;
+  const errorCode = typeof first?.errorCode === 'string' ? first.errorCode : `ERROR_HTTP_${status}`;
+  const message = typeof first?.message === 'string' ? first.message : `Salesforce answered ${status}`;
+  return toSalesforceError({ errorCode, message, statusCode: status, fields: Array.isArray(first?.fields) ? first.fields : [] });
 }
 
 function toOutcome(result: CompositeResult | undefined, inputId: string | undefined): WriteOutcome {
