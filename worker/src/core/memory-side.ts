@@ -22,6 +22,8 @@ export interface FeedFaults {
   reverse?: boolean;
   /** Report this listing status. */
   listing?: ListingStatus;
+  /** At most this many ids a page; a cut page says `more` (a capped read, as Salesforce's). */
+  pageSize?: number;
 }
 
 export interface MemorySide extends RecordSide {
@@ -106,7 +108,16 @@ export function createMemorySide(side: Side, options: MemorySideOptions = {}): M
     async changesSince(kind: Kind, cursor: string | null): Promise<FeedPage> {
       const from = cursor === null ? 0 : Number(cursor);
       const ids: string[] = [];
-      for (let i = from; i < log.length; i++) if (log[i]!.kind === kind) ids.push(log[i]!.id);
+      const cap = twin.faults.pageSize ?? Infinity;
+      const distinct = new Set<string>();
+      let end = from;
+      for (; end < log.length && distinct.size < cap; end++) {
+        if (log[end]!.kind !== kind) continue;
+        ids.push(log[end]!.id);
+        distinct.add(log[end]!.id);
+      }
+      // the rest of the log may hold other kinds only: more says only that the read stopped short
+      const more = end < log.length && log.slice(end).some((e) => e.kind === kind);
       let order = [...new Set(ids)];
       if (twin.faults.duplicate) order = order.flatMap((id) => [id, id]);
       if (twin.faults.reverse) order.reverse();
@@ -116,7 +127,7 @@ export function createMemorySide(side: Side, options: MemorySideOptions = {}): M
         if (!s.inScope) return { side, kind, type: 'out-of-scope', id };
         return { side, kind, type: 'upsert', record: view(s) };
       });
-      return { changes, cursor: String(log.length), listing: twin.faults.listing ?? 'ok' };
+      return { changes, cursor: String(end), listing: twin.faults.listing ?? 'ok', ...(more ? { more } : {}) };
     },
     async get(kind: Kind, id: string): Promise<Current> {
       const s = table(kind).get(id);

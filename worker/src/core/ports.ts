@@ -10,6 +10,11 @@ export interface FeedPage {
   /** Where the next read starts; committed only after the changes it covers are settled. */
   readonly cursor: string;
   readonly listing: ListingStatus;
+  /**
+   * The read stopped short (a capped page): more changes follow from `cursor`. The driver reads
+   * this side again in the same run once this page settled.
+   */
+  readonly more?: boolean;
 }
 
 /**

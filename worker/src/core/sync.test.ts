@@ -27,6 +27,24 @@ describe('sync driver', () => {
     expect(w.exchange.live('contact').map((r) => r.fields.email).sort()).toEqual(['ann@x.com', 'kim@x.com']);
   });
 
+  it('a capped feed page is read on in the same run: one run syncs the whole scope', async () => {
+    const w = world();
+    for (let i = 0; i < 25; i++) w.salesforce.userCreate('contact', { lastName: `L${i}`, email: `l${i}@x.com` });
+    w.exchange.userCreate('contact', { lastName: 'Kim', email: 'kim@x.com' });
+    w.salesforce.faults.pageSize = 10;
+    const reads: string[] = [];
+    const exchangeReads = { ...w.exchange, changesSince: (k: Parameters<typeof w.exchange.changesSince>[0], c: string | null) => (reads.push(c ?? 'start'), w.exchange.changesSince(k, c)) };
+    const report = await w.run({ exchange: exchangeReads });
+    expect(report.writes).toBe(26);
+    expect(report.kinds).toHaveLength(1);
+    expect(report.kinds[0]?.settled).toBe(true);
+    expect(w.exchange.live('contact')).toHaveLength(26);
+    // the other side is read once: its cursor stays, and the next run reads our writes as echoes
+    expect(reads).toEqual(['start']);
+    expect((await w.run()).writes).toBe(0);
+    expect(w.store.allLinks()).toHaveLength(26);
+  });
+
   it('the valve holds back a mass delete, records why, and keeps the cursors', async () => {
     const w = world();
     for (let i = 0; i < 10; i++) w.salesforce.userCreate('contact', { lastName: `L${i}` });

@@ -8,7 +8,7 @@
 import { canonicalJson } from './hash.ts';
 import { KEY_PHASES, exchangeKey } from './natural-key.ts';
 import { plan } from './planner.ts';
-import type { Issue, LinkStore, LinkTx, RecordSide, WriteFailure } from './ports.ts';
+import type { FeedPage, Issue, LinkStore, LinkTx, RecordSide, WriteFailure } from './ports.ts';
 import type { Action, Change, Fields, Kind, Link, MailboxSettings, Side, SideRecord, SideState } from './types.ts';
 import { KINDS, otherSide, pendingCreateId } from './types.ts';
 
@@ -58,296 +58,309 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
 
   for (const kind of options.kinds ?? KINDS) {
     if (!settings.kinds[kind].enabled) continue;
-    const start = await store.transaction(async (tx) => ({
-      ...(await linksAtStart(tx, mailbox, kind)),
-      cursors: { salesforce: await tx.cursor(mailbox, kind, 'salesforce'), exchange: await tx.cursor(mailbox, kind, 'exchange') },
-    }));
-    const { cursors, linkCount } = start;
-    const pages = {
-      salesforce: await sides.salesforce.changesSince(kind, cursors.salesforce),
-      exchange: await sides.exchange.changesSince(kind, cursors.exchange),
-    };
-    // with a store that looks links up by id, a run holds the links of the ids it touches
-    const idsOfPage = (side: Side): string[] => pages[side].changes.map((c) => (c.type === 'upsert' ? c.record.id : c.id));
-    let links = start.lookup ? await withLinksOf(start.links, kind, { salesforce: idsOfPage('salesforce'), exchange: idsOfPage('exchange') }) : start.links;
-    const changes: Change[] = [];
-    const fresh: Record<Side, SideRecord[]> = { salesforce: [], exchange: [] };
-    // a create note (a crash between a create and its link) is not a link: its pair is still new
-    const linked = links.filter((l) => !l.pending?.create);
-    const notes = links.filter((l) => l.pending?.create);
-    const linkedIds: Record<Side, Set<string>> = {
-      salesforce: new Set(linked.map((l) => l.salesforce.id)),
-      exchange: new Set(linked.map((l) => l.exchange.id)),
-    };
-    for (const side of ['salesforce', 'exchange'] as const) {
-      // feeds may repeat and reorder entries: read each touched id once, as it is now; the
-      // sources of create notes are read too, so the planner sees them as they are now
-      const touched = pages[side].changes.map((c) => (c.type === 'upsert' ? c.record.id : c.id));
-      const sources = notes.filter((l) => l.pending!.create!.side !== side).map((l) => l[side].id);
-      // both records of a noted natural-key match are read, so the planner can keep the pair
-      const matches = linked.filter((l) => l.pending?.match).map((l) => l[side].id);
-      const ids = [...new Set([...touched, ...sources, ...matches])].sort();
-      // read several at once (each side bounds its own concurrency), then use them in id order
-      const states = await mapBounded(ids, READS_IN_FLIGHT, (id) => sides[side].get(kind, id));
-      for (const [i, id] of ids.entries()) {
-        const current = states[i]!;
-        if (current === 'deleted') changes.push({ side, kind, type: 'delete', id });
-        else if (current !== 'out-of-scope' && 'deleted' in current) changes.push({ side, kind, type: 'delete', id, stamp: current.stamp });
-        else if (current === 'out-of-scope') changes.push({ side, kind, type: 'out-of-scope', id });
-        else {
-          changes.push({ side, kind, type: 'upsert', record: current });
-          if (!linkedIds[side].has(id)) fresh[side].push(current);
+    // A side whose page says more follows (a capped read) is read again in this run once the
+    // page settled, so the initial sync of a large scope ends in one run. The other side is not
+    // read again: its cursor stays where it was, and its next run reads our writes as echoes.
+    const kindActions: Action[] = [];
+    const kindFailures: (WriteFailure & { action: Action })[] = [];
+    let more: Record<Side, boolean> | undefined;
+    for (;;) {
+      const start = await store.transaction(async (tx) => ({
+        ...(await linksAtStart(tx, mailbox, kind)),
+        cursors: { salesforce: await tx.cursor(mailbox, kind, 'salesforce'), exchange: await tx.cursor(mailbox, kind, 'exchange') },
+      }));
+      const { cursors, linkCount } = start;
+      const read = async (side: Side): Promise<FeedPage> =>
+        !more || more[side] || cursors[side] === null ? sides[side].changesSince(kind, cursors[side]) : { changes: [], cursor: cursors[side], listing: 'ok' };
+      const pages = { salesforce: await read('salesforce'), exchange: await read('exchange') };
+      // with a store that looks links up by id, a run holds the links of the ids it touches
+      const idsOfPage = (side: Side): string[] => pages[side].changes.map((c) => (c.type === 'upsert' ? c.record.id : c.id));
+      let links = start.lookup ? await withLinksOf(start.links, kind, { salesforce: idsOfPage('salesforce'), exchange: idsOfPage('exchange') }) : start.links;
+      const changes: Change[] = [];
+      const fresh: Record<Side, SideRecord[]> = { salesforce: [], exchange: [] };
+      // a create note (a crash between a create and its link) is not a link: its pair is still new
+      const linked = links.filter((l) => !l.pending?.create);
+      const notes = links.filter((l) => l.pending?.create);
+      const linkedIds: Record<Side, Set<string>> = {
+        salesforce: new Set(linked.map((l) => l.salesforce.id)),
+        exchange: new Set(linked.map((l) => l.exchange.id)),
+      };
+      for (const side of ['salesforce', 'exchange'] as const) {
+        // feeds may repeat and reorder entries: read each touched id once, as it is now; the
+        // sources of create notes are read too, so the planner sees them as they are now
+        const touched = pages[side].changes.map((c) => (c.type === 'upsert' ? c.record.id : c.id));
+        const sources = notes.filter((l) => l.pending!.create!.side !== side).map((l) => l[side].id);
+        // both records of a noted natural-key match are read, so the planner can keep the pair
+        const matches = linked.filter((l) => l.pending?.match).map((l) => l[side].id);
+        const ids = [...new Set([...touched, ...sources, ...matches])].sort();
+        // read several at once (each side bounds its own concurrency), then use them in id order
+        const states = await mapBounded(ids, READS_IN_FLIGHT, (id) => sides[side].get(kind, id));
+        for (const [i, id] of ids.entries()) {
+          const current = states[i]!;
+          if (current === 'deleted') changes.push({ side, kind, type: 'delete', id });
+          else if (current !== 'out-of-scope' && 'deleted' in current) changes.push({ side, kind, type: 'delete', id, stamp: current.stamp });
+          else if (current === 'out-of-scope') changes.push({ side, kind, type: 'out-of-scope', id });
+          else {
+            changes.push({ side, kind, type: 'upsert', record: current });
+            if (!linkedIds[side].has(id)) fresh[side].push(current);
+          }
         }
       }
-    }
-    const noteKeys = new Set(notes.map((l) => l.pending!.create!.key));
-    // only candidates that can meet a fresh record are kept (a side may list a whole container):
-    // the run then holds, and looks up the links of, those alone
-    const candidates = {
-      salesforce: fresh.exchange.length > 0 ? relevant(kind, 'salesforce', await sides.salesforce.candidates(kind, fresh.exchange), fresh.exchange, noteKeys) : [],
-      exchange: fresh.salesforce.length > 0 ? relevant(kind, 'exchange', await sides.exchange.candidates(kind, fresh.salesforce), fresh.salesforce, noteKeys) : [],
-    };
-    // a linked candidate must be known as linked, or the planner would pair it again
-    if (start.lookup) {
-      const idsOf = (records: readonly SideRecord[]): string[] => records.map((r) => r.id);
-      links = await withLinksOf(links, kind, { salesforce: idsOf(candidates.salesforce), exchange: idsOf(candidates.exchange) });
-    }
-    const actions = plan({
-      mailbox,
-      links,
-      ...(linkCount !== undefined ? { linkCount } : {}),
-      changes,
-      candidates,
-      listing: { salesforce: pages.salesforce.listing, exchange: pages.exchange.listing },
-      settings,
-      hash,
-    });
-    const failures: (WriteFailure & { action: Action })[] = [];
-    const valve = actions.find((a) => a.type === 'valve');
-    if (valve) {
-      effect();
-      await store.transaction(async (tx) => {
-        await tx.recordIssue({ key: `valve:${mailbox}:${kind}:${valve.reason}`, mailbox, kind, issueKind: 'Error', message: valve.message });
-      });
-      reports.push({ kind, actions, failures, settled: false });
-      continue;
-    }
-
-    const linkedNow = links.filter((l) => !l.pending?.create);
-    const linkBySf = new Map(linkedNow.map((l) => [l.salesforce.id, l]));
-    const linkByEx = new Map(linkedNow.map((l) => [l.exchange.id, l]));
-
-    // Items are independent: each applies its own actions in order (write-ahead note → writes →
-    // link commit) while up to itemsInFlight items run at once, so the writes of many items
-    // share a tick and each side batches them. An item waits for earlier items touching one of
-    // its ids. The first error (a crash, a thrown side failure) stops every item at its next
-    // effect, and the run ends only when none is still in flight.
-    const segments = itemsOf(actions);
-    const done = segments.map(() => {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      return { promise, resolve };
-    });
-    const lastById = new Map<string, number>();
-    const waitsFor = segments.map((segment, i) => {
-      const before = new Set<number>();
-      for (const id of idsOf(segment)) {
-        const previous = lastById.get(id);
-        if (previous !== undefined) before.add(previous);
-        lastById.set(id, i);
+      const noteKeys = new Set(notes.map((l) => l.pending!.create!.key));
+      // only candidates that can meet a fresh record are kept (a side may list a whole container):
+      // the run then holds, and looks up the links of, those alone
+      const candidates = {
+        salesforce: fresh.exchange.length > 0 ? relevant(kind, 'salesforce', await sides.salesforce.candidates(kind, fresh.exchange), fresh.exchange, noteKeys) : [],
+        exchange: fresh.salesforce.length > 0 ? relevant(kind, 'exchange', await sides.exchange.candidates(kind, fresh.salesforce), fresh.salesforce, noteKeys) : [],
+      };
+      // a linked candidate must be known as linked, or the planner would pair it again
+      if (start.lookup) {
+        const idsOf = (records: readonly SideRecord[]): string[] => records.map((r) => r.id);
+        links = await withLinksOf(links, kind, { salesforce: idsOf(candidates.salesforce), exchange: idsOf(candidates.exchange) });
       }
-      return [...before].map((j) => done[j]!.promise);
-    });
-    let aborted: { readonly error: unknown } | undefined;
-    const step = (): void => {
-      if (aborted) throw aborted.error;
-      try {
+      const actions = plan({
+        mailbox,
+        links,
+        ...(linkCount !== undefined ? { linkCount } : {}),
+        changes,
+        candidates,
+        listing: { salesforce: pages.salesforce.listing, exchange: pages.exchange.listing },
+        settings,
+        hash,
+      });
+      const failures = kindFailures;
+      kindActions.push(...actions);
+      const valve = actions.find((a) => a.type === 'valve');
+      if (valve) {
         effect();
-      } catch (error) {
-        aborted = { error };
-        throw error;
+        await store.transaction(async (tx) => {
+          await tx.recordIssue({ key: `valve:${mailbox}:${kind}:${valve.reason}`, mailbox, kind, issueKind: 'Error', message: valve.message });
+        });
+        reports.push({ kind, actions: kindActions, failures, settled: false });
+        break;
       }
-    };
-    const apply = async (segment: readonly Action[]): Promise<void> => {
-      const written: Partial<Record<Side, SideRecord>> = {};
-      let noted = false;
-      let failed = false;
-      for (const [index, action] of segment.entries()) {
-        if (action.type === 'update' && !noted) {
-          // write-ahead: note the link this item will commit, so a crash mid-item is recognisable
-          const stored = action.item.salesforceId !== undefined ? linkBySf.get(action.item.salesforceId) : undefined;
-          const commit = segment.slice(index).find((a) => a.type === 'link' || a.type === 'unlink');
-          // the link as the plan settled it (an earlier crash's note adopted), else as stored
-          const from = commit?.type === 'link' ? commit.target.from : undefined;
-          const existing = stored && from ? { ...stored, ...from } : stored;
-          if (existing && commit?.type === 'link') {
-            const expected = commit.target.base;
-            const sideOf = (side: Side): SideState =>
-              commit.target[side] ?? { id: existing[side].id, version: '', hash: hash(expected) };
-            const pendingLink: Link = {
-              ...existing,
-              pending: {
-                base: expected,
-                salesforce: sideOf('salesforce'),
-                exchange: sideOf('exchange'),
-                written: (['salesforce', 'exchange'] as const).filter((s) => commit.target[s] === undefined),
-                ...(existing.pending?.match ? { match: existing.pending.match } : {}),
-              },
-            };
-            step();
-            await store.transaction(async (tx) => tx.putLink(pendingLink));
-          } else if (!existing && commit?.type === 'link' && commit.target.matched && action.item.salesforceId !== undefined && action.item.exchangeId !== undefined) {
-            // an unlinked pair matched by natural key: note it before its first update, so a crash
-            // and then a user edit that breaks the natural key do not split the pair into two copies
-            const matched = commit.target.matched;
-            const ids = { salesforce: action.item.salesforceId, exchange: action.item.exchangeId };
-            const updates = segment.filter((a): a is Extract<Action, { type: 'update' }> => a.type === 'update');
-            const before = (side: Side): SideState =>
-              commit.target[side] ?? { id: ids[side], version: updates.find((u) => u.side === side)?.expectedVersion ?? '', hash: hash(matched[side]) };
-            const after = (side: Side): SideState => commit.target[side] ?? { id: ids[side], version: '', hash: hash(commit.target.base) };
-            const matchNote: Link = {
-              kind,
-              mailbox,
-              salesforce: before('salesforce'),
-              exchange: before('exchange'),
-              base: commit.target.base,
-              pending: {
-                base: commit.target.base,
-                salesforce: after('salesforce'),
-                exchange: after('exchange'),
-                written: (['salesforce', 'exchange'] as const).filter((s) => commit.target[s] === undefined),
-                match: matched,
-              },
-            };
-            step();
-            await store.transaction(async (tx) => tx.putLink(matchNote));
-          }
-          noted = true;
-        }
-        if (action.type === 'create' && !noted) {
-          // write-ahead for a create: note the source as we copy it and the create key, so after a
-          // crash between the create and the link the next run tells later edits from this state
-          const existing =
-            (action.item.salesforceId !== undefined ? linkBySf.get(action.item.salesforceId) : undefined) ??
-            (action.item.exchangeId !== undefined ? linkByEx.get(action.item.exchangeId) : undefined);
-          const commit = segment.slice(index).find((a) => a.type === 'link' || a.type === 'unlink');
-          const source = commit?.type === 'link' ? commit.target[otherSide(action.side)] : undefined;
-          if (commit?.type === 'link' && source) {
-            const copy: SideState = { id: pendingCreateId(action.key), version: '', hash: hash(commit.target.base) };
-            const states = action.side === 'salesforce' ? { salesforce: copy, exchange: source } : { salesforce: source, exchange: copy };
-            const note: Link = {
-              kind,
-              mailbox,
-              ...states,
-              base: commit.target.base,
-              pending: {
-                base: commit.target.base,
-                ...states,
-                written: [action.side],
-                // an edit beat a delete: the note takes the place of the old link until the copy is linked
-                create: { side: action.side, key: action.key, ...(existing ? { replaces: existing[action.side].id } : {}) },
-              },
-            };
-            step();
-            await store.transaction(async (tx) => tx.putLink(note));
-          }
-          noted = true;
-        }
-        if (failed) {
-          // the rest of a failed item waits for the next run
-          if (action.type === 'link' || action.type === 'unlink') {
-            failed = false;
-            noted = false;
-          }
-          continue;
-        }
-        switch (action.type) {
-          case 'create':
-          case 'update': {
-            step();
-            writes += 1;
-            const side = sides[action.side];
-            const result =
-              action.type === 'create'
-                ? await side.create(kind, action.key, action.fields)
-                : await side.update(kind, action.id, action.expectedVersion, action.patch);
-            if (result.ok) written[action.side] = result.record;
-            else {
-              failures.push({ ...result, action });
-              failed = true;
-            }
-            break;
-          }
-          case 'delete': {
-            step();
-            writes += 1;
-            const result = await sides[action.side].delete(kind, action.id, action.expectedVersion);
-            if (!result.ok) {
-              failures.push({ ...result, action });
-              failed = true;
-            }
-            break;
-          }
-          case 'link': {
-            const state = (side: Side): SideState | undefined => {
-              const record = written[side];
-              return record ? { id: record.id, version: record.version, hash: hash(record.fields) } : action.target[side];
-            };
-            const salesforce = state('salesforce');
-            const exchange = state('exchange');
-            if (!salesforce || !exchange) throw new Error(`plan bug: link for ${canonicalJson({ ...action.item })} lacks a side`);
-            const link: Link = { kind, mailbox, salesforce, exchange, base: action.target.base };
-            step();
-            await store.transaction(async (tx) => {
-              await tx.putLink(link);
-            });
-            delete written.salesforce;
-            delete written.exchange;
-            noted = false;
-            break;
-          }
-          case 'unlink': {
-            const id = action.item.salesforceId;
-            step();
-            if (id !== undefined) await store.transaction(async (tx) => tx.deleteLink(mailbox, kind, id));
-            noted = false;
-            break;
-          }
-          case 'conflict':
-          case 'skip': {
-            if (action.type === 'skip' && !action.report) break;
-            step();
-            await store.transaction(async (tx) => record(tx, issueOf(action)));
-            break;
-          }
-        }
-      }
-    };
-    let next = 0;
-    const runner = async (): Promise<void> => {
-      while (!aborted && next < segments.length) {
-        const i = next++;
-        try {
-          await Promise.all(waitsFor[i]!);
-          if (!aborted) await apply(segments[i]!);
-        } catch (error) {
-          aborted ??= { error };
-        } finally {
-          done[i]!.resolve();
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(itemsInFlight, segments.length) }, runner));
-    if (aborted) throw aborted.error;
-    const settled = failures.length === 0;
-    if (settled) {
-      effect();
-      await store.transaction(async (tx) => {
-        await tx.setCursor(mailbox, kind, 'salesforce', pages.salesforce.cursor);
-        await tx.setCursor(mailbox, kind, 'exchange', pages.exchange.cursor);
+
+      const linkedNow = links.filter((l) => !l.pending?.create);
+      const linkBySf = new Map(linkedNow.map((l) => [l.salesforce.id, l]));
+      const linkByEx = new Map(linkedNow.map((l) => [l.exchange.id, l]));
+
+      // Items are independent: each applies its own actions in order (write-ahead note → writes →
+      // link commit) while up to itemsInFlight items run at once, so the writes of many items
+      // share a tick and each side batches them. An item waits for earlier items touching one of
+      // its ids. The first error (a crash, a thrown side failure) stops every item at its next
+      // effect, and the run ends only when none is still in flight.
+      const segments = itemsOf(actions);
+      const done = segments.map(() => {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        return { promise, resolve };
       });
+      const lastById = new Map<string, number>();
+      const waitsFor = segments.map((segment, i) => {
+        const before = new Set<number>();
+        for (const id of idsOf(segment)) {
+          const previous = lastById.get(id);
+          if (previous !== undefined) before.add(previous);
+          lastById.set(id, i);
+        }
+        return [...before].map((j) => done[j]!.promise);
+      });
+      let aborted: { readonly error: unknown } | undefined;
+      const step = (): void => {
+        if (aborted) throw aborted.error;
+        try {
+          effect();
+        } catch (error) {
+          aborted = { error };
+          throw error;
+        }
+      };
+      const apply = async (segment: readonly Action[]): Promise<void> => {
+        const written: Partial<Record<Side, SideRecord>> = {};
+        let noted = false;
+        let failed = false;
+        for (const [index, action] of segment.entries()) {
+          if (action.type === 'update' && !noted) {
+            // write-ahead: note the link this item will commit, so a crash mid-item is recognisable
+            const stored = action.item.salesforceId !== undefined ? linkBySf.get(action.item.salesforceId) : undefined;
+            const commit = segment.slice(index).find((a) => a.type === 'link' || a.type === 'unlink');
+            // the link as the plan settled it (an earlier crash's note adopted), else as stored
+            const from = commit?.type === 'link' ? commit.target.from : undefined;
+            const existing = stored && from ? { ...stored, ...from } : stored;
+            if (existing && commit?.type === 'link') {
+              const expected = commit.target.base;
+              const sideOf = (side: Side): SideState =>
+                commit.target[side] ?? { id: existing[side].id, version: '', hash: hash(expected) };
+              const pendingLink: Link = {
+                ...existing,
+                pending: {
+                  base: expected,
+                  salesforce: sideOf('salesforce'),
+                  exchange: sideOf('exchange'),
+                  written: (['salesforce', 'exchange'] as const).filter((s) => commit.target[s] === undefined),
+                  ...(existing.pending?.match ? { match: existing.pending.match } : {}),
+                },
+              };
+              step();
+              await store.transaction(async (tx) => tx.putLink(pendingLink));
+            } else if (!existing && commit?.type === 'link' && commit.target.matched && action.item.salesforceId !== undefined && action.item.exchangeId !== undefined) {
+              // an unlinked pair matched by natural key: note it before its first update, so a crash
+              // and then a user edit that breaks the natural key do not split the pair into two copies
+              const matched = commit.target.matched;
+              const ids = { salesforce: action.item.salesforceId, exchange: action.item.exchangeId };
+              const updates = segment.filter((a): a is Extract<Action, { type: 'update' }> => a.type === 'update');
+              const before = (side: Side): SideState =>
+                commit.target[side] ?? { id: ids[side], version: updates.find((u) => u.side === side)?.expectedVersion ?? '', hash: hash(matched[side]) };
+              const after = (side: Side): SideState => commit.target[side] ?? { id: ids[side], version: '', hash: hash(commit.target.base) };
+              const matchNote: Link = {
+                kind,
+                mailbox,
+                salesforce: before('salesforce'),
+                exchange: before('exchange'),
+                base: commit.target.base,
+                pending: {
+                  base: commit.target.base,
+                  salesforce: after('salesforce'),
+                  exchange: after('exchange'),
+                  written: (['salesforce', 'exchange'] as const).filter((s) => commit.target[s] === undefined),
+                  match: matched,
+                },
+              };
+              step();
+              await store.transaction(async (tx) => tx.putLink(matchNote));
+            }
+            noted = true;
+          }
+          if (action.type === 'create' && !noted) {
+            // write-ahead for a create: note the source as we copy it and the create key, so after a
+            // crash between the create and the link the next run tells later edits from this state
+            const existing =
+              (action.item.salesforceId !== undefined ? linkBySf.get(action.item.salesforceId) : undefined) ??
+              (action.item.exchangeId !== undefined ? linkByEx.get(action.item.exchangeId) : undefined);
+            const commit = segment.slice(index).find((a) => a.type === 'link' || a.type === 'unlink');
+            const source = commit?.type === 'link' ? commit.target[otherSide(action.side)] : undefined;
+            if (commit?.type === 'link' && source) {
+              const copy: SideState = { id: pendingCreateId(action.key), version: '', hash: hash(commit.target.base) };
+              const states = action.side === 'salesforce' ? { salesforce: copy, exchange: source } : { salesforce: source, exchange: copy };
+              const note: Link = {
+                kind,
+                mailbox,
+                ...states,
+                base: commit.target.base,
+                pending: {
+                  base: commit.target.base,
+                  ...states,
+                  written: [action.side],
+                  // an edit beat a delete: the note takes the place of the old link until the copy is linked
+                  create: { side: action.side, key: action.key, ...(existing ? { replaces: existing[action.side].id } : {}) },
+                },
+              };
+              step();
+              await store.transaction(async (tx) => tx.putLink(note));
+            }
+            noted = true;
+          }
+          if (failed) {
+            // the rest of a failed item waits for the next run
+            if (action.type === 'link' || action.type === 'unlink') {
+              failed = false;
+              noted = false;
+            }
+            continue;
+          }
+          switch (action.type) {
+            case 'create':
+            case 'update': {
+              step();
+              writes += 1;
+              const side = sides[action.side];
+              const result =
+                action.type === 'create'
+                  ? await side.create(kind, action.key, action.fields)
+                  : await side.update(kind, action.id, action.expectedVersion, action.patch);
+              if (result.ok) written[action.side] = result.record;
+              else {
+                failures.push({ ...result, action });
+                failed = true;
+              }
+              break;
+            }
+            case 'delete': {
+              step();
+              writes += 1;
+              const result = await sides[action.side].delete(kind, action.id, action.expectedVersion);
+              if (!result.ok) {
+                failures.push({ ...result, action });
+                failed = true;
+              }
+              break;
+            }
+            case 'link': {
+              const state = (side: Side): SideState | undefined => {
+                const record = written[side];
+                return record ? { id: record.id, version: record.version, hash: hash(record.fields) } : action.target[side];
+              };
+              const salesforce = state('salesforce');
+              const exchange = state('exchange');
+              if (!salesforce || !exchange) throw new Error(`plan bug: link for ${canonicalJson({ ...action.item })} lacks a side`);
+              const link: Link = { kind, mailbox, salesforce, exchange, base: action.target.base };
+              step();
+              await store.transaction(async (tx) => {
+                await tx.putLink(link);
+              });
+              delete written.salesforce;
+              delete written.exchange;
+              noted = false;
+              break;
+            }
+            case 'unlink': {
+              const id = action.item.salesforceId;
+              step();
+              if (id !== undefined) await store.transaction(async (tx) => tx.deleteLink(mailbox, kind, id));
+              noted = false;
+              break;
+            }
+            case 'conflict':
+            case 'skip': {
+              if (action.type === 'skip' && !action.report) break;
+              step();
+              await store.transaction(async (tx) => record(tx, issueOf(action)));
+              break;
+            }
+          }
+        }
+      };
+      let next = 0;
+      const runner = async (): Promise<void> => {
+        while (!aborted && next < segments.length) {
+          const i = next++;
+          try {
+            await Promise.all(waitsFor[i]!);
+            if (!aborted) await apply(segments[i]!);
+          } catch (error) {
+            aborted ??= { error };
+          } finally {
+            done[i]!.resolve();
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(itemsInFlight, segments.length) }, runner));
+      if (aborted) throw aborted.error;
+      const settled = failures.length === 0;
+      if (settled) {
+        effect();
+        await store.transaction(async (tx) => {
+          await tx.setCursor(mailbox, kind, 'salesforce', pages.salesforce.cursor);
+          await tx.setCursor(mailbox, kind, 'exchange', pages.exchange.cursor);
+        });
+      }
+      if (settled && (pages.salesforce.more === true || pages.exchange.more === true)) {
+        more = { salesforce: pages.salesforce.more === true, exchange: pages.exchange.more === true };
+        continue;
+      }
+      reports.push({ kind, actions: kindActions, failures, settled });
+      break;
     }
-    reports.push({ kind, actions, failures, settled });
   }
   return { kinds: reports, writes };
 

@@ -6,7 +6,8 @@
 //   changed since the watermark and classifies it in or out of scope, plus deletes from
 //   queryAll. Reads include the watermark's own second (same-second saves share a stamp); past
 //   maxChangesPerPage a read stops at the end of a query page whose last second is past the
-//   watermark's, so each page moves the watermark forward and no fetched record is wasted.
+//   watermark's, so each page moves the watermark forward and no fetched record is wasted; such a
+//   page says `more`, and the driver reads on in the same run once it settled.
 // - get() right after changesSince answers from what that read saw (once per id), so a run
 //   costs one query per page, not one per record; later gets read Salesforce again.
 // - candidates() after an initial read that reached the end of the scope costs nothing: every
@@ -356,6 +357,7 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
       }
       if (cursor === null && live.complete) scopeReadWhole.add(kind);
       let deletedLast = mark.d;
+      let deletedComplete = true;
       if (cursor !== null && mark.d !== null) {
         const del = await readUntilBoundary(deletedSoql(map.sobject, mark.d, [EXCHANGE_KEY_FIELD]), true, mark.d, (r) => {
           const gone = deletedView(r);
@@ -367,6 +369,7 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
           );
         });
         deletedLast = del.last ?? mark.d;
+        deletedComplete = del.complete;
       }
       // With nothing read yet the watermark starts at "now" minus a margin for clock skew between
       // us and Salesforce: re-reading a few minutes is harmless, missing a record is not.
@@ -380,6 +383,8 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
         changes,
         cursor: JSON.stringify(next),
         listing: cursor === null && changes.length === 0 ? 'empty' : 'ok',
+        // a capped read: the driver reads on from `next` in the same run once this page settled
+        ...(!live.complete || !deletedComplete ? { more: true } : {}),
       };
     },
 
