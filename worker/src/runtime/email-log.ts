@@ -55,6 +55,29 @@ export interface EmailLogContext extends EmailOptions {
   log?: Logger;
   /** The mailbox's Salesforce user, read once per run (default: read here). */
   user?: RunUser;
+  /** Email_No_Match__c, read once per run (default: read here); the runtime starts it with its opening reads. */
+  noMatch?: RunNoMatch;
+}
+
+export type NoMatch = 'Log Anyway' | 'Skip';
+/** The mailbox's Email_No_Match__c, read on first use and then remembered. */
+export type RunNoMatch = () => Promise<NoMatch>;
+
+/**
+ * Reads Email_No_Match__c on first call (a read of its own: an org on an older package version
+ * has no such field, and that must not fail the Mailbox_Sync__c read it could share a call with).
+ */
+export function runNoMatch(records: SalesforceRecords, mailboxId: string): RunNoMatch {
+  let read: Promise<NoMatch> | undefined;
+  return () =>
+    (read ??= records.retrieve('Mailbox_Sync__c', [mailboxId], ['Email_No_Match__c']).then(
+      ([row]): NoMatch => (row?.Email_No_Match__c === 'Skip' ? 'Skip' : 'Log Anyway'),
+      (error: unknown): NoMatch => {
+        // An org on an older package version has no such field: log anyway, as before.
+        if (error instanceof SalesforceError && error.kind === 'permanent') return 'Log Anyway';
+        throw error;
+      },
+    ));
 }
 
 const MESSAGE_SELECT = [
@@ -71,8 +94,8 @@ export async function logFiledEmails(ctx: EmailLogContext): Promise<Record<strin
   const add = (k: string, n = 1): void => {
     counts[`email.${k}`] = (counts[`email.${k}`] ?? 0) + n;
   };
-  const settings = await mailboxEmailSettings(ctx);
-  const limits = await ctx.records.fieldLimits('Task');
+  // issued together: one API call between them (records.ts coalesces reads of one tick)
+  const [settings, limits] = await Promise.all([mailboxEmailSettings(ctx), ctx.records.fieldLimits('Task')]);
   const fieldLimits = { Subject: limits.get('Subject')?.length || 255, Description: limits.get('Description')?.length || 32_000 };
   const rules: AttachmentRules = { includeInline: ctx.includeInline ?? false, maxBytes: ctx.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES };
 
@@ -107,24 +130,19 @@ export async function logFiledEmails(ctx: EmailLogContext): Promise<Record<strin
 }
 
 interface MailboxEmailSettings {
-  noMatch: 'Log Anyway' | 'Skip';
+  noMatch: NoMatch;
   ownerAddresses: string[];
   zone: string;
 }
 
 async function mailboxEmailSettings(ctx: EmailLogContext): Promise<MailboxEmailSettings> {
-  let noMatch: MailboxEmailSettings['noMatch'] = 'Log Anyway';
-  try {
-    const [row] = await ctx.records.retrieve('Mailbox_Sync__c', [ctx.mailboxId], ['Email_No_Match__c']);
-    if (row?.Email_No_Match__c === 'Skip') noMatch = 'Skip';
-  } catch (error) {
-    // An org on an older package version has no such field: log anyway, as before.
-    if (!(error instanceof SalesforceError && error.kind === 'permanent')) throw error;
-  }
+  const [noMatch, user] = await Promise.all([
+    (ctx.noMatch ?? runNoMatch(ctx.records, ctx.mailboxId))(),
+    ctx.config.userId ? (ctx.user ?? runUser(ctx.records, ctx.config.userId))() : undefined,
+  ]);
   const ownerAddresses = [ctx.config.mailboxAddress.toLowerCase()];
   let zone = 'UTC';
   if (ctx.config.userId) {
-    const user = await (ctx.user ?? runUser(ctx.records, ctx.config.userId))();
     if (typeof user?.Email === 'string') ownerAddresses.push(user.Email.toLowerCase());
     if (typeof user?.TimeZoneSidKey === 'string' && user.TimeZoneSidKey) zone = user.TimeZoneSidKey;
   }

@@ -41,10 +41,10 @@ export function eventRecords(inner: SalesforceRecords): EventRecords {
   async function enrich(rows: SfRecord[]): Promise<SfRecord[]> {
     const live = rows.filter((r) => r.IsDeleted !== true);
     if (live.length === 0) return rows;
-    const relations: SfRecord[] = [];
-    for (const part of chunks(live.map((r) => r.Id))) {
-      relations.push(...(await all(`SELECT Id, EventId, RelationId, Status FROM EventRelation WHERE EventId IN (${part.map(soqlString).join(', ')})`)));
-    }
+    // one query per 200 events, issued together: records.ts sends them as composite requests
+    const relations = (
+      await Promise.all(chunks(live.map((r) => r.Id)).map((part) => all(`SELECT Id, EventId, RelationId, Status FROM EventRelation WHERE EventId IN (${part.map(soqlString).join(', ')})`)))
+    ).flat();
     const emails = await emailsOf([...new Set(relations.map((r) => String(r.RelationId)))]);
     for (const row of live) {
       const list = relations
@@ -59,13 +59,9 @@ export function eventRecords(inner: SalesforceRecords): EventRecords {
   async function emailsOf(ids: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     const byPrefix: Record<string, (typeof PEOPLE)[number]> = { '003': 'Contact', '00Q': 'Lead', '005': 'User' };
-    for (const object of PEOPLE) {
-      const mine = ids.filter((id) => byPrefix[id.slice(0, 3)] === object);
-      for (const part of chunks(mine)) {
-        for (const r of await all(`SELECT Id, Email FROM ${object} WHERE Id IN (${part.map(soqlString).join(', ')})`)) {
-          if (typeof r.Email === 'string' && r.Email) out.set(r.Id, r.Email.toLowerCase());
-        }
-      }
+    const soql = PEOPLE.flatMap((object) => chunks(ids.filter((id) => byPrefix[id.slice(0, 3)] === object)).map((part) => `SELECT Id, Email FROM ${object} WHERE Id IN (${part.map(soqlString).join(', ')})`));
+    for (const rows of await Promise.all(soql.map(all))) {
+      for (const r of rows) if (typeof r.Email === 'string' && r.Email) out.set(r.Id, r.Email.toLowerCase());
     }
     return out;
   }
@@ -154,12 +150,8 @@ export function eventRecords(inner: SalesforceRecords): EventRecords {
       const { rows: clean, attendees } = split(rows);
       const keys = clean.map((r) => r[EXCHANGE_KEY_FIELD]).filter((k): k is string => typeof k === 'string');
       const owners = new Map<string, string>();
-      for (const part of chunks(keys, 100)) {
-        if (part.length === 0) continue;
-        for (const r of await all(`SELECT Id, OwnerId, ${EXCHANGE_KEY_FIELD} FROM Event WHERE ${EXCHANGE_KEY_FIELD} IN (${part.map(soqlString).join(', ')})`)) {
-          owners.set(String(r[EXCHANGE_KEY_FIELD]), String(r.OwnerId));
-        }
-      }
+      const found = await Promise.all(chunks(keys, 100).map((part) => all(`SELECT Id, OwnerId, ${EXCHANGE_KEY_FIELD} FROM Event WHERE ${EXCHANGE_KEY_FIELD} IN (${part.map(soqlString).join(', ')})`)));
+      for (const r of found.flat()) owners.set(String(r[EXCHANGE_KEY_FIELD]), String(r.OwnerId));
       const extraUsers: (string | undefined)[] = [];
       const kept = clean.map((r) => {
         const owner = owners.get(String(r[EXCHANGE_KEY_FIELD]));

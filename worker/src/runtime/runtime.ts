@@ -38,7 +38,7 @@ import { createScheduler, type RunContext, type RunReason, type RunResult, type 
 import { linkStoreOf } from '../store/link-store.ts';
 import type { Mailbox, MailboxState, Store } from '../store/types.ts';
 import { addCounts, countReport, nestCounts } from './counts.ts';
-import { logFiledEmails, type EmailOptions } from './email-log.ts';
+import { logFiledEmails, runNoMatch, type EmailOptions, type RunNoMatch } from './email-log.ts';
 import { RunError, classify } from './errors.ts';
 import { DEFAULT_KINDS, type KindPlugin } from './kinds.ts';
 import { effectiveConfig, planOf, storedSettings, syncSettings, type StoredSettings } from './mailbox-config.ts';
@@ -426,8 +426,33 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     throw new RunError(failure, { cause: error });
   }
 
+  /**
+   * A full run's opening Salesforce reads, issued in one tick so that they share one API call
+   * (records.ts coalesces them into a composite request): Mailbox_Sync__c and, as the store last
+   * knew the mailbox, its user, Email_No_Match__c and the describes of its enabled kinds. A guess
+   * the fresh record contradicts (another user) is read again; describes are cached per process.
+   */
+  async function openingReads(id: string): Promise<{ config: Promise<MailboxSync | undefined>; user: (userId: string) => RunUser; noMatch: RunNoMatch }> {
+    const stored = await store.getMailbox(id);
+    const prior = stored ? storedSettings(stored)?.config : undefined;
+    const config = loadConfig(id);
+    const noMatch = runNoMatch(records, id);
+    const guessed = prior?.userId ? { userId: prior.userId, read: runUser(records, prior.userId) } : undefined;
+    if (prior) {
+      // failures here are the later callers' to see (each read is remembered or retried)
+      guessed?.read().catch(() => undefined);
+      const emails = prior.syncEmails && options.email !== false;
+      if (emails) noMatch().catch(() => undefined);
+      const described = new Set(kinds.filter((k) => k.enabled(prior) && k.entity !== undefined && k.entity !== 'Mailbox_Sync__c').map((k) => k.entity as string));
+      if (emails) described.add('Task');
+      for (const sobject of described) records.fieldLimits(sobject).catch(() => undefined);
+    }
+    return { config, noMatch, user: (userId) => (guessed && guessed.userId === userId ? guessed.read : runUser(records, userId)) };
+  }
+
   async function runFull(id: string, reason: RunReason): Promise<RunResult> {
-    const read = await loadConfig(id);
+    const opening = await openingReads(id);
+    const read = await opening.config;
     if (!read) {
       await store.updateMailbox(id, { state: 'paused', lastError: 'Mailbox_Sync__c record not found' });
       return { ok: true, counts: {} };
@@ -436,7 +461,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (!storedSettings(mailbox)?.config.enabled) return { ok: true, counts: {} };
     // An inactive (or deleted) Salesforce user: no sync at all (its records are out of reach,
     // and their absence must not read as deletes); say so, and look again on the next run.
-    const user = runUser(records, read.userId);
+    const user = opening.user(read.userId);
     const inactive = await checkUser(store, user, id, read.userId);
     if (inactive) {
       await store.updateMailbox(id, { lastError: inactive });
@@ -453,7 +478,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const started = clock();
     try {
       await checkRenames(store, graph, id, config.mailboxAddress, settings.provisioned, { contacts: config.syncContacts, tasks: config.syncTasks });
-      addCounts(counts, await syncKinds(mailbox, settings, undefined, user));
+      addCounts(counts, await syncKinds(mailbox, settings, undefined, user, opening.noMatch));
     } catch (error) {
       return failRun(id, reason, error, { noteIssue: true });
     }
@@ -473,7 +498,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   }
 
   /** Every enabled kind, or only `scope`'s kinds; filed emails last. */
-  async function syncKinds(mailbox: Mailbox, settings: StoredSettings, scope?: HintScope, given?: RunUser): Promise<Record<string, number>> {
+  async function syncKinds(mailbox: Mailbox, settings: StoredSettings, scope?: HintScope, given?: RunUser, noMatch?: RunNoMatch): Promise<Record<string, number>> {
     const { config, provisioned } = settings;
     if (!provisioned) throw new Error('mailbox not provisioned');
     // one read of the mailbox's user serves every kind of the run
@@ -485,7 +510,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
     // Filed emails are one-way and item-by-item (task, relations, files, stamp): their own run.
     if (config.syncEmails && options.email !== false && (!scope || scope.kinds.has('email'))) {
-      addCounts(counts, await logFiledEmails({ ...options.email, store, graph, sf, records, mailboxId: mailbox.id, config, mailFolderId: provisioned.mailFolderId, categoryName: provisioned.categoryName, user, ...(log ? { log } : {}) }));
+      addCounts(counts, await logFiledEmails({ ...options.email, store, graph, sf, records, mailboxId: mailbox.id, config, mailFolderId: provisioned.mailFolderId, categoryName: provisioned.categoryName, user, ...(noMatch ? { noMatch } : {}), ...(log ? { log } : {}) }));
     }
     return counts;
   }
