@@ -19,6 +19,14 @@ export interface Cost {
   /** REST calls counted against the Salesforce daily API budget. */
   salesforceCalls: number;
   salesforceByKind: Record<string, number>;
+  /**
+   * Query pages Salesforce served (first pages and query-mores, queryAll too), whether each was
+   * its own call or a subrequest of a composite request (one call for up to 5 of them): the
+   * table shows both, so folding reads into composites never hides the pages read.
+   */
+  salesforceQueryPages: number;
+  /** Subrequests carried by composite requests (each composite request is one call). */
+  salesforceSubrequests: number;
   /** Graph requests as throttled: plain requests plus each $batch sub-request. */
   graphRequests: number;
   /** $batch envelopes (HTTP requests that carried sub-requests). */
@@ -34,7 +42,20 @@ export function costOf(sf: CounterSnapshot, graph: Counters): Cost {
   const graphRequests = Object.entries(kinds)
     .filter(([k]) => k !== 'batch' && k !== 'token')
     .reduce((n, [, v]) => n + v, 0);
-  return { salesforceCalls: sf.apiCalls, salesforceByKind: { ...sf.byKind }, graphRequests, graphBatches, graphByKind: kinds, graphByEndpoint: { ...graph.endpoints } };
+  const byKind = sf.byKind;
+  const pageKinds = ['query', 'queryAll', 'queryMore'];
+  const salesforceQueryPages = pageKinds.reduce((n, k) => n + (byKind[k] ?? 0) + (byKind[`sub:${k}`] ?? 0) + (byKind[`batch:${k}`] ?? 0), 0);
+  const salesforceSubrequests = Object.entries(byKind).filter(([k]) => k.startsWith('sub:')).reduce((n, [, v]) => n + v, 0);
+  return {
+    salesforceCalls: sf.apiCalls,
+    salesforceByKind: { ...byKind },
+    salesforceQueryPages,
+    salesforceSubrequests,
+    graphRequests,
+    graphBatches,
+    graphByKind: kinds,
+    graphByEndpoint: { ...graph.endpoints },
+  };
 }
 
 export interface Economy {
@@ -42,6 +63,9 @@ export interface Economy {
   salesforcePer1000: number;
   salesforceMinPer1000: number;
   salesforceRatio: number;
+  /** Query pages read per 1,000 items (see Cost.salesforceQueryPages), and the least: one per 2,000 records read. */
+  salesforceQueryPagesPer1000: number;
+  salesforceQueryPagesMinPer1000: number;
   graphPer1000: number;
   graphMinPer1000: number;
   graphRatio: number;
@@ -66,6 +90,9 @@ export function economyOf(direction: 'toExchange' | 'toSalesforce', volume: Volu
     salesforcePer1000: per1000(cost.salesforceCalls),
     salesforceMinPer1000: per1000(sfMin),
     salesforceRatio: round(cost.salesforceCalls / sfMin, 2),
+    salesforceQueryPagesPer1000: per1000(cost.salesforceQueryPages ?? 0),
+    // reading the (empty) Salesforce side of an Exchange → Salesforce sync costs a page per object
+    salesforceQueryPagesMinPer1000: per1000(direction === 'toExchange' ? ceilSum(2000) : kindsOf(volume).length),
     graphPer1000: per1000(cost.graphRequests),
     graphMinPer1000: per1000(graphMin),
     graphRatio: round(cost.graphRequests / graphMin, 2),

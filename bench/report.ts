@@ -42,7 +42,9 @@ export function rows(r: Results): Row[] {
     const e = i.economy;
     out.push({
       measure: `API economy ${dir}: Salesforce calls / 1,000 items`,
-      value: got > 0 ? `${n(e.salesforcePer1000, 1)} (min ${n(e.salesforceMinPer1000, 1)}) = ${n(e.salesforceRatio, 2)}×` : `no item synced yet; ${n(i.cost.salesforceCalls)} calls spent`,
+      value: got > 0
+        ? `${n(e.salesforcePer1000, 1)} (min ${n(e.salesforceMinPer1000, 1)}) = ${n(e.salesforceRatio, 2)}×; query pages read ${n(e.salesforceQueryPagesPer1000 ?? 0, 1)} (min ${n(e.salesforceQueryPagesMinPer1000 ?? 0, 1)}), ${n(i.cost.salesforceSubrequests ?? 0)} reads carried in ${n(i.cost.salesforceByKind.compositeRequest ?? 0)} composite calls`
+        : `no item synced yet; ${n(i.cost.salesforceCalls)} calls spent`,
       target: '≤ 1.1× min',
       verdict: verdict(e.salesforceRatio <= 1.1, got > 0),
     });
