@@ -39,8 +39,10 @@ export interface RecordSide {
   /**
    * Records on this side that may match the given records of the other side by natural
    * key or stamp (the runtime may search narrowly; the twin returns all unlinked ones).
+   * `keep` is the driver's own filter (it applies it to the answer as well): a side that lists
+   * a whole container keeps only the records it accepts while reading, never the container.
    */
-  candidates(kind: Kind, others: readonly SideRecord[]): Promise<readonly SideRecord[]>;
+  candidates(kind: Kind, others: readonly SideRecord[], keep?: (record: SideRecord) => boolean): Promise<readonly SideRecord[]>;
   /**
    * Create, idempotent on `key`: a second call with the same key returns (and patches) the
    * record the first one made. Salesforce: upsert on SCC_Exchange_Key__c; Exchange: look

@@ -109,10 +109,14 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       const noteKeys = new Set(notes.map((l) => l.pending!.create!.key));
       // only candidates that can meet a fresh record are kept (a side may list a whole container):
       // the run then holds, and looks up the links of, those alone
-      const candidates = {
-        salesforce: fresh.exchange.length > 0 ? relevant(kind, 'salesforce', await sides.salesforce.candidates(kind, fresh.exchange), fresh.exchange, noteKeys) : [],
-        exchange: fresh.salesforce.length > 0 ? relevant(kind, 'exchange', await sides.exchange.candidates(kind, fresh.salesforce), fresh.salesforce, noteKeys) : [],
+      // the side gets the filter too, so one that lists a container keeps no more than it while reading
+      const candidatesOf = async (side: Side): Promise<SideRecord[]> => {
+        const others = fresh[otherSide(side)];
+        if (others.length === 0) return [];
+        const keep = relevance(kind, side, others, noteKeys);
+        return (await sides[side].candidates(kind, others, keep)).filter(keep);
       };
+      const candidates = { salesforce: await candidatesOf('salesforce'), exchange: await candidatesOf('exchange') };
       // a linked candidate must be known as linked, or the planner would pair it again
       if (start.lookup) {
         const idsOf = (records: readonly SideRecord[]): string[] => records.map((r) => r.id);
@@ -375,24 +379,22 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
   }
 
   /**
-   * The candidates of `side` the planner can pair with, or weigh against, a fresh record of the
+   * Whether a candidate of `side` is one the planner can pair with, or weigh against, a fresh record of the
    * other side: by stamp either way (the candidate names a fresh record, or is named by one), by a
    * create note's key, or by a natural key. Any other candidate changes no plan.
    */
-  function relevant(kind: Kind, side: Side, found: readonly SideRecord[], others: readonly SideRecord[], noteKeys: ReadonlySet<string>): SideRecord[] {
+  function relevance(kind: Kind, side: Side, others: readonly SideRecord[], noteKeys: ReadonlySet<string>): (candidate: SideRecord) => boolean {
     const identity = (s: Side, r: SideRecord): string => (s === 'salesforce' ? r.id : exchangeKey(kind, mailbox, r.id, r.fields));
     const otherIdentities = new Set(others.map((r) => identity(otherSide(side), r)));
     const otherStamps = new Set(others.flatMap((r) => (r.stamp !== undefined ? [r.stamp] : [])));
     const phases = KEY_PHASES[kind].map((phase) => ({ phase, keys: new Set(others.flatMap((r) => phase.key(r.fields) ?? [])) }));
-    return found.filter(
-      (c) =>
-        (c.stamp !== undefined && (otherIdentities.has(c.stamp) || noteKeys.has(c.stamp))) ||
-        otherStamps.has(identity(side, c)) ||
-        phases.some(({ phase, keys }) => {
-          const key = phase.key(c.fields);
-          return key !== undefined && keys.has(key);
-        }),
-    );
+    return (c) =>
+      (c.stamp !== undefined && (otherIdentities.has(c.stamp) || noteKeys.has(c.stamp))) ||
+      otherStamps.has(identity(side, c)) ||
+      phases.some(({ phase, keys }) => {
+        const key = phase.key(c.fields);
+        return key !== undefined && keys.has(key);
+      });
   }
 
   function issueOf(action: Extract<Action, { type: 'conflict' | 'skip' }>): Issue {

@@ -11,8 +11,9 @@
 //   stamp expanded, seen once) is answered from that read; others are read with GETs that
 //   calls in the same tick share ($batch ≤20). A fresh events read fetches the window's items
 //   once through calendarView (which takes $expand, unlike calendarView/delta).
-// - candidates(kind): after a full read of the container in this run, that read; else a
-//   fresh one, kept as this run's full read. Creates skip the stamp lookup when that full read saw no item carrying the
+// - candidates(kind, others, keep): after a full read of the container in this run, that read; else
+//   a fresh one, streamed: only the records `keep` accepts and the stamps seen are held, never the
+//   container. Creates skip the stamp lookup when that full read saw no item carrying the
 //   key and the store holds no write-ahead note of an earlier create of it (`notedCreates`).
 // - create/update/delete go through $batch (writes.ts); concurrent calls are coalesced into
 //   one batch. Stale version → 'stale', gone → 'not-found', refused values → 'rejected';
@@ -287,23 +288,29 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
       return item === 'not-found' ? 'deleted' : currentOf(kind, item);
     },
 
-    async candidates(kind, others): Promise<readonly SideRecord[]> {
+    async candidates(kind, others, keep): Promise<readonly SideRecord[]> {
       // Every item of the container: the planner matches by stamp, then by natural key.
       if (others.length === 0) return [];
       const containerId = containerOf(kind);
       if (!containerId) return [];
       const listing = reads.get(kind)?.listing;
-      if (listing) return listing.records;
+      if (listing) return keep ? listing.records.filter(keep) : listing.records;
+      // the container streams past: only the records the driver keeps and the stamps seen stay
       const out: SideRecord[] = [];
+      const stamps = new Set<string>();
       let allExpanded = true;
       for await (const page of readDelta(client, { mailbox, resource: RESOURCE[kind], containerId }, { pageSize })) {
-        for (const e of page.entries) if (e.type === 'upsert') out.push(toRecord(kind, e.item));
+        for (const e of page.entries) {
+          if (e.type !== 'upsert') continue;
+          const record = toRecord(kind, e.item);
+          if (record.stamp !== undefined) stamps.add(record.stamp);
+          if (!keep || keep(record)) out.push(record);
+        }
         allExpanded &&= page.expanded;
       }
       // this read listed the whole container as well: it proves absence for this run's creates
       // as an initial read does (so a later run's creates skip their stamp lookup too)
       const noted = allExpanded ? await options.notedCreates?.(kind) : undefined;
-      const stamps = new Set(out.flatMap((r) => (r.stamp !== undefined ? [r.stamp] : [])));
       // only the proof is kept: holding the records would keep the whole container for the run
       const read: KindRead = reads.get(kind) ?? { items: new Map() };
       reads.set(kind, read);

@@ -45,6 +45,9 @@ export interface KindSides {
 
 type RecordKind = 'contact' | 'task';
 
+/** Ids per link lookup when stamping after a run. */
+const STAMP_LOOKUP_CHUNK = 1_000;
+
 /** Maps of one kind with this run's limits, zone and category bound in. */
 interface BoundMaps {
   salesforce: SalesforceKindMap;
@@ -230,7 +233,8 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
     containers: provisioned,
     // creates a crashed run noted but never linked may have reached Graph: they keep the stamp lookup
     notedCreates: async (k) => {
-      const links = await linkStoreOf(store).transaction((tx) => tx.links(mailboxId, k));
+      // the noted links alone: every link of a 100,000-contact mailbox would be held for this
+      const links = await linkStoreOf(store).transaction((tx) => (tx.notedLinks ? tx.notedLinks(mailboxId, k) : tx.links(mailboxId, k)));
       return new Set(links.flatMap((l) => (l.pending?.create?.side === 'exchange' ? [l.pending.create.key] : [])));
     },
     map: {
@@ -271,8 +275,8 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
       if (typeof current === 'object' && !('deleted' in current)) note(current);
       return current;
     },
-    async candidates(k, others) {
-      const all = await graphSide.candidates(k, others);
+    async candidates(k, others, keep) {
+      const all = await graphSide.candidates(k, others, keep);
       return all.filter((r) => !unreadable.has(r.id));
     },
     async create(k, key, fields): Promise<WriteResult> {
@@ -318,12 +322,27 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
 
   async function stampLinked(): Promise<void> {
     const linkStore = linkStoreOf(store);
-    const links = await linkStore.transaction((tx) => tx.links(mailboxId, kind as Kind));
-    const settled = links.filter((l) => l.pending === undefined);
-    await stampExchange(linkStore, settled.filter(exchangeStampDue));
+    // only links of what this run saw can be due: they are looked up by those ids, a chunk at a
+    // time, so a run never holds every link of the mailbox (100,000 contacts: 100,000 links)
+    await stampExchange(linkStore, await dueLinks(linkStore, { exchange: [...seen.keys()] }, exchangeStampDue));
     // after the Exchange stamps: a link both touch is read again so its new Exchange version stays
-    const fresh = await linkStore.transaction((tx) => tx.links(mailboxId, kind as Kind));
-    await stampSalesforce(linkStore, fresh.filter((l) => l.pending === undefined && salesforceStampDue(l)));
+    const keyed = [...sfSeen].flatMap(([id, r]) => (r.stamp?.startsWith(exchangeKeyPrefix) ? [id] : []));
+    await stampSalesforce(linkStore, await dueLinks(linkStore, { salesforce: keyed }, salesforceStampDue));
+  }
+
+  /** The settled links holding one of these ids that `due` accepts (looked up in chunks). */
+  async function dueLinks(linkStore: ReturnType<typeof linkStoreOf>, ids: { salesforce?: readonly string[]; exchange?: readonly string[] }, due: (l: Link) => boolean): Promise<Link[]> {
+    const out: Link[] = [];
+    const salesforceIds = ids.salesforce ?? [];
+    const exchangeIds = ids.exchange ?? [];
+    for (let i = 0; i < Math.max(salesforceIds.length, exchangeIds.length); i += STAMP_LOOKUP_CHUNK) {
+      const part = { salesforce: salesforceIds.slice(i, i + STAMP_LOOKUP_CHUNK), exchange: exchangeIds.slice(i, i + STAMP_LOOKUP_CHUNK) };
+      const links = await linkStore.transaction(async (tx) =>
+        tx.linksOf ? tx.linksOf(mailboxId, kind as Kind, part) : (await tx.links(mailboxId, kind as Kind)).filter((l) => part.salesforce.includes(l.salesforce.id) || part.exchange.includes(l.exchange.id)),
+      );
+      for (const l of links) if (l.pending === undefined && due(l)) out.push(l);
+    }
+    return out;
   }
 
   async function stampExchange(linkStore: ReturnType<typeof linkStoreOf>, due: readonly Link[]): Promise<void> {
