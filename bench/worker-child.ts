@@ -64,6 +64,8 @@ export interface ChildResult {
   maxRssMB: number;
   heapUsedMB: number;
   failures: string[];
+  /** Share of 5 ms samples with a Graph request of the mailboxes in flight (1 = the wire never idle). */
+  graphBusy: number;
 }
 
 type ParentMessage = { type: 'go' } | { type: 'again'; value: boolean };
@@ -104,18 +106,27 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   try {
     await runtime.refreshMailboxes();
+    const mailboxes: ChildMailbox[] = [];
+    for (const id of ids) {
+      const row = await store.getMailbox(id);
+      const p = row ? storedSettings(row) : undefined;
+      mailboxes.push({ mailboxSyncId: id, address: p?.config.mailboxAddress ?? '', ...(p?.provisioned ? { provisioned: { contactFolderId: p.provisioned.contactFolderId, todoListId: p.provisioned.todoListId } } : {}) });
+    }
     if (ipc) {
-      const mailboxes: ChildMailbox[] = [];
-      for (const id of ids) {
-        const row = await store.getMailbox(id);
-        const p = row ? storedSettings(row) : undefined;
-        mailboxes.push({ mailboxSyncId: id, address: p?.config.mailboxAddress ?? '', ...(p?.provisioned ? { provisioned: { contactFolderId: p.provisioned.contactFolderId, todoListId: p.provisioned.todoListId } } : {}) });
-      }
       await send({ type: 'ready', mailboxes });
       const go = await receive();
       if (go.type !== 'go') throw new Error(`bench child: expected 'go', got '${go.type}'`);
     }
     const rssAfterStartMB = Math.round(process.memoryUsage().rss / 1_048_576);
+    // how often some Graph request of these mailboxes is on the wire (sampled every 5 ms)
+    const gates = mailboxes.map((m) => m.address.toLowerCase());
+    let samples = 0;
+    let busy = 0;
+    const sampler = setInterval(() => {
+      samples += 1;
+      if (gates.some((g) => graph.limiter.stats(g).inFlight > 0)) busy += 1;
+    }, 5);
+    sampler.unref();
     const probe = startMemoryProbe();
     const started = performance.now();
     const cpuAtGo = process.cpuUsage();
@@ -136,6 +147,7 @@ async function main(): Promise<void> {
       maxRssMB: lifetimeMaxRssMB(),
       heapUsedMB: Math.round(process.memoryUsage().heapUsed / 1_048_576),
       failures: failures.slice(0, 10),
+      graphBusy: samples > 0 ? Math.round((busy / samples) * 1000) / 1000 : 0,
     });
     const finish = async (): Promise<void> => {
       const result = report();

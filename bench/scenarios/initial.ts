@@ -33,6 +33,8 @@ export interface InitialResult {
   workerCpuSeconds: number;
   workerCpuSecondsPer1000: number;
   workerPeakRssMB: number;
+  /** Share of the run with a Graph request on the wire (the pipeline's fill; 1 = never idle). */
+  graphBusy: number;
   cost: Cost;
   economy: Economy;
 }
@@ -99,6 +101,7 @@ export async function runInitial(options: InitialOptions): Promise<InitialResult
       workerCpuSeconds: drive.cpuSeconds,
       workerCpuSecondsPer1000: round((drive.cpuSeconds * 1000) / Math.max(1, total(got)), 3),
       workerPeakRssMB: drive.peakRssMB,
+      graphBusy: drive.graphBusy,
       cost,
       economy: economyOf(direction, got, cost),
     };

@@ -2,8 +2,9 @@
 // Contract: executeBatch(client, mailbox, subs) sends the sub-requests in $batch requests of
 // at most 20 and returns one response per sub-request, in order. Graph runs independent
 // sub-requests of a batch concurrently and throttles each against the mailbox's limit of 4
-// concurrent requests, so a batch is laid out as at most 4 lanes, each a dependsOn chain:
-// never more than 4 of our sub-requests run at once. A lane stops at a failed item (the
+// concurrent requests, so a batch is laid out as at most 4 lanes (options.lanes), each a
+// dependsOn chain, and the client counts a batch for its lanes: never more than 4 of our
+// sub-requests run at once, over all batches in flight. A lane stops at a failed item (the
 // rest answer 424 Failed Dependency); those, and sub-requests throttled with 429/503/504,
 // are re-queued alone into the next batch (after the largest Retry-After, during which the
 // mailbox is blocked for everyone). Sub-requests that must run in order (`after`) share a lane.
@@ -35,6 +36,13 @@ export interface BatchOptions {
   maxRetries?: number;
   /** Observes each $batch sent (sizes), e.g. for the demo's API-call counts. */
   onBatch?: (size: number) => void;
+  /**
+   * dependsOn lanes per $batch (1–4, default 4). A $batch counts against the mailbox's 4 for its
+   * lanes, so with more work queued 1 lane (a chain of up to 20) lets 4 $batches run side by side,
+   * each answered on its own: no lane waits for the slowest of its batch, and each envelope's
+   * round trip is paid once per 20 requests instead of once per 5.
+   */
+  lanes?: number;
 }
 
 const THROTTLED = new Set([429, 503, 504]);
@@ -108,14 +116,14 @@ function takeChunk(queue: readonly number[], subs: readonly SubRequest[]): numbe
 }
 
 // Lays the chunk out in ≤4 dependsOn lanes: ordering chains whole, on the shortest lane.
-function lanesOf(chunk: readonly number[], subs: readonly SubRequest[]): number[][] {
+function lanesOf(chunk: readonly number[], subs: readonly SubRequest[], count = LANES): number[][] {
   const lanes: number[][] = [];
   const laneOf = new Map<number, number>();
   for (const index of chunk) {
     const after = subs[index]!.after;
     let lane = after !== undefined ? laneOf.get(after) : undefined;
     if (lane === undefined) {
-      if (lanes.length < LANES) {
+      if (lanes.length < Math.max(1, Math.min(LANES, count))) {
         lanes.push([]);
         lane = lanes.length - 1;
       } else {
@@ -130,7 +138,7 @@ function lanesOf(chunk: readonly number[], subs: readonly SubRequest[]): number[
 
 async function sendChunk(client: GraphClient, chunk: readonly number[], subs: readonly SubRequest[], options: BatchOptions): Promise<Map<number, SubResponse>> {
   const previous = new Map<number, number>();
-  for (const lane of lanesOf(chunk, subs)) lane.forEach((index, k) => k > 0 && previous.set(index, lane[k - 1]!));
+  for (const lane of lanesOf(chunk, subs, options.lanes)) lane.forEach((index, k) => k > 0 && previous.set(index, lane[k - 1]!));
   const requests = chunk.map((index) => {
     const sub = subs[index]!;
     const headers: Record<string, string> = { ...sub.headers };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mailboxOf, withImmutableId } from './client.ts';
+import { batchWidth, mailboxOf, withImmutableId } from './client.ts';
 import { startFixture, type Fixture } from './emulator-fixture.ts';
 import { ExchangeError } from './errors.ts';
 
@@ -9,6 +9,16 @@ describe('pure helpers', () => {
     expect(mailboxOf('https://localhost:1/v1.0/users/adele%40contoso.test/todo/lists?$top=1')).toBe('adele@contoso.test');
     expect(mailboxOf('/subscriptions')).toBe('');
   });
+  it('a $batch counts for the sub-requests it may run at once: its dependsOn lanes', () => {
+    const chain = (ids: string[]) => ids.map((id, i) => ({ id, ...(i > 0 ? { dependsOn: [ids[i - 1]!] } : {}) }));
+    expect(batchWidth(chain(['1', '2', '3', '4', '5']))).toBe(1);
+    expect(batchWidth([...chain(['1', '2', '3']), ...chain(['4', '5']), { id: '6' }])).toBe(3);
+    expect(batchWidth(Array.from({ length: 20 }, (_, i) => ({ id: String(i) })))).toBe(20);
+    // a fork is not a chain: both children may run together
+    expect(batchWidth([{ id: 'a' }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['a'] }])).toBe(3);
+    expect(batchWidth([])).toBe(1);
+  });
+
   it('adds the ImmutableId preference to what the caller prefers, once', () => {
     expect(withImmutableId(undefined)).toBe('IdType="ImmutableId"');
     expect(withImmutableId('odata.maxpagesize=50')).toBe('odata.maxpagesize=50, IdType="ImmutableId"');

@@ -5,7 +5,8 @@
 //   again after a 401 InvalidAuthenticationToken (the request is then replayed once);
 // - `Prefer: IdType="ImmutableId"` on every request, $batch sub-requests included, so ids
 //   survive moves;
-// - at most 4 requests in flight per mailbox (a $batch counts for its sub-requests, up to 4);
+// - at most 4 requests in flight per mailbox (a $batch counts for the sub-requests it may run at
+//   once, up to 4: a batch of dependsOn lanes for its lanes);
 // - 429/503/504 with Retry-After: no request to that mailbox starts before the deadline, then
 //   the request is replayed (bounded); time comes from the injected clock;
 // - failures surface as ExchangeError (./errors.ts); secrets never reach logs or errors;
@@ -94,7 +95,7 @@ export function mailboxOf(pathOrUrl: string): string {
 }
 
 interface BatchBody {
-  requests?: Array<{ url?: string; headers?: Record<string, string>; dependsOn?: string[] }>;
+  requests?: Array<{ id?: string; url?: string; headers?: Record<string, string>; dependsOn?: string[] }>;
 }
 
 export function createGraphClient(options: GraphClientOptions): GraphClient {
@@ -299,7 +300,25 @@ function prepareBatch(body: string): { body: string; mailbox: string; size: numb
   for (const r of requests) r.headers = { ...r.headers, Prefer: withImmutableId(r.headers?.Prefer ?? r.headers?.prefer) };
   const mailboxes = new Set(requests.map((r) => mailboxOf(r.url ?? '')));
   const mailbox = mailboxes.size === 1 ? [...mailboxes][0]! : '';
-  return { body: JSON.stringify(parsed), mailbox, size: Math.max(1, requests.length) };
+  return { body: JSON.stringify(parsed), mailbox, size: batchWidth(requests) };
+}
+
+/**
+ * How many sub-requests of a $batch may run at once (at least 1): the requests, less each link of
+ * a plain chain (a request depending on one other that no other request depends on) — a batch
+ * laid out as dependsOn lanes counts for its lanes. An upper bound for any dependsOn graph.
+ */
+export function batchWidth(requests: ReadonlyArray<{ id?: unknown; dependsOn?: unknown }>): number {
+  const dependents = new Map<string, number>();
+  for (const r of requests) {
+    for (const d of Array.isArray(r.dependsOn) ? (r.dependsOn as unknown[]) : []) dependents.set(String(d), (dependents.get(String(d)) ?? 0) + 1);
+  }
+  let links = 0;
+  for (const r of requests) {
+    const deps = Array.isArray(r.dependsOn) ? (r.dependsOn as unknown[]) : [];
+    if (deps.length === 1 && dependents.get(String(deps[0])) === 1) links += 1;
+  }
+  return Math.max(1, requests.length - links);
 }
 
 function isExpiredToken(body: unknown): boolean {

@@ -3,7 +3,9 @@
 // Contract: records cross this port already mapped: the field maps are injected (`map`), so
 // this file knows Graph (containers, delta, stamps, $batch) and nothing of field semantics.
 // - changesSince(kind, cursor) reads the container's delta feed to its end and returns every
-//   change with the deltaLink as the cursor (committed by the driver after settling them);
+//   change with the deltaLink as the cursor (committed by the driver after settling them); a
+//   contact or task read from a stored cursor stops past maxChangesPerPage at a page's nextLink
+//   instead, returned as the cursor with `more` (Graph resumes a delta round from its nextLink);
 //   on the first read (no cursor) contacts and tasks carrying the category outside the
 //   container are added (the backstop); a 403 yields listing 'forbidden' and no changes.
 // - get(kind, id): the item now, 'deleted' (404), or 'out-of-scope' (left the container and
@@ -16,7 +18,7 @@
 //   container. Creates skip the stamp lookup when that full read saw no item carrying the
 //   key and the store holds no write-ahead note of an earlier create of it (`notedCreates`).
 // - create/update/delete go through $batch (writes.ts); concurrent calls are coalesced into
-//   one batch. Stale version → 'stale', gone → 'not-found', refused values → 'rejected';
+//   groups of one $batch each, each group answered as its $batch returns. Stale version → 'stale', gone → 'not-found', refused values → 'rejected';
 //   temporary, rate-limited and auth failures throw ExchangeError for the runtime's policy.
 import type { ExchangeSide, Current, DeleteResult, FeedPage, WriteResult } from '../core/ports.ts';
 import type { Change, Fields, Kind, SideRecord } from '../core/types.ts';
@@ -33,7 +35,8 @@ import {
   type DeltaResource,
   type ExchangeItem,
 } from './delta.ts';
-import { executeBatch } from './batch.ts';
+import { createCoalescer } from '../salesforce/coalesce.ts';
+import { LANES, MAX_BATCH, executeBatch } from './batch.ts';
 import { ExchangeError, mapGraphFailure } from './errors.ts';
 import type { ProvisionedIds } from './provision.ts';
 import { writeItems, type WriteOp, type WriteOutcome } from './writes.ts';
@@ -55,6 +58,11 @@ export interface ExchangeSideOptions {
   /** Items per delta page asked with Prefer: odata.maxpagesize (default 200). */
   pageSize?: number;
   /**
+   * Soft cap on the changes of one contact or task read from a stored cursor (default 5,000): past
+   * it the read stops at a page's nextLink, returned as the cursor with `more`.
+   */
+  maxChangesPerPage?: number;
+  /**
    * Keys of creates on this side that a crashed run noted (write-ahead) and never linked: such
    * a create may have reached Graph, so it keeps its stamp lookup. Without it no lookup is skipped.
    */
@@ -73,12 +81,16 @@ interface KindRead {
 // Without a page size Graph answers delta in pages of 10: an initial read of 10,000 contacts took
 // 1,000 requests in the benchmark (docs/benchmarks.md). Graph caps contact pages at 200.
 const DEFAULT_PAGE_SIZE = 200;
+// A later run's read of a container (the echoes of a 100,000-contact initial sync) is cut into
+// pages of about this many changes, so a run never holds the whole mailbox at once.
+const DEFAULT_MAX_CHANGES_PER_PAGE = 5_000;
 
 const RESOURCE: Record<Kind, DeltaResource> = { contact: 'contacts', task: 'tasks', event: 'events', email: 'messages' };
 
 export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide & { backstop(kind: Kind): Promise<Change[]> } {
   const { client, mailbox, containers, map } = options;
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  const maxPerPage = options.maxChangesPerPage ?? DEFAULT_MAX_CHANGES_PER_PAGE;
   const user = `/users/${encodeURIComponent(mailbox)}`;
   const containerOf = (kind: Kind): string | undefined =>
     kind === 'contact' ? containers.contactFolderId : kind === 'task' ? containers.todoListId : kind === 'email' ? containers.mailFolderId : undefined;
@@ -129,23 +141,28 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
     return out;
   }
 
-  // Coalesces writes issued in the same tick into one writeItems call ($batch ≤20 each).
-  let queue: Array<{ op: WriteOp; resolve: (o: WriteOutcome) => void; reject: (e: unknown) => void }> = [];
-  function write(op: WriteOp): Promise<WriteOutcome> {
-    return new Promise((resolve, reject) => {
-      queue.push({ op, resolve, reject });
-      if (queue.length === 1) {
-        setImmediate(() => {
-          const batch = queue;
-          queue = [];
-          writeItems(client, mailbox, batch.map((b) => b.op)).then(
-            (outcomes) => batch.forEach((b, i) => b.resolve(outcomes[i]!)),
-            (error: unknown) => batch.forEach((b) => b.reject(error)),
-          );
-        });
+  // Writes go out in groups of one $batch (20): a group is sent as soon as 20 are waiting, or on
+  // the next macrotask with what gathered, and each group's callers resume as its $batch answers.
+  // So while $batches are on the wire the items of the last one commit their links and queue
+  // their next writes: the mailbox's 4 lanes stay busy (the client's limiter queues the groups).
+  // A group takes the lanes the groups already out leave (at least 1): under a backlog each
+  // $batch is one dependsOn chain and four run side by side, each answered on its own; a lone
+  // group still runs 4 lanes wide. Writes to one item never overlap (the driver runs an item's
+  // writes one after another).
+  let groupsOut = 0;
+  const writes = createCoalescer<WriteOp, WriteOutcome>({
+    maxBatch: MAX_BATCH,
+    run: async (ops) => {
+      const lanes = Math.max(1, LANES - groupsOut);
+      groupsOut += 1;
+      try {
+        return (await writeItems(client, mailbox, ops, { lanes })).map((value) => ({ value }));
+      } finally {
+        groupsOut -= 1;
       }
-    });
-  }
+    },
+  });
+  const write = (op: WriteOp): Promise<WriteOutcome> => writes.submit(op);
 
   // Graph echoes extended properties only when expanded: the stamp we wrote is the stamp.
   function settle(kind: Kind, outcome: WriteOutcome, stamp?: string): WriteResult {
@@ -245,6 +262,9 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
       const target = { mailbox, resource, ...(containerId ? { containerId } : {}), ...(kind === 'event' && options.eventWindow ? { window: options.eventWindow() } : {}) };
       const changes: Change[] = [];
       let deltaLink: string | undefined;
+      // a read from a stored cursor may stop at a nextLink (Graph resumes a delta round from it)
+      let resumeAt: string | undefined;
+      const cappable = cursor !== null && (kind === 'contact' || kind === 'task');
       const read: KindRead = { items: new Map() };
       reads.set(kind, read);
       const listed: SideRecord[] = [];
@@ -256,10 +276,14 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
             changes.push(change);
             if (e.type === 'removed') read.items.set(e.id, null);
             else if (page.expanded) remember(kind, e.item);
-            if (change.type === 'upsert') listed.push(change.record);
+            if (change.type === 'upsert' && cursor === null) listed.push(change.record);
           }
           allExpanded &&= page.expanded;
           deltaLink = page.deltaLink ?? deltaLink;
+          if (cappable && !page.deltaLink && page.nextLink && changes.length >= maxPerPage) {
+            resumeAt = page.nextLink;
+            break;
+          }
         }
       } catch (error) {
         if (error instanceof ExchangeError && error.kind === 'auth' && error.status === 403) {
@@ -267,6 +291,7 @@ export function createExchangeSide(options: ExchangeSideOptions): ExchangeSide &
         }
         throw error;
       }
+      if (resumeAt) return { changes, cursor: resumeAt, listing: 'ok', more: true };
       if (!deltaLink) throw new ExchangeError('permanent', 200, 'NoDeltaLink', 'The delta feed ended without a deltaLink');
       if (cursor === null && containerId) {
         // without the stamps (Graph refused $expand) the listing proves nothing about them

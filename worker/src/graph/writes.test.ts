@@ -50,6 +50,25 @@ describe('$batch writes (real client, Graph emulator)', () => {
     expect(ok.ok && ok.id && ok.version).toBeTruthy();
   });
 
+  it('one-lane $batches (a dependsOn chain of 20 each) run four side by side, never more than 4 requests at once', async () => {
+    f.emu.admin.setLatency(5);
+    f.emu.admin.resetCounters();
+    const group = (g: number): WriteOp[] =>
+      Array.from({ length: 20 }, (_, n) => ({
+        op: 'create' as const,
+        resource: 'contacts' as const,
+        containerId: ids.contactFolderId,
+        salesforceId: sfId(1000 + g * 20 + n),
+        fields: { givenName: `Lane${g}-${n}` },
+      }));
+    const results = await Promise.all([0, 1, 2, 3].map((g) => writeItems(f.client, f.mailbox, group(g), { skipLookup: true, lanes: 1 })));
+    expect(results.flat().every((o) => o.ok)).toBe(true);
+    // each batch counts for its one lane: the four went together, and the emulator (429 past 4) never throttled
+    expect(f.emu.admin.counters().throttled).toBe(0);
+    expect(f.client.limiter.stats(f.mailbox).peak).toBeLessThanOrEqual(4);
+    expect(f.emu.admin.items(f.mailbox, 'contact').filter((c) => String(c.givenName).startsWith('Lane'))).toHaveLength(80);
+  });
+
   it('a create retried after a crash finds the stamped item and patches it instead of duplicating', async () => {
     const op: WriteOp = { op: 'create', resource: 'contacts', containerId: ids.contactFolderId, salesforceId: sfId(900), fields: { givenName: 'Once', surname: 'Only' } };
     const [a] = await writeItems(f.client, f.mailbox, [op]);
