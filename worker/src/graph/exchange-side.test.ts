@@ -176,4 +176,30 @@ describe('ExchangeSide port over Graph (emulator)', () => {
       expect(f.emu.admin.counters().kinds).toEqual({});
     });
   });
+
+  it('a later read past maxChangesPerPage stops at a nextLink with more, and reads on from it to the deltaLink', async () => {
+    const side = createExchangeSide({ client: f.client, mailbox: f.mailbox, containers: ids, map, pageSize: 2, maxChangesPerPage: 3 });
+    let cursor = (await side.changesSince('contact', null)).cursor;
+    const made = [1, 2, 3, 4, 5, 6, 7].map((n) => f.emu.admin.userCreateContact(f.mailbox, ids.contactFolderId, { givenName: `C${n}`, surname: 'Capped' }));
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    for (let read = 0; read < 10; read++) {
+      const page = await side.changesSince('contact', cursor);
+      sizes.push(page.changes.length);
+      seen.push(...page.changes.flatMap((c) => (c.type === 'upsert' ? [c.record.id] : [])));
+      cursor = page.cursor;
+      if (!page.more) break;
+    }
+    // pages of 2 entries: each read stops at the first page boundary at or past 3
+    expect(sizes).toEqual([4, 3]);
+    expect([...new Set(seen)].sort()).toEqual([...made].sort());
+    expect((await side.changesSince('contact', cursor)).changes).toEqual([]);
+  });
+
+  it('candidates() streams the container and keeps only what the driver keeps', async () => {
+    const side = createExchangeSide({ client: f.client, mailbox: f.mailbox, containers: ids, map });
+    const wanted = f.emu.admin.userCreateContact(f.mailbox, ids.contactFolderId, { givenName: 'Keep', surname: 'Me' });
+    const kept = await side.candidates('contact', [{ id: '003000000000001AAA', version: '', fields: {} }], (r) => r.fields.firstName === 'Keep');
+    expect(kept.map((r) => r.id)).toEqual([wanted]);
+  });
 });

@@ -262,7 +262,8 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
       // Items given the category outside our containers send no notification from the container's
       // subscription and the side reads them only on a first read: add that backstop read to the
       // run unless the runtime says the run's hints came from the container only.
-      const read = cursor === null || page.listing === 'forbidden' || ctx.backstop === false ? page.changes : [...page.changes, ...(await graphSide.backstop(k))];
+      // (once a run: with the last page of a read cut into several)
+      const read = cursor === null || page.listing === 'forbidden' || ctx.backstop === false || page.more === true ? page.changes : [...page.changes, ...(await graphSide.backstop(k))];
       const changes = await reportUnreadable(read);
       noteChanges(changes);
       return { ...page, changes };
