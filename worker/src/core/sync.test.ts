@@ -45,6 +45,27 @@ describe('sync driver', () => {
     expect(w.store.allLinks()).toHaveLength(26);
   });
 
+  it('with onReport a run hands over each page and keeps none: what it holds does not grow with the mailbox', async () => {
+    // the largest page report and what the run's report keeps, for a mailbox of n contacts read in pages of 10
+    const held = async (n: number) => {
+      const w = world();
+      for (let i = 0; i < n; i++) w.salesforce.userCreate('contact', { lastName: `L${i}`, email: `l${i}@x.com` });
+      w.salesforce.faults.pageSize = 10;
+      const pages: number[] = [];
+      const report = await w.run({ onReport: (k) => void pages.push(k.actions.length) });
+      expect(w.exchange.live('contact')).toHaveLength(n);
+      return { pages: pages.length, largest: Math.max(...pages), kept: report.kinds.reduce((a, k) => a + k.actions.length + k.failures.length, 0) };
+    };
+    const small = await held(30);
+    const large = await held(120);
+    expect(large.pages).toBe(12);
+    // a page's actions (a create and a link per record) stay those of one page, however large the mailbox
+    expect(large.largest).toBe(small.largest);
+    expect(large.largest).toBeLessThanOrEqual(20);
+    expect(large.kept).toBe(0);
+    expect(small.kept).toBe(0);
+  });
+
   it('the valve holds back a mass delete, records why, and keeps the cursors', async () => {
     const w = world();
     for (let i = 0; i < 10; i++) w.salesforce.userCreate('contact', { lastName: `L${i}` });

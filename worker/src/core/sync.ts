@@ -32,6 +32,13 @@ export interface SyncOptions {
    * leave every call part-filled); 1 applies them one after another.
    */
   readonly itemsInFlight?: number;
+  /**
+   * Takes each page's report as the page ends (a kind read in several pages reports each page).
+   * When given, no page's actions are kept once reported, so a run over 100,000 records never
+   * holds them all, and SyncReport.kinds lists each kind with its settled flag only (no actions
+   * or failures). Without it, a kind's report gathers every page's.
+   */
+  readonly onReport?: (report: KindReport) => Promise<void> | void;
 }
 
 export interface KindReport {
@@ -132,15 +139,20 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
         settings,
         hash,
       });
-      const failures = kindFailures;
-      kindActions.push(...actions);
+      const failures: (WriteFailure & { action: Action })[] = options.onReport ? [] : kindFailures;
+      if (!options.onReport) kindActions.push(...actions);
+      /** This page's report to onReport, and the kind's to the run's report once the kind is done. */
+      const report = async (settled: boolean, last: boolean): Promise<void> => {
+        if (options.onReport) await options.onReport({ kind, actions, failures, settled });
+        if (last) reports.push(options.onReport ? { kind, actions: [], failures: [], settled } : { kind, actions: kindActions, failures: kindFailures, settled });
+      };
       const valve = actions.find((a) => a.type === 'valve');
       if (valve) {
         effect();
         await store.transaction(async (tx) => {
           await tx.recordIssue({ key: `valve:${mailbox}:${kind}:${valve.reason}`, mailbox, kind, issueKind: 'Error', message: valve.message });
         });
-        reports.push({ kind, actions: kindActions, failures, settled: false });
+        await report(false, true);
         break;
       }
 
@@ -360,9 +372,10 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       }
       if (settled && (pages.salesforce.more === true || pages.exchange.more === true)) {
         more = { salesforce: pages.salesforce.more === true, exchange: pages.exchange.more === true };
+        await report(settled, false);
         continue;
       }
-      reports.push({ kind, actions: kindActions, failures, settled });
+      await report(settled, true);
       break;
     }
   }
