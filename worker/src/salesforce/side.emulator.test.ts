@@ -193,10 +193,20 @@ describe('SalesforceSide', () => {
     // the whole first page is used (the old cut at a second boundary fetched a second page for one more record)
     expect(sf.apiCalls() - before).toBe(1);
     expect(first.changes).toHaveLength(2_000);
-    // the next read starts at the last record's second: 2,000 records, one page, then the deletes query
+    expect(first.more).toBe(true);
+    // reading on from that cursor in the same run takes the open query's next page: the last
+    // 1,000 records in one query-more, nothing read twice, deletes left to the next fresh read
     const second = await bulk.changesSince('contact', first.cursor);
-    expect(sf.apiCalls() - before).toBe(3);
+    expect(sf.apiCalls() - before).toBe(2);
+    expect(second.changes).toHaveLength(1_000);
+    expect(second.more).toBeUndefined();
     const seen = new Set([...ids(first.changes, 'upsert'), ...ids(second.changes, 'upsert')]);
     expect([...made].filter((id) => !seen.has(id))).toEqual([]);
+    // a later run (a new side) reads from the stored cursor: from the last record's second,
+    // 2,000 records in one page, then the deletes query
+    const later = createSalesforceSide({ records, maps: { contact: contactMap }, ownerId: bulkOwner, contactScope: 'My Contacts', now: () => new Date(emu.admin.now()), maxChangesPerPage: 1_500 });
+    const again = await later.changesSince('contact', first.cursor);
+    expect(sf.apiCalls() - before).toBe(4);
+    expect(ids(again.changes, 'upsert')).toHaveLength(2_000);
   });
 });

@@ -174,24 +174,31 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
    * `complete: false`, which costs the next read one short query.
    */
   async function readUntilBoundary(
-    soql: string,
-    all: boolean,
+    pages: AsyncGenerator<SfRecord[]>,
     from: string | null,
     onRecord: (r: SfRecord) => void,
-  ): Promise<{ last: string | null; complete: boolean }> {
+  ): Promise<{ last: string | null; complete: boolean; rest?: AsyncGenerator<SfRecord[]> }> {
     let count = 0;
     let last: string | null = null;
     const startSecond = from ? stampSecond(from) : -Infinity;
-    for await (const page of records.pages(soql, { all })) {
-      for (const r of page) {
+    for (;;) {
+      const next = await pages.next();
+      if (next.done === true) return { last, complete: true };
+      for (const r of next.value) {
         onRecord(r);
         count += 1;
         last = String(r.SystemModstamp ?? '');
       }
-      if (count >= maxPerPage && last !== null && stampSecond(last) > startSecond) return { last, complete: false };
+      // the query stays open: a read on from this cut in the same run takes its next page
+      if (count >= maxPerPage && last !== null && stampSecond(last) > startSecond) return { last, complete: false, rest: pages };
     }
-    return { last, complete: true };
   }
+
+  // A capped live read of this run, per kind: the cursor it returned and its open query. The
+  // driver's read on from that cursor takes the query's next page (one call per 2,000 records)
+  // instead of querying again from the cut's second, which re-reads every record of that second
+  // (thousands, for records loaded in bulk). Another cursor closes it.
+  const continuing = new Map<Kind, { cursor: string; initial: boolean; rest: AsyncGenerator<SfRecord[]> }>();
 
   // What the last changesSince read, so the driver's get() right after it costs no API call.
   // Each entry is used once; later gets read Salesforce again.
@@ -332,34 +339,40 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
       const mark = parseWatermark(cursor);
       const changes: Change[] = [];
       scopeReadWhole.delete(kind);
-      let live: { last: string | null; complete: boolean };
-      if (cursor === null) {
-        live = await readUntilBoundary(scopeSoql(map, null), false, null, (r) => {
-          const record = view(map, r);
-          recent.set(recentKey(kind, r.Id), record);
-          changes.push({ side: 'salesforce', kind, type: 'upsert', record });
-        });
+      let live: { last: string | null; complete: boolean; rest?: AsyncGenerator<SfRecord[]> };
+      const open = continuing.get(kind);
+      continuing.delete(kind);
+      const goesOn = open !== undefined && cursor !== null && open.cursor === cursor;
+      if (open && !goesOn) await open.rest.return(undefined);
+      const scoped = (r: SfRecord): void => {
+        const record = view(map, r);
+        recent.set(recentKey(kind, r.Id), record);
+        changes.push({ side: 'salesforce', kind, type: 'upsert', record });
+      };
+      const classified = (r: SfRecord): void => {
+        if (inScope(map, r)) scoped(r);
+        else {
+          recent.set(recentKey(kind, r.Id), 'out-of-scope');
+          changes.push({ side: 'salesforce', kind, type: 'out-of-scope', id: r.Id });
+        }
+      };
+      if (goesOn) {
+        live = await readUntilBoundary(open.rest, mark.m, open.initial ? scoped : classified);
+      } else if (cursor === null) {
+        live = await readUntilBoundary(records.pages(scopeSoql(map, null)), null, scoped);
       } else {
         const where = watermarkClause(mark.m);
         const soql = `SELECT ${[...new Set(['Id', 'SystemModstamp', ...readFields(map)])].join(', ')} FROM ${map.sobject}${
           where.length ? ` WHERE ${where.join(' AND ')}` : ''
         } ORDER BY SystemModstamp, Id`;
-        live = await readUntilBoundary(soql, false, mark.m, (r) => {
-          if (inScope(map, r)) {
-            const record = view(map, r);
-            recent.set(recentKey(kind, r.Id), record);
-            changes.push({ side: 'salesforce', kind, type: 'upsert', record });
-          } else {
-            recent.set(recentKey(kind, r.Id), 'out-of-scope');
-            changes.push({ side: 'salesforce', kind, type: 'out-of-scope', id: r.Id });
-          }
-        });
+        live = await readUntilBoundary(records.pages(soql), mark.m, classified);
       }
       if (cursor === null && live.complete) scopeReadWhole.add(kind);
       let deletedLast = mark.d;
       let deletedComplete = true;
-      if (cursor !== null && mark.d !== null) {
-        const del = await readUntilBoundary(deletedSoql(map.sobject, mark.d, [EXCHANGE_KEY_FIELD]), true, mark.d, (r) => {
+      // a read going on with an open query leaves deletes to the next fresh read (its `d` stays)
+      if (cursor !== null && mark.d !== null && !goesOn) {
+        const del = await readUntilBoundary(records.pages(deletedSoql(map.sobject, mark.d, [EXCHANGE_KEY_FIELD]), { all: true }), mark.d, (r) => {
           const gone = deletedView(r);
           recent.set(recentKey(kind, r.Id), gone);
           changes.push(
@@ -370,6 +383,8 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
         });
         deletedLast = del.last ?? mark.d;
         deletedComplete = del.complete;
+        // a capped deletes read is read again from its watermark
+        await del.rest?.return(undefined);
       }
       // With nothing read yet the watermark starts at "now" minus a margin for clock skew between
       // us and Salesforce: re-reading a few minutes is harmless, missing a record is not.
@@ -379,9 +394,11 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
         m: live.last ?? mark.m ?? (cursor === null ? startMark : null),
         d: deletedLast ?? startMark,
       };
+      const nextCursor = JSON.stringify(next);
+      if (live.rest) continuing.set(kind, { cursor: nextCursor, initial: goesOn ? open.initial : cursor === null, rest: live.rest });
       return {
         changes,
-        cursor: JSON.stringify(next),
+        cursor: nextCursor,
         listing: cursor === null && changes.length === 0 ? 'empty' : 'ok',
         // a capped read: the driver reads on from `next` in the same run once this page settled
         ...(!live.complete || !deletedComplete ? { more: true } : {}),
