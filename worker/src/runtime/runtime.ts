@@ -10,8 +10,8 @@
 // schedule, Sync now, retries — make them), and its status goes out in one batched update a
 // second, only when it wrote something or its open issue count moved.
 import { hashFields } from '../core/hash.ts';
-import type { RecordSide } from '../core/ports.ts';
-import { sync } from '../core/sync.ts';
+import type { FeedPage, RecordSide } from '../core/ports.ts';
+import { sync, type KindReport } from '../core/sync.ts';
 import type { Action, Kind } from '../core/types.ts';
 import type { GraphClient } from '../graph/client.ts';
 import { createExchangeSide } from '../graph/exchange-side.ts';
@@ -41,6 +41,7 @@ import { addCounts, countReport, nestCounts } from './counts.ts';
 import { logFiledEmails, runNoMatch, type EmailOptions, type RunNoMatch } from './email-log.ts';
 import { RunError, classify } from './errors.ts';
 import { DEFAULT_KINDS, type KindPlugin } from './kinds.ts';
+import type { KindSides } from './record-sides.ts';
 import { effectiveConfig, planOf, storedSettings, syncSettings, type StoredSettings } from './mailbox-config.ts';
 import { checkRenames, checkUser, noteRunFailure, noteRunSuccess, noteScopeLeft } from './scope.ts';
 import { maintainMailboxSubscriptions, onLifecycle } from './subscriptions.ts';
@@ -100,6 +101,12 @@ export interface Runtime {
 }
 
 const OBJECT: Record<Kind, IssueObject> = { contact: 'Contact', task: 'Task', event: 'Event', email: 'Email' };
+
+/** One kind's sides for one run. */
+interface KindRun {
+  plugin: KindPlugin;
+  sides: KindSides;
+}
 
 /** Items a run wrote on either side. */
 function writtenIn(counts: Record<string, number>): number {
@@ -278,7 +285,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return store.countOpenIssues(mailboxId);
   }
 
-  async function syncKind(mailbox: Mailbox, settings: StoredSettings, plugin: KindPlugin, backstop = true, user?: RunUser): Promise<Record<string, number>> {
+  /** One kind's sides for one run. */
+  async function kindSides(mailbox: Mailbox, settings: StoredSettings, plugin: KindPlugin, backstop = true, user?: RunUser): Promise<KindRun> {
     const { config, provisioned } = settings;
     if (!provisioned) throw new Error('mailbox not provisioned');
     const salesforce = createSalesforceSide({
@@ -335,19 +343,59 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           ...(log ? { log: (message: string, data: Record<string, unknown>) => log.info({ mailboxId: mailbox.id, kind: plugin.kind, ...data }, message) } : {}),
         })
       : undefined;
+    return { plugin, sides: own ?? { salesforce, exchange } };
+  }
+
+  /**
+   * Every kind's first Salesforce read of a run, started together so that their query pages
+   * share composite calls (records.ts coalesces reads of one tick): each sync then takes the
+   * page read for the cursor it finds (another cursor — a restart after cursor-expired — reads
+   * again). Only the Salesforce side reads ahead; a page waits in memory for its kind's turn.
+   */
+  async function readAhead(mailboxId: string, runs: readonly KindRun[]): Promise<KindRun[]> {
+    if (runs.length < 2) return [...runs];
+    const cursors = await Promise.all(runs.map((r) => store.getCursor(mailboxId, 'salesforce', r.plugin.kind)));
+    return runs.map((r, i) => {
+      const cursor = cursors[i] ?? null;
+      const side = r.sides.salesforce;
+      let early: Promise<FeedPage> | undefined = side.changesSince(r.plugin.kind, cursor);
+      // a kind the run never reaches (an earlier one failed) leaves its read unobserved
+      early.catch(() => undefined);
+      const salesforce: RecordSide = {
+        ...side,
+        changesSince(kind, at) {
+          const page = early;
+          early = undefined;
+          return page && kind === r.plugin.kind && at === cursor ? page : side.changesSince(kind, at);
+        },
+      };
+      return { ...r, sides: { ...r.sides, salesforce } };
+    });
+  }
+
+  async function syncKind(mailbox: Mailbox, settings: StoredSettings, { plugin, sides: own }: KindRun): Promise<Record<string, number>> {
+    const { config } = settings;
+    // each page's report is taken as the page ends: a run over 100,000 contacts keeps none of them
+    const counts: Record<string, number> = {};
+    let leftScope = 0;
+    const onReport = async (k: KindReport): Promise<void> => {
+      addCounts(counts, countReport(k));
+      leftScope += k.actions.filter((a) => a.type === 'unlink' && a.situation === 'out-of-scope').length;
+      await reportIssues(mailbox.id, k);
+    };
     const run = () =>
       sync({
         mailbox: mailbox.id,
-        salesforce: own?.salesforce ?? salesforce,
-        exchange: own?.exchange ?? exchange,
+        salesforce: own.salesforce,
+        exchange: own.exchange,
         store: linkStoreOf(store),
         settings: syncSettings(config, kinds),
         hash: hashFields,
         kinds: [plugin.kind],
+        onReport,
       });
-    let report;
     try {
-      report = await run();
+      await run();
     } catch (error) {
       const failure = classify(error);
       if (failure.kind !== 'cursor-expired') throw error;
@@ -356,42 +404,41 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const side = failure.side === 'salesforce' ? 'salesforce' : 'exchange';
       log?.warn({ mailboxId: mailbox.id, kind: plugin.kind, side }, 'cursor expired; full resync of this kind');
       await store.deleteCursor(mailbox.id, side, plugin.kind);
-      report = await run();
+      await run();
     }
-    await own?.afterRun?.();
-    const counts: Record<string, number> = {};
-    for (const k of report.kinds) {
-      addCounts(counts, countReport(k));
-      const leftScope = k.actions.filter((a) => a.type === 'unlink' && a.situation === 'out-of-scope').length;
-      if (leftScope > 0) await noteScopeLeft(store, mailbox.id, k.kind, OBJECT[k.kind], leftScope);
-      for (const f of k.failures) {
-        if (f.action.type === 'valve') continue;
-        const item = f.action.item;
-        await store.openIssue({
-          mailboxId: mailbox.id,
-          kind: 'Error',
-          objectType: OBJECT[k.kind],
-          salesforceId: item.salesforceId ?? null,
-          exchangeId: item.exchangeId ?? null,
-          message: `Could not ${f.action.type} this ${k.kind} in ${'side' in f.action && f.action.side === 'exchange' ? 'Outlook' : 'Salesforce'}: ${f.message}`,
-          issueKey: `error:${mailbox.id}:${k.kind}:${item.salesforceId ?? ''}:${item.exchangeId ?? ''}:${f.reason}`,
-        });
-      }
-      // An item that now linked cleanly has its earlier write errors behind it. A planned link
-      // whose item failed in this run was never committed: its error stays open.
-      const failedItem = (a: Extract<Action, { type: 'link' }>): boolean =>
-        k.failures.some((f) => f.action.type !== 'valve' && ((a.item.salesforceId !== undefined && f.action.item.salesforceId === a.item.salesforceId) || (a.item.exchangeId !== undefined && f.action.item.exchangeId === a.item.exchangeId)));
-      const linked = k.actions.filter((a): a is Extract<Action, { type: 'link' }> => a.type === 'link' && !failedItem(a));
-      if (linked.length > 0) {
-        const open = (await store.listIssues(mailbox.id, { open: true })).filter((i) => i.kind === 'Error' && i.objectType === OBJECT[k.kind] && i.issueKey?.startsWith('error:'));
-        for (const issue of open) {
-          if (linked.some((a) => (a.item.salesforceId && a.item.salesforceId === issue.salesforceId) || (a.item.exchangeId && a.item.exchangeId === issue.exchangeId))) {
-            await store.resolveIssue(issue.id);
-          }
+    await own.afterRun?.();
+    if (leftScope > 0) await noteScopeLeft(store, mailbox.id, plugin.kind, OBJECT[plugin.kind], leftScope);
+    return counts;
+  }
+
+  /** A page's failures as Error issues; the earlier errors of items it linked cleanly resolved. */
+  async function reportIssues(mailboxId: string, k: KindReport): Promise<void> {
+    for (const f of k.failures) {
+      if (f.action.type === 'valve') continue;
+      const item = f.action.item;
+      await store.openIssue({
+        mailboxId,
+        kind: 'Error',
+        objectType: OBJECT[k.kind],
+        salesforceId: item.salesforceId ?? null,
+        exchangeId: item.exchangeId ?? null,
+        message: `Could not ${f.action.type} this ${k.kind} in ${'side' in f.action && f.action.side === 'exchange' ? 'Outlook' : 'Salesforce'}: ${f.message}`,
+        issueKey: `error:${mailboxId}:${k.kind}:${item.salesforceId ?? ''}:${item.exchangeId ?? ''}:${f.reason}`,
+      });
+    }
+    // An item that now linked cleanly has its earlier write errors behind it. A planned link
+    // whose item failed in this run was never committed: its error stays open.
+    const failedItem = (a: Extract<Action, { type: 'link' }>): boolean =>
+      k.failures.some((f) => f.action.type !== 'valve' && ((a.item.salesforceId !== undefined && f.action.item.salesforceId === a.item.salesforceId) || (a.item.exchangeId !== undefined && f.action.item.exchangeId === a.item.exchangeId)));
+    const linked = k.actions.filter((a): a is Extract<Action, { type: 'link' }> => a.type === 'link' && !failedItem(a));
+    if (linked.length > 0) {
+      const open = (await store.listIssues(mailboxId, { open: true })).filter((i) => i.kind === 'Error' && i.objectType === OBJECT[k.kind] && i.issueKey?.startsWith('error:'));
+      for (const issue of open) {
+        if (linked.some((a) => (a.item.salesforceId && a.item.salesforceId === issue.salesforceId) || (a.item.exchangeId && a.item.exchangeId === issue.exchangeId))) {
+          await store.resolveIssue(issue.id);
         }
       }
     }
-    return counts;
   }
 
   /** The stored mailbox when a hinted run can be incremental: provisioned, enabled, last run clean. */
@@ -504,10 +551,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     // one read of the mailbox's user serves every kind of the run
     const user = given ?? runUser(records, config.userId);
     const counts: Record<string, number> = {};
-    for (const plugin of kinds) {
-      if (!plugin.enabled(config) || (scope && !scope.kinds.has(plugin.kind))) continue;
-      addCounts(counts, await syncKind(mailbox, settings, plugin, !scope || scope.wholeMailbox.has(plugin.kind), user));
-    }
+    const plugins = kinds.filter((plugin) => plugin.enabled(config) && (!scope || scope.kinds.has(plugin.kind)));
+    // sides built together (their reads — describes, the user — share a call), then every kind's
+    // first Salesforce read at once; the kinds still sync one after another
+    const built = await Promise.all(plugins.map((plugin) => kindSides(mailbox, settings, plugin, !scope || scope.wholeMailbox.has(plugin.kind), user)));
+    for (const run of await readAhead(mailbox.id, built)) addCounts(counts, await syncKind(mailbox, settings, run));
     // Filed emails are one-way and item-by-item (task, relations, files, stamp): their own run.
     if (config.syncEmails && options.email !== false && (!scope || scope.kinds.has('email'))) {
       addCounts(counts, await logFiledEmails({ ...options.email, store, graph, sf, records, mailboxId: mailbox.id, config, mailFolderId: provisioned.mailFolderId, categoryName: provisioned.categoryName, user, ...(noMatch ? { noMatch } : {}), ...(log ? { log } : {}) }));
