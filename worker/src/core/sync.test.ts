@@ -66,6 +66,35 @@ describe('sync driver', () => {
     expect(small.kept).toBe(0);
   });
 
+  it('the store writes of items resumed together share one transaction: notes, then links', async () => {
+    const w = world();
+    for (let i = 0; i < 50; i++) w.salesforce.userCreate('contact', { lastName: `L${i}`, email: `l${i}@x.com` });
+    const before = w.store.commits;
+    expect((await w.run()).writes).toBe(50);
+    // 50 write-ahead notes in one, 50 link commits in one, the cursors in one (was 101)
+    expect(w.store.commits - before).toBe(3);
+    expect(w.store.allLinks().filter((l) => l.pending === undefined)).toHaveLength(50);
+  });
+
+  it('a crash among the grouped notes, the writes or the grouped link commits is finished by the next run', async () => {
+    for (const crashAt of [1, 2, 26, 51, 52, 101, 126, 151]) {
+      const w = world();
+      for (let i = 0; i < 50; i++) w.salesforce.userCreate('contact', { lastName: `L${i}`, email: `l${i}@x.com` });
+      let effects = 0;
+      const crash = (): void => {
+        if (++effects === crashAt) throw new Error('crash');
+      };
+      await expect(w.run({ beforeEffect: crash })).rejects.toThrow('crash');
+      await w.run();
+      expect((await w.run()).writes).toBe(0);
+      const emails = w.exchange.live('contact').map((r) => r.fields.email);
+      expect(emails).toHaveLength(50);
+      expect(new Set(emails).size).toBe(50);
+      expect(w.store.allLinks().filter((l) => l.pending === undefined)).toHaveLength(50);
+      expect(w.store.allLinks()).toHaveLength(50);
+    }
+  });
+
   it('the valve holds back a mass delete, records why, and keeps the cursors', async () => {
     const w = world();
     for (let i = 0; i < 10; i++) w.salesforce.userCreate('contact', { lastName: `L${i}` });

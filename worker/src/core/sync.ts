@@ -2,7 +2,7 @@
 // from the stored cursors, resolves every touched id to its current state, gathers
 // candidates for matching, plans (./planner.ts), applies each item's writes and commits
 // its link in a store transaction (many items at once, each in its own order, so the sides
-// can batch their writes), and advances the cursors only when every item of the kind settled. A crash anywhere leaves a state the next run finishes: creates are
+// can batch their writes, and the store writes of items resumed together share a transaction), and advances the cursors only when every item of the kind settled. A crash anywhere leaves a state the next run finishes: creates are
 // idempotent on their key, our own writes come back as echoes, conflicts are recorded
 // before the writes that apply their winner.
 import { canonicalJson } from './hash.ts';
@@ -60,6 +60,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
   const sides: Record<Side, RecordSide> = { salesforce: options.salesforce, exchange: options.exchange };
   const effect = (): void => options.beforeEffect?.();
   const itemsInFlight = Math.max(1, options.itemsInFlight ?? ITEMS_IN_FLIGHT);
+  const commitTogether = groupCommit(store);
   const reports: KindReport[] = [];
   let writes = 0;
 
@@ -218,7 +219,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
                 },
               };
               step();
-              await store.transaction(async (tx) => tx.putLink(pendingLink));
+              await commitTogether((tx) => tx.putLink(pendingLink));
             } else if (!existing && commit?.type === 'link' && commit.target.matched && action.item.salesforceId !== undefined && action.item.exchangeId !== undefined) {
               // an unlinked pair matched by natural key: note it before its first update, so a crash
               // and then a user edit that breaks the natural key do not split the pair into two copies
@@ -243,7 +244,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
                 },
               };
               step();
-              await store.transaction(async (tx) => tx.putLink(matchNote));
+              await commitTogether((tx) => tx.putLink(matchNote));
             }
             noted = true;
           }
@@ -272,7 +273,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
                 },
               };
               step();
-              await store.transaction(async (tx) => tx.putLink(note));
+              await commitTogether((tx) => tx.putLink(note));
             }
             noted = true;
           }
@@ -321,9 +322,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
               if (!salesforce || !exchange) throw new Error(`plan bug: link for ${canonicalJson({ ...action.item })} lacks a side`);
               const link: Link = { kind, mailbox, salesforce, exchange, base: action.target.base };
               step();
-              await store.transaction(async (tx) => {
-                await tx.putLink(link);
-              });
+              await commitTogether((tx) => tx.putLink(link));
               delete written.salesforce;
               delete written.exchange;
               noted = false;
@@ -332,7 +331,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
             case 'unlink': {
               const id = action.item.salesforceId;
               step();
-              if (id !== undefined) await store.transaction(async (tx) => tx.deleteLink(mailbox, kind, id));
+              if (id !== undefined) await commitTogether((tx) => tx.deleteLink(mailbox, kind, id));
               noted = false;
               break;
             }
@@ -340,7 +339,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
             case 'skip': {
               if (action.type === 'skip' && !action.report) break;
               step();
-              await store.transaction(async (tx) => record(tx, issueOf(action)));
+              await commitTogether((tx) => record(tx, issueOf(action)));
               break;
             }
           }
@@ -439,6 +438,35 @@ async function linksAtStart(
     return { links: await tx.notedLinks(mailbox, kind), lookup: true, linkCount: await tx.countLinks(mailbox, kind) };
   }
   return { links: await tx.links(mailbox, kind), lookup: false, linkCount: undefined };
+}
+
+/**
+ * The items' store writes (write-ahead notes, link commits, unlinks, issues) issued in the same
+ * macrotask share one store transaction: the items resumed by one $batch or collection call
+ * commit together, instead of one transaction each. Each caller resumes only once its group
+ * committed, so a note is still durable before its item's write and a link only after it; a
+ * group that fails fails every caller in it (and with them the run, as one failed item would).
+ */
+function groupCommit(store: LinkStore): (fn: (tx: LinkTx) => Promise<void>) => Promise<void> {
+  let queue: { fn: (tx: LinkTx) => Promise<void>; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  const flush = async (): Promise<void> => {
+    const group = queue;
+    queue = [];
+    try {
+      await store.transaction(async (tx) => {
+        for (const entry of group) await entry.fn(tx);
+      });
+    } catch (error) {
+      for (const entry of group) entry.reject(error);
+      return;
+    }
+    for (const entry of group) entry.resolve();
+  };
+  return (fn) =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ fn, resolve, reject });
+      if (queue.length === 1) setImmediate(() => void flush());
+    });
 }
 
 /** fn over items with at most `limit` calls in flight; results in input order. */

@@ -375,15 +375,32 @@ export function makeOps(db: Executor, ctx: OpsContext): StoreOps {
       const ids: (readonly ['salesforce_id' | 'exchange_id', string])[] = [];
       if (input.salesforceId) ids.push(['salesforce_id', input.salesforceId] as const);
       if (input.exchangeId) ids.push(['exchange_id', input.exchangeId] as const);
-      if (ids.length > 0) {
-        await db
-          .deleteFrom('links')
-          .where('mailbox_id', '=', input.mailboxId)
-          .where('kind', '=', input.kind)
-          .where((eb) => eb.or(ids.map(([col, v]) => eb(col, '=', v))))
-          .execute();
-      }
-      return ops.putLink(input);
+      if (ids.length === 0) return ops.putLink(input);
+      await db
+        .deleteFrom('links')
+        .where('mailbox_id', '=', input.mailboxId)
+        .where('kind', '=', input.kind)
+        .where((eb) => eb.or(ids.map(([col, v]) => eb(col, '=', v))))
+        .execute();
+      // no row holds either id now: insert without putLink's two lookups (a sync writes two links an item)
+      const r = await db
+        .insertInto('links')
+        .values({
+          mailbox_id: input.mailboxId,
+          kind: input.kind,
+          salesforce_id: input.salesforceId ?? null,
+          exchange_id: input.exchangeId ?? null,
+          sf_version: input.sfVersion ?? null,
+          ex_version: input.exVersion ?? null,
+          sf_hash: input.sfHash ?? null,
+          ex_hash: input.exHash ?? null,
+          natural_key: input.naturalKey ?? null,
+          base: JSON.stringify(input.base ?? {}),
+          updated_at: clock(),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toLink(r);
     },
 
     async getCursor(mailboxId, side, channel) {
