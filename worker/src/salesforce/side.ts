@@ -174,10 +174,10 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
    * `complete: false`, which costs the next read one short query.
    */
   async function readUntilBoundary(
-    pages: AsyncGenerator<SfRecord[]>,
+    pages: Pages,
     from: string | null,
     onRecord: (r: SfRecord) => void,
-  ): Promise<{ last: string | null; complete: boolean; rest?: AsyncGenerator<SfRecord[]> }> {
+  ): Promise<{ last: string | null; complete: boolean; rest?: Pages }> {
     let count = 0;
     let last: string | null = null;
     const startSecond = from ? stampSecond(from) : -Infinity;
@@ -198,7 +198,7 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
   // driver's read on from that cursor takes the query's next page (one call per 2,000 records)
   // instead of querying again from the cut's second, which re-reads every record of that second
   // (thousands, for records loaded in bulk). Another cursor closes it.
-  const continuing = new Map<Kind, { cursor: string; initial: boolean; rest: AsyncGenerator<SfRecord[]> }>();
+  const continuing = new Map<Kind, { cursor: string; initial: boolean; rest: Pages }>();
 
   // What the last changesSince read, so the driver's get() right after it costs no API call.
   // Each entry is used once; later gets read Salesforce again.
@@ -339,11 +339,14 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
       const mark = parseWatermark(cursor);
       const changes: Change[] = [];
       scopeReadWhole.delete(kind);
-      let live: { last: string | null; complete: boolean; rest?: AsyncGenerator<SfRecord[]> };
+      let live: { last: string | null; complete: boolean; rest?: Pages };
       const open = continuing.get(kind);
       continuing.delete(kind);
       const goesOn = open !== undefined && cursor !== null && open.cursor === cursor;
-      if (open && !goesOn) await open.rest.return(undefined);
+      if (open && !goesOn) await open.rest.return();
+      // the deletes read's first page is asked for with the live read's (one composite call)
+      const deletes =
+        cursor !== null && mark.d !== null && !goesOn ? askedNow(records.pages(deletedSoql(map.sobject, mark.d, [EXCHANGE_KEY_FIELD]), { all: true })) : undefined;
       const scoped = (r: SfRecord): void => {
         const record = view(map, r);
         recent.set(recentKey(kind, r.Id), record);
@@ -359,20 +362,20 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
       if (goesOn) {
         live = await readUntilBoundary(open.rest, mark.m, open.initial ? scoped : classified);
       } else if (cursor === null) {
-        live = await readUntilBoundary(records.pages(scopeSoql(map, null)), null, scoped);
+        live = await readUntilBoundary(askedNow(records.pages(scopeSoql(map, null))), null, scoped);
       } else {
         const where = watermarkClause(mark.m);
         const soql = `SELECT ${[...new Set(['Id', 'SystemModstamp', ...readFields(map)])].join(', ')} FROM ${map.sobject}${
           where.length ? ` WHERE ${where.join(' AND ')}` : ''
         } ORDER BY SystemModstamp, Id`;
-        live = await readUntilBoundary(records.pages(soql), mark.m, classified);
+        live = await readUntilBoundary(askedNow(records.pages(soql)), mark.m, classified);
       }
       if (cursor === null && live.complete) scopeReadWhole.add(kind);
       let deletedLast = mark.d;
       let deletedComplete = true;
       // a read going on with an open query leaves deletes to the next fresh read (its `d` stays)
-      if (cursor !== null && mark.d !== null && !goesOn) {
-        const del = await readUntilBoundary(records.pages(deletedSoql(map.sobject, mark.d, [EXCHANGE_KEY_FIELD]), { all: true }), mark.d, (r) => {
+      if (deletes && mark.d !== null) {
+        const del = await readUntilBoundary(deletes, mark.d, (r) => {
           const gone = deletedView(r);
           recent.set(recentKey(kind, r.Id), gone);
           changes.push(
@@ -384,7 +387,7 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
         deletedLast = del.last ?? mark.d;
         deletedComplete = del.complete;
         // a capped deletes read is read again from its watermark
-        await del.rest?.return(undefined);
+        await del.rest?.return();
       }
       // With nothing read yet the watermark starts at "now" minus a margin for clock skew between
       // us and Salesforce: re-reading a few minutes is harmless, missing a record is not.
@@ -450,6 +453,28 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
       recent.delete(recentKey(kind, id));
       return writes(kind).submit({ op: 'delete', id, expectedVersion });
     },
+  };
+}
+
+/** Query pages read one at a time; return() closes the query. */
+interface Pages {
+  next(): Promise<IteratorResult<SfRecord[], void>>;
+  return(): Promise<unknown>;
+}
+
+/** Pages whose first page is asked for now (reads asked in one tick share one composite call). */
+function askedNow(pages: AsyncGenerator<SfRecord[], void>): Pages {
+  const first = pages.next();
+  // a read never taken (the live read failed first) must not surface as unhandled
+  first.catch(() => undefined);
+  let taken = false;
+  return {
+    next: () => {
+      if (taken) return pages.next();
+      taken = true;
+      return first;
+    },
+    return: () => pages.return(undefined),
   };
 }
 
