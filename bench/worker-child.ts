@@ -66,6 +66,8 @@ export interface ChildResult {
   failures: string[];
   /** Share of 5 ms samples with a Graph request of the mailboxes in flight (1 = the wire never idle). */
   graphBusy: number;
+  /** Mean share of the mailboxes' 4 Graph slots in use over those samples (1 = always 4 in flight). */
+  graphFill: number;
 }
 
 type ParentMessage = { type: 'go' } | { type: 'again'; value: boolean };
@@ -122,9 +124,12 @@ async function main(): Promise<void> {
     const gates = mailboxes.map((m) => m.address.toLowerCase());
     let samples = 0;
     let busy = 0;
+    let slots = 0;
     const sampler = setInterval(() => {
       samples += 1;
-      if (gates.some((g) => graph.limiter.stats(g).inFlight > 0)) busy += 1;
+      const inFlight = gates.reduce((n, g) => n + graph.limiter.stats(g).inFlight, 0);
+      if (inFlight > 0) busy += 1;
+      slots += inFlight;
     }, 5);
     sampler.unref();
     const probe = startMemoryProbe();
@@ -148,6 +153,7 @@ async function main(): Promise<void> {
       heapUsedMB: Math.round(process.memoryUsage().heapUsed / 1_048_576),
       failures: failures.slice(0, 10),
       graphBusy: samples > 0 ? Math.round((busy / samples) * 1000) / 1000 : 0,
+      graphFill: samples > 0 && gates.length > 0 ? Math.round((slots / samples / (4 * gates.length)) * 1000) / 1000 : 0,
     });
     const finish = async (): Promise<void> => {
       const result = report();

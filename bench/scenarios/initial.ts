@@ -35,6 +35,8 @@ export interface InitialResult {
   workerPeakRssMB: number;
   /** Share of the run with a Graph request on the wire (the pipeline's fill; 1 = never idle). */
   graphBusy: number;
+  /** Mean share of the mailbox's 4 Graph slots in use (1 = always 4 requests in flight). */
+  graphFill: number;
   cost: Cost;
   economy: Economy;
 }
@@ -102,6 +104,7 @@ export async function runInitial(options: InitialOptions): Promise<InitialResult
       workerCpuSecondsPer1000: round((drive.cpuSeconds * 1000) / Math.max(1, total(got)), 3),
       workerPeakRssMB: drive.peakRssMB,
       graphBusy: drive.graphBusy,
+      graphFill: drive.graphFill,
       cost,
       economy: economyOf(direction, got, cost),
     };
