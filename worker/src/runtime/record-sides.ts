@@ -157,9 +157,14 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
   };
   const sfInner = createSalesforceSide({ records, maps: { [kind]: sfMap }, ownerId: config.userId, contactScope: config.contactScope, now: ctx.now, mailbox: mailboxId });
   const exchangeKeyPrefix = `${kind}:${mailboxId}:`;
-  // What this run saw of each Salesforce record's stamp: id → version and stamp.
+  // What this run saw of each Salesforce record stamped with an Exchange key of this mailbox (the
+  // only ones the after-run pass may re-stamp): id → version and stamp. Others are not kept, so an
+  // initial sync of 100,000 unstamped records holds none.
   const sfSeen = new Map<string, { version: string; stamp: string | undefined }>();
-  const noteSalesforce = (record: SideRecord): void => void sfSeen.set(record.id, { version: record.version, stamp: record.stamp });
+  const noteSalesforce = (record: SideRecord): void => {
+    if (record.stamp?.startsWith(exchangeKeyPrefix)) sfSeen.set(record.id, { version: record.version, stamp: record.stamp });
+    else sfSeen.delete(record.id);
+  };
   const salesforce: RecordSide = {
     ...sfInner,
     async changesSince(k, cursor) {
@@ -247,10 +252,18 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
     },
   });
 
-  // What this run saw of each Exchange item: the fields a patch is laid over, its version and stamp.
-  const seen = new Map<string, SideRecord>();
-  const note = (record: SideRecord): void => void seen.set(record.id, record);
+  // What this run saw of each Exchange item: its version and stamp (the after-run stamp pass), and,
+  // for the items of the last feed page read, the fields a patch is laid over. Fields are not kept
+  // past their page: a run over 100,000 items holds one page of them (an update of an item of an
+  // earlier page reads it again).
+  const seen = new Map<string, { version: string; stamp: string | undefined }>();
+  const seenFields = new Map<string, SideRecord>();
+  const note = (record: SideRecord): void => {
+    seen.set(record.id, { version: record.version, stamp: record.stamp });
+    seenFields.set(record.id, record);
+  };
   const noteChanges = (changes: readonly Change[]): void => {
+    seenFields.clear();
     for (const c of changes) if (c.type === 'upsert') note(c.record);
   };
   const asBody = (body: Record<string, unknown>): Fields => ({ [GRAPH_BODY]: body as FieldValue });
@@ -287,7 +300,7 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
       return result;
     },
     async update(k, id, expectedVersion, patch): Promise<WriteResult> {
-      let current = seen.get(id);
+      let current = seenFields.get(id);
       // Only a contact's address line or name change needs the item's other values; read
       // them when this run has not seen the item at the expected version.
       const needsCurrent = kind === 'contact' && Object.keys(patch).some((n) => n.startsWith('mailing') || n === 'firstName' || n === 'lastName');
@@ -365,7 +378,7 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
         // edited or gone since: the next run sees the item and stamps it then
         if (!result?.ok) continue;
         const link = part[n]!;
-        seen.set(link.exchange.id, { ...result.record, stamp: link.salesforce.id });
+        seen.set(link.exchange.id, { version: result.record.version, stamp: link.salesforce.id });
         await linkStore.transaction((tx) => tx.putLink({ ...link, exchange: { ...link.exchange, version: result.record.version } }));
       }
     }
