@@ -45,6 +45,8 @@ export interface KindSidesContext {
   mailboxId?: string;
   /** The mailbox's Salesforce user, read once per run (default: read here). */
   user?: RunUser;
+  /** The events the user is invited to, read with the run's opening reads: serves the first read of the run. */
+  sharedEventIds?: Promise<readonly string[]>;
 }
 
 const FIELD_WORDS: Readonly<Record<string, string>> = {
@@ -146,13 +148,20 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
   const horizon = ctx.eventHorizonDays ?? DEFAULT_EVENT_HORIZON_DAYS;
   const zone = await userZone(ctx.user ?? runUser(ctx.records, config.userId));
   const records = eventRecords(ctx.records);
+  // the opening reads' invitation lookup, once, for this user (later reads look again)
+  let opening = ctx.sharedEventIds;
+  const early = (owner: string): Promise<readonly string[]> | undefined => {
+    const read = owner === config.userId ? opening : undefined;
+    opening = undefined;
+    return read;
+  };
   // Orgs with Recurrence 2.0 keep series as an RRULE: read it where the field exists.
   const describe = await ctx.records.fieldLimits('Event').catch(() => new Map());
   const recurrence2 = ['Recurrence2PatternText', 'ActivityRecurrence2Id', 'GroupEventType'].filter((f) => describe.has(f));
   const fields = describe.has('Recurrence2PatternText') ? [...eventSalesforceMap.fields, ...recurrence2] : eventSalesforceMap.fields;
   const salesforce = createSalesforceSide({
     records,
-    maps: { event: { ...eventSalesforceMap, fields, sharedIds: (owner) => records.sharedEventIds(owner) } },
+    maps: { event: { ...eventSalesforceMap, fields, sharedIds: (owner) => early(owner) ?? records.sharedEventIds(owner) } },
     ownerId: config.userId,
     contactScope: config.contactScope,
     now: ctx.now,
