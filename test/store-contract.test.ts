@@ -125,6 +125,22 @@ for (const engine of [sqliteEngine(), postgresEngine()]) {
       expect(await store.getLinkBySalesforceId(MBX, 'contact', '003000000000001AAA')).toBeUndefined();
     });
 
+    it('replaceLink inserts after removing any link of the mailbox and kind holding either id', async () => {
+      const REPLACE = 'a00000000000078AAA';
+      await store.putLink({ mailboxId: REPLACE, kind: 'contact', salesforceId: '003000000000021AAA', exchangeId: null, base: { '@pending': { create: { side: 'exchange', key: 'k21' } } } });
+      await store.putLink({ mailboxId: REPLACE, kind: 'contact', salesforceId: '003000000000022AAA', exchangeId: 'AAMk-22' });
+      await store.putLink({ mailboxId: REPLACE, kind: 'task', salesforceId: '003000000000021AAA', exchangeId: 'AAMk-21' });
+      // the note of a create becomes its link; a link holding the new Exchange id goes
+      await store.replaceLink({ mailboxId: REPLACE, kind: 'contact', salesforceId: '003000000000021AAA', exchangeId: 'AAMk-22', sfVersion: 'v', exVersion: 'ck', sfHash: 's', exHash: 'e', base: { lastName: 'Lee' } });
+      const links = await store.listLinks(REPLACE, 'contact');
+      expect(links).toHaveLength(1);
+      expect(links[0]).toMatchObject({ salesforceId: '003000000000021AAA', exchangeId: 'AAMk-22', sfVersion: 'v', exVersion: 'ck', sfHash: 's', exHash: 'e', naturalKey: null, base: { lastName: 'Lee' }, updatedAt: now });
+      // by one id alone; another kind is untouched
+      await store.replaceLink({ mailboxId: REPLACE, kind: 'contact', salesforceId: null, exchangeId: 'AAMk-22', base: {} });
+      expect(await store.listLinks(REPLACE, 'contact')).toMatchObject([{ salesforceId: null, exchangeId: 'AAMk-22', base: {} }]);
+      expect(await store.listLinks(REPLACE, 'task')).toHaveLength(1);
+    });
+
     it('looks links up by id, lists the noted ones and counts them (a run never loads a whole mailbox)', async () => {
       // a mailbox of its own: the links of this test stay out of the counts of the others
       const LOOKUP = 'a00000000000077AAA';

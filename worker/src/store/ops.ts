@@ -1,7 +1,7 @@
 // The Store operations over one Kysely executor (the pool or an open transaction), identical SQL
 // for SQLite and PostgreSQL. Rows are mapped to camelCase objects; bigint strings become numbers.
 import { hashClientState } from '../client-state.ts';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { open as openSealed, seal } from './cipher.ts';
 import type { Database } from './schema.ts';
 import { PENDING_KEY } from './types.ts';
@@ -372,35 +372,21 @@ export function makeOps(db: Executor, ctx: OpsContext): StoreOps {
     },
 
     async replaceLink(input) {
-      const ids: (readonly ['salesforce_id' | 'exchange_id', string])[] = [];
-      if (input.salesforceId) ids.push(['salesforce_id', input.salesforceId] as const);
-      if (input.exchangeId) ids.push(['exchange_id', input.exchangeId] as const);
-      if (ids.length === 0) return ops.putLink(input);
-      await db
-        .deleteFrom('links')
-        .where('mailbox_id', '=', input.mailboxId)
-        .where('kind', '=', input.kind)
-        .where((eb) => eb.or(ids.map(([col, v]) => eb(col, '=', v))))
-        .execute();
-      // no row holds either id now: insert without putLink's two lookups (a sync writes two links an item)
-      const r = await db
-        .insertInto('links')
-        .values({
-          mailbox_id: input.mailboxId,
-          kind: input.kind,
-          salesforce_id: input.salesforceId ?? null,
-          exchange_id: input.exchangeId ?? null,
-          sf_version: input.sfVersion ?? null,
-          ex_version: input.exVersion ?? null,
-          sf_hash: input.sfHash ?? null,
-          ex_hash: input.exHash ?? null,
-          natural_key: input.naturalKey ?? null,
-          base: JSON.stringify(input.base ?? {}),
-          updated_at: clock(),
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return toLink(r);
+      if (!input.salesforceId && !input.exchangeId) {
+        await ops.putLink(input);
+        return;
+      }
+      // The sync writes two links an item (its write-ahead note, then the link): plain SQL
+      // (Kysely's builder cost more than SQLite's work) and nothing read back. After the delete
+      // no row holds either id, so the insert needs none of putLink's lookups.
+      const either =
+        input.salesforceId && input.exchangeId
+          ? sql`(salesforce_id = ${input.salesforceId} or exchange_id = ${input.exchangeId})`
+          : input.salesforceId
+            ? sql`salesforce_id = ${input.salesforceId}`
+            : sql`exchange_id = ${input.exchangeId}`;
+      await sql`delete from links where mailbox_id = ${input.mailboxId} and kind = ${input.kind} and ${either}`.execute(db);
+      await sql`insert into links (mailbox_id, kind, salesforce_id, exchange_id, sf_version, ex_version, sf_hash, ex_hash, natural_key, base, updated_at) values (${input.mailboxId}, ${input.kind}, ${input.salesforceId ?? null}, ${input.exchangeId ?? null}, ${input.sfVersion ?? null}, ${input.exVersion ?? null}, ${input.sfHash ?? null}, ${input.exHash ?? null}, ${input.naturalKey ?? null}, ${JSON.stringify(input.base ?? {})}, ${clock()})`.execute(db);
     },
 
     async getCursor(mailboxId, side, channel) {

@@ -180,7 +180,7 @@ export interface StoreOps {
   deleteLink(id: number): Promise<void>;
   deleteLinkBySalesforceId(mailboxId: string, kind: string, salesforceId: string): Promise<void>;
   /** Inserts the link after removing any link of the same mailbox and kind holding either id. */
-  replaceLink(input: LinkInput): Promise<Link>;
+  replaceLink(input: LinkInput): Promise<void>;
 
   // cursors; mailboxId '*' is for org-wide feeds (CDC replay ids)
   getCursor(mailboxId: string, side: Side, channel: string): Promise<string | undefined>;
