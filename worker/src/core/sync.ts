@@ -447,7 +447,7 @@ async function linksAtStart(
  * committed, so a note is still durable before its item's write and a link only after it; a
  * group that fails fails every caller in it (and with them the run, as one failed item would).
  */
-function groupCommit(store: LinkStore): (fn: (tx: LinkTx) => Promise<void>) => Promise<void> {
+export function groupCommit(store: LinkStore): (fn: (tx: LinkTx) => Promise<void>) => Promise<void> {
   let queue: { fn: (tx: LinkTx) => Promise<void>; resolve: () => void; reject: (error: unknown) => void }[] = [];
   const flush = async (): Promise<void> => {
     const group = queue;

@@ -17,6 +17,7 @@ import type { FieldLimits, MapIssue } from '../core/limits.ts';
 import * as contact from '../core/maps/contact.ts';
 import * as task from '../core/maps/task.ts';
 import type { RecordSide, WriteResult } from '../core/ports.ts';
+import { groupCommit } from '../core/sync.ts';
 import type { Change, FieldValue, Fields, Kind, Link, SideRecord } from '../core/types.ts';
 import { SALESFORCE_ID_PROPERTY, type ExchangeItem } from '../graph/delta.ts';
 import { createExchangeSide } from '../graph/exchange-side.ts';
@@ -47,6 +48,8 @@ type RecordKind = 'contact' | 'task';
 
 /** Ids per link lookup when stamping after a run. */
 const STAMP_LOOKUP_CHUNK = 1_000;
+/** Exchange stamps in flight after a run (ten $batches of 20). */
+const STAMPS_IN_FLIGHT = 200;
 
 /** Maps of one kind with this run's limits, zone and category bound in. */
 interface BoundMaps {
@@ -360,28 +363,28 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
   }
 
   async function stampExchange(linkStore: ReturnType<typeof linkStoreOf>, due: readonly Link[]): Promise<void> {
-    // $batch takes 20 writes a request; the side coalesces the writes issued together
-    for (let i = 0; i < due.length; i += 20) {
-      const part = due.slice(i, i + 20);
-      const results = await Promise.all(
-        part.map(async (link) => {
-          const body = { singleValueExtendedProperties: [{ id: SALESFORCE_ID_PROPERTY, value: link.salesforce.id }] };
-          try {
-            return await graphSide.update(kind, link.exchange.id, link.exchange.version, asBody(body));
-          } catch (error) {
-            ctx.log?.('could not stamp an Exchange item', { exchangeId: link.exchange.id, err: error instanceof Error ? error.message : String(error) });
-            return undefined;
-          }
-        }),
-      );
-      for (const [n, result] of results.entries()) {
+    // Up to 200 stamps in flight: the side sends them as $batches of 20 (four side by side under
+    // a backlog), and the links of the stamps one $batch answered are committed together.
+    const commitTogether = groupCommit(linkStore);
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < due.length) {
+        const link = due[next++]!;
+        const body = { singleValueExtendedProperties: [{ id: SALESFORCE_ID_PROPERTY, value: link.salesforce.id }] };
+        let result: WriteResult;
+        try {
+          result = await graphSide.update(kind, link.exchange.id, link.exchange.version, asBody(body));
+        } catch (error) {
+          ctx.log?.('could not stamp an Exchange item', { exchangeId: link.exchange.id, err: error instanceof Error ? error.message : String(error) });
+          continue;
+        }
         // edited or gone since: the next run sees the item and stamps it then
-        if (!result?.ok) continue;
-        const link = part[n]!;
+        if (!result.ok) continue;
         seen.set(link.exchange.id, { version: result.record.version, stamp: link.salesforce.id });
-        await linkStore.transaction((tx) => tx.putLink({ ...link, exchange: { ...link.exchange, version: result.record.version } }));
+        await commitTogether((tx) => tx.putLink({ ...link, exchange: { ...link.exchange, version: result.record.version } }));
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(STAMPS_IN_FLIGHT, due.length) }, lane));
   }
 
   async function stampSalesforce(linkStore: ReturnType<typeof linkStoreOf>, due: readonly Link[]): Promise<void> {
@@ -396,12 +399,19 @@ export async function recordSides(kind: RecordKind, ctx: KindRunContext): Promis
         }
       }),
     );
+    const stamped: Link[] = [];
     for (const [n, result] of results.entries()) {
       // edited or gone since: the next run sees the record and stamps it then
       if (!result?.ok) continue;
       const link = due[n]!;
       sfSeen.set(link.salesforce.id, { version: result.record.version, stamp: exchangeKeyPrefix + link.exchange.id });
-      await linkStore.transaction((tx) => tx.putLink({ ...link, salesforce: { ...link.salesforce, version: result.record.version } }));
+      stamped.push({ ...link, salesforce: { ...link.salesforce, version: result.record.version } });
+    }
+    // their links in one transaction
+    if (stamped.length > 0) {
+      await linkStore.transaction(async (tx) => {
+        for (const link of stamped) await tx.putLink(link);
+      });
     }
   }
 
