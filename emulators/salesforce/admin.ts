@@ -195,8 +195,9 @@ export function createAdmin(d: AdminDeps) {
       if (hit.remaining <= 0) holds = holds.filter((h) => h !== hit);
       return hit.rule.holdMs;
     },
-    takeFault(method: string, path: string, kind: string): ActiveFault | undefined {
-      const hit = faults.find((f) => matchesRule(f.rule, method, path, kind));
+    /** The next fault for a request; `subrequest`: only rules naming a kind apply (a composite's subrequests). */
+    takeFault(method: string, path: string, kind: string, subrequest = false): ActiveFault | undefined {
+      const hit = faults.find((f) => (!subrequest || f.rule.kind !== undefined) && matchesRule(f.rule, method, path, kind));
       if (!hit) return undefined;
       hit.remaining--;
       if (hit.remaining <= 0) faults = faults.filter((f) => f !== hit);

@@ -186,6 +186,21 @@ describe('composite (compositeRequest)', () => {
     expect(emu.admin.query('SELECT Name FROM Account').map((r) => r.Name)).toEqual(['Kept']);
   });
 
+  it('a fault rule naming a kind fails that subrequest alone; the composite call answers 200', async () => {
+    emu.admin.fault({ kind: 'query', count: 1, status: 503, errorCode: 'SERVER_UNAVAILABLE', message: 'Injected.' });
+    const { status, json } = await raw('POST', '/composite', {
+      compositeRequest: [
+        { method: 'GET', url: `${V}/sobjects/Account/describe`, referenceId: 'd' },
+        { method: 'GET', url: `${V}/query?q=SELECT+Id+FROM+Account`, referenceId: 'q1' },
+        { method: 'GET', url: `${V}/query?q=SELECT+Id+FROM+Lead`, referenceId: 'q2' },
+      ],
+    });
+    expect(status).toBe(200);
+    const out = (json as CompositeAnswer).compositeResponse;
+    expect(out.map((x) => x.httpStatusCode)).toEqual([200, 503, 200]);
+    expect(out[1]!.body).toEqual([expect.objectContaining({ errorCode: 'SERVER_UNAVAILABLE' })]);
+  });
+
   it('refuses more than 25 subrequests, or more than 5 queries and collections, before running any', async () => {
     const limits = (n: number) => Array.from({ length: n }, (_, i) => ({ method: 'GET', url: `${V}/limits`, referenceId: `l${i}` }));
     const many = await raw('POST', '/composite', { compositeRequest: limits(26) });

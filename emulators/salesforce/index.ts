@@ -289,6 +289,11 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
         kind: (k) => { if (k !== kind) counters.bump(`${kind === 'compositeRequest' ? 'sub' : 'batch'}:${k}`); },
         records: (what, n) => counters.records(what, n),
         limits: limitsBody,
+        // a fault rule whose kind names a subrequest's (query, describe, …) fails that subrequest alone
+        subFault: (subMethod, subPath, subParts) => {
+          const f = admin.takeFault(subMethod, subPath, classify(subMethod, subParts), true);
+          return f ? { status: f.status, body: [{ message: f.message, errorCode: f.errorCode }] } : undefined;
+        },
       }, method, parts, url.searchParams, json);
       // an applied request whose answer is held (admin.holdAnswers): the caller's timeout fires first
       const holdMs = admin.takeHold(method, path, kind);

@@ -25,6 +25,8 @@ export interface RestContext {
   kind: (kind: string) => void;
   records: (what: 'created' | 'updated' | 'deleted' | 'queried', n: number) => void;
   limits: () => Record<string, { Max: number; Remaining: number }>;
+  /** An injected fault for a composite subrequest (admin.fault rules match its kind), if any. */
+  subFault?: (method: string, path: string, parts: string[]) => Reply | undefined;
 }
 
 interface Cursor {
@@ -441,7 +443,13 @@ export function createRest(org: Org) {
           if (!parsed) throw new SfError('INVALID_INPUT', `Subrequest url must start with /services/data/vXX.X/: ${url}`);
           if (parsed.parts[0] === 'composite' && parsed.parts[1] !== 'sobjects') throw new SfError('INVALID_INPUT', 'A composite subrequest cannot be a composite or batch request');
           const subBody = sub.body === undefined ? undefined : substitute(sub.body, answers, false);
-          reply = await dispatch({ ...r, v: parsed.v }, String(sub.method).toUpperCase(), parsed.parts, parsed.params, subBody);
+          const method = String(sub.method).toUpperCase();
+          const fault = r.subFault?.(method, url.split('?')[0]!, parsed.parts);
+          if (fault) {
+            reply = fault;
+          } else {
+            reply = await dispatch({ ...r, v: parsed.v }, method, parsed.parts, parsed.params, subBody);
+          }
           if (reply.raw) throw new SfError('INVALID_INPUT', 'Binary (blob) resources are not supported in a composite request');
         } catch (e) {
           if (e instanceof ReferenceFailure) reply = { status: 400, body: halted(e.message) };

@@ -74,6 +74,15 @@ describe('reads of one tick', () => {
     expect((missing as PromiseRejectedResult).reason).toMatchObject({ kind: 'not-found', code: 'NOT_FOUND' });
   });
 
+  it('a temporary failure of one subrequest fails that caller alone, as temporary', async () => {
+    emu.admin.fault({ kind: 'query', count: 1, status: 503, errorCode: 'SERVER_UNAVAILABLE', message: 'Injected unavailability.' });
+    const [first, second, limits] = await Promise.allSettled([all('SELECT Name FROM Account'), all('SELECT LastName FROM Lead'), records.fieldLimits('Task')]);
+    expect(emu.admin.counters().apiCalls).toBe(1);
+    expect(first).toMatchObject({ status: 'rejected', reason: { kind: 'temporary', code: 'SERVER_UNAVAILABLE' } });
+    expect(second).toEqual({ status: 'fulfilled', value: [] });
+    expect(limits.status).toBe('fulfilled');
+  });
+
   it('more than 5 queries in one tick go out as several composite requests (5 queries each at most)', async () => {
     const soql = Array.from({ length: 7 }, (_, i) => `SELECT Id FROM Account WHERE Name = 'n${i}'`);
     const results = await Promise.all([...soql.map(all), records.fieldLimits('Contact'), records.fieldLimits('Task')]);
