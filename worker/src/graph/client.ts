@@ -165,15 +165,18 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     return pendingToken;
   }
 
-  async function send(method: string, url: string, headers: Headers, body: string | undefined, binary = false): Promise<RawResponse> {
+  async function send(method: string, url: string, headers: Headers, body: string | BatchBody | undefined, binary = false): Promise<RawResponse> {
     const target = new URL(url);
     if (target.host !== baseHost || target.protocol !== baseProtocol) {
       // Never hand the bearer token to a host other than the configured Graph root.
       throw new ExchangeError('permanent', 0, 'ForeignHost', `Refusing to send a Graph request to ${target.host}`);
     }
     const mailbox = mailboxOf(url);
-    const batch = target.pathname.endsWith('/$batch') && body ? prepareBatch(body) : undefined;
-    const payload = batch ? batch.body : body;
+    const isBatch = target.pathname.endsWith('/$batch');
+    // a $batch given as an object (raw/request) is prepared as is, not serialised and parsed again
+    const batch = isBatch && body !== undefined ? prepareBatch(body) : undefined;
+    if (typeof body === 'object' && !batch) body = JSON.stringify(body);
+    const payload = batch ? batch.body : (body as string | undefined);
     const key = batch ? batch.mailbox : mailbox;
     const weight = batch ? batch.size : 1;
     let authRetried = false;
@@ -255,8 +258,10 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
 
   async function raw(method: string, pathOrUrl: string, opts: RequestOptions = {}): Promise<RawResponse> {
     const headers = new Headers(opts.headers);
-    const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-    return send(method.toUpperCase(), url(pathOrUrl), headers, body, opts.binary === true);
+    const target = url(pathOrUrl);
+    const asObject = opts.body !== null && typeof opts.body === 'object' && !Array.isArray(opts.body) && /\/\$batch(?:\?|$)/.test(target);
+    const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : asObject ? (opts.body as BatchBody) : JSON.stringify(opts.body);
+    return send(method.toUpperCase(), target, headers, body, opts.binary === true);
   }
 
   async function request<T>(method: string, pathOrUrl: string, opts: RequestOptions = {}): Promise<T> {
@@ -289,12 +294,17 @@ export function withImmutableId(prefer: string | null | undefined): string {
 
 // Each $batch sub-request is its own Graph request: it needs its own Prefer header, and it
 // counts against the mailbox's concurrency on its own.
-function prepareBatch(body: string): { body: string; mailbox: string; size: number } | undefined {
+function prepareBatch(body: string | BatchBody): { body: string; mailbox: string; size: number } | undefined {
   let parsed: BatchBody;
-  try {
-    parsed = JSON.parse(body) as BatchBody;
-  } catch {
-    return undefined;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body) as BatchBody;
+    } catch {
+      return undefined;
+    }
+  } else {
+    // the caller's object is left as it was: the sub-requests are copied with their Prefer
+    parsed = { ...body, ...(Array.isArray(body.requests) ? { requests: body.requests.map((r) => ({ ...r })) } : {}) };
   }
   const requests = Array.isArray(parsed.requests) ? parsed.requests : [];
   for (const r of requests) r.headers = { ...r.headers, Prefer: withImmutableId(r.headers?.Prefer ?? r.headers?.prefer) };
