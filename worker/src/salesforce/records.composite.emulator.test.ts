@@ -83,6 +83,15 @@ describe('reads of one tick', () => {
     expect(limits.status).toBe('fulfilled');
   });
 
+  it('an expired session: the composite call renews the token and is sent again; each caller gets its answer', async () => {
+    emu.admin.insert('Account', { Name: 'Acme' });
+    emu.admin.expireSessions();
+    const [accounts, limits] = await Promise.all([all('SELECT Name FROM Account'), records.fieldLimits('Lead')]);
+    expect(accounts.map((r) => r.Name)).toEqual(['Acme']);
+    expect(limits.has('LastName')).toBe(true);
+    expect(emu.admin.counters().byKind).toMatchObject({ compositeRequest: 1, 'sub:query': 1, 'sub:describe': 1 });
+  });
+
   it('more than 5 queries in one tick go out as several composite requests (5 queries each at most)', async () => {
     const soql = Array.from({ length: 7 }, (_, i) => `SELECT Id FROM Account WHERE Name = 'n${i}'`);
     const results = await Promise.all([...soql.map(all), records.fieldLimits('Contact'), records.fieldLimits('Task')]);
