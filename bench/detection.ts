@@ -15,7 +15,17 @@ export interface DetectionCost {
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function detectionCost(stack: LocalStack, changes: number, timeoutMs = 15_000): Promise<DetectionCost> {
+/** What the measure needs of a stack: its emulated Salesforce and the worker's hints (a LocalStack, or a worker child's). */
+export interface DetectionStack {
+  readonly mailboxes: readonly { readonly mailboxSyncId: string; readonly salesforceUserId: string }[];
+  readonly salesforce: { readonly admin: Pick<LocalStack['salesforce']['admin'], 'insert' | 'resetCounters' | 'counters'> };
+  readonly store: {
+    listHints(mailboxId?: string): Promise<readonly { readonly mailboxId: string }[]>;
+    takeHints(mailboxId: string, until: number): Promise<unknown>;
+  };
+}
+
+export async function detectionCost(stack: DetectionStack, changes: number, timeoutMs = 15_000): Promise<DetectionCost> {
   const owners = stack.mailboxes;
   for (const h of await stack.store.listHints()) await stack.store.takeHints(h.mailboxId, Date.now() + 1);
   stack.salesforce.admin.resetCounters();

@@ -6,6 +6,7 @@ import { startGraphEmulator, type GraphEmulator } from '../emulators/graph/index
 import { startSalesforceEmulator, type SalesforceEmulator } from '../emulators/salesforce/index.ts';
 import type { LocalStack, StackMailbox } from '../scripts/lib/stack.ts';
 import type { ChildMailbox, ChildResult, ChildWiring } from './worker-child.ts';
+import { workerNodeFlags } from './worker-flags.ts';
 
 export interface DriveResult {
   done: boolean;
@@ -93,7 +94,8 @@ const WORKER_CHILD = fileURLToPath(new URL('./worker-child.ts', import.meta.url)
  */
 export function runWorkerChild(wiring: ChildWiring, drive: ChildDrive = {}): Promise<ChildResult & { wallSeconds: number }> {
   return new Promise((resolve, reject) => {
-    const execArgv = ['--import', 'tsx', ...(drive.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', drive.cpuProfileDir] : [])];
+    // the production worker's Node flags (package.json start:worker): its memory is a dyno's
+    const execArgv = [...workerNodeFlags(), '--import', 'tsx', ...(drive.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', drive.cpuProfileDir] : [])];
     const child = fork(WORKER_CHILD, [], {
       execArgv,
       env: { ...process.env, SCC_BENCH_CHILD: JSON.stringify(wiring), LOG_LEVEL: 'silent' },
