@@ -41,3 +41,29 @@ describe('time zones', () => {
     );
   });
 });
+
+describe('offsets cached by quarter hour', () => {
+  it('agree with Intl minute by minute across DST changes, read twice (the second time from the cache)', () => {
+    const wall = (ms: number, zone: string): string => {
+      const f = new Intl.DateTimeFormat('en-CA', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+      const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+      return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+    };
+    const cases: [string, string][] = [
+      ['America/New_York', '2026-03-08T05:00:00Z'],
+      ['Europe/Berlin', '2026-10-25T00:00:00Z'],
+      ['Australia/Sydney', '2026-04-04T14:00:00Z'],
+      ['Asia/Kathmandu', '2026-06-01T00:00:00Z'],
+    ];
+    for (let pass = 0; pass < 2; pass++) {
+      for (const [zone, from] of cases) {
+        const start = Date.parse(from);
+        for (let m = 0; m < 240; m += 7) {
+          const ms = start + m * 60_000;
+          expect(instantToWallTime(new Date(ms).toISOString(), zone)).toBe(wall(ms, zone));
+        }
+      }
+    }
+  });
+});
+

@@ -88,11 +88,28 @@ function formatterOf(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
+const UTC_ZONES: ReadonlySet<string> = new Set(['Etc/UTC', 'UTC', 'Etc/GMT', 'GMT', 'Etc/Universal', 'Etc/Zulu']);
+// Since 1980 every zone's offset is a whole number of quarter hours and changes on a quarter hour
+// (UTC), so one offset serves a zone's whole quarter hour: formatToParts was the largest CPU cost
+// of mapping tasks and events. Earlier instants (local mean times) are not cached.
+const QUARTER_HOUR = 15 * 60_000;
+const CACHED_SINCE = Date.UTC(1980, 0, 1);
+const offsets = new Map<string, number>();
+
 function offsetMinutes(zone: string, instantMs: number): number {
+  if (UTC_ZONES.has(zone)) return 0;
+  const key = instantMs >= CACHED_SINCE ? `${zone}\n${Math.floor(instantMs / QUARTER_HOUR)}` : undefined;
+  const hit = key === undefined ? undefined : offsets.get(key);
+  if (hit !== undefined) return hit;
   const parts = formatterOf(zone).formatToParts(new Date(instantMs));
   const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return Math.round((asUtc - Math.floor(instantMs / 1000) * 1000) / 60000);
+  const offset = Math.round((asUtc - Math.floor(instantMs / 1000) * 1000) / 60000);
+  if (key !== undefined) {
+    if (offsets.size >= 100_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
 }
 
 /**
