@@ -22,8 +22,20 @@ export function sameValue(a: FieldValue | undefined, b: FieldValue | undefined):
   return canonicalJson(a) === canonicalJson(b);
 }
 
+// A sync hashes the same content several times (the record read, the base planned, the record
+// written: three hashes of one content per create), so recent hashes are kept by their text.
+const recent = new Map<string, string>();
+const RECENT_MAX = 4096;
+
 export function hashFields(fields: Fields): string {
-  return sha256Hex(canonicalJson(fields));
+  const text = canonicalJson(fields);
+  let hex = recent.get(text);
+  if (hex === undefined) {
+    hex = sha256Hex(text);
+    if (recent.size >= RECENT_MAX) recent.clear();
+    recent.set(text, hex);
+  }
+  return hex;
 }
 
 const K = new Uint32Array([
