@@ -209,4 +209,25 @@ describe('SalesforceSide', () => {
     expect(sf.apiCalls() - before).toBe(3);
     expect(ids(again.changes, 'upsert')).toHaveLength(2_000);
   });
+
+  it('a read on with the open query cuts inside a second too: records saved in bulk in one second come in pages', async () => {
+    const denseOwner = emu.admin.createUser({ firstName: 'Dense', lastName: 'Owner', email: 'dense.owner@example.com' }).id;
+    const dense = createSalesforceSide({ records, maps: { contact: contactMap }, ownerId: denseOwner, contactScope: 'My Contacts', now: () => new Date(emu.admin.now()), maxChangesPerPage: 1_500 });
+    emu.admin.advanceClock(5_000);
+    const made = new Set<string>();
+    for (let n = 0; n < 5_000; n++) made.add(emu.admin.insert('Contact', { LastName: `Dense-${n}`, OwnerId: denseOwner }));
+    const sizes: number[] = [];
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    for (let read = 0; read < 10; read++) {
+      const page = await dense.changesSince('contact', cursor);
+      sizes.push(page.changes.length);
+      for (const id of ids(page.changes, 'upsert')) seen.add(id);
+      cursor = page.cursor;
+      if (!page.more) break;
+    }
+    // one query page (2,000) a read: never the rest of the second at once
+    expect(sizes).toEqual([2_000, 2_000, 1_000]);
+    expect([...made].filter((id) => !seen.has(id))).toEqual([]);
+  });
 });

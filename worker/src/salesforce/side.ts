@@ -7,7 +7,9 @@
 //   queryAll. Reads include the watermark's own second (same-second saves share a stamp); past
 //   maxChangesPerPage a read stops at the end of a query page whose last second is past the
 //   watermark's, so each page moves the watermark forward and no fetched record is wasted; such a
-//   page says `more`, and the driver reads on in the same run once it settled.
+//   page says `more`, and the driver reads on in the same run once it settled. That read on takes
+//   the open query's next pages and may cut inside a second (the query, not the watermark, moves
+//   it on), so one second of records saved in bulk is no page of its own.
 // - get() right after changesSince answers from what that read saw (once per id), so a run
 //   costs one query per page, not one per record; later gets read Salesforce again.
 // - candidates() after an initial read that reached the end of the scope costs nothing: every
@@ -33,6 +35,7 @@ import { SalesforceError } from './errors.ts';
 import type { ContactScope, SalesforceRecords, SfInput, SfRecord, WriteOutcome } from './records.ts';
 import {
   CHUNK_SIZE,
+  COMPOSITE_MAX_QUERIES,
   EXCHANGE_KEY_FIELD,
   RECENT_TASK_DAYS,
   contactsSoql,
@@ -360,7 +363,10 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
         }
       };
       if (goesOn) {
-        live = await readUntilBoundary(open.rest, mark.m, open.initial ? scoped : classified);
+        // the open query moves on by itself: its next cut may fall inside a second (from null), so a
+        // second of 60,000 bulk-saved records is read in pages too; the cursor then names that second
+        // again, and a fresh read from it (after a crash) reads the whole second at once
+        live = await readUntilBoundary(open.rest, null, open.initial ? scoped : classified);
       } else if (cursor === null) {
         live = await readUntilBoundary(askedNow(records.pages(scopeSoql(map, null))), null, scoped);
       } else {
@@ -431,11 +437,17 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
       const where = [...inChunks('Id', stamped, IDS_PER_QUERY), ...inChunks(EXCHANGE_KEY_FIELD, keys, KEYS_PER_QUERY), ...(map.naturalKeyWhere?.(others) ?? [])];
       if (where.length === 0) return [];
       const out = new Map<string, SideRecord>();
-      // One query per condition keeps each SOQL statement well under the 100,000-character limit.
-      for (const condition of where) {
+      // One query per condition keeps each SOQL statement well under the 100,000-character limit;
+      // five at a time (one composite call: records.ts), answers kept in condition order.
+      const readAll = async (condition: string): Promise<SfRecord[]> => {
+        const rows: SfRecord[] = [];
         const soql = `SELECT ${[...new Set(['Id', 'SystemModstamp', ...readFields(map)])].join(', ')} FROM ${map.sobject} WHERE ${condition}`;
-        for await (const page of records.pages(soql)) {
-          for (const r of page) if (inScope(map, r)) out.set(r.Id, view(map, r));
+        for await (const page of records.pages(soql)) for (const r of page) if (inScope(map, r)) rows.push(r);
+        return rows;
+      };
+      for (let i = 0; i < where.length; i += COMPOSITE_MAX_QUERIES) {
+        for (const rows of await Promise.all(where.slice(i, i + COMPOSITE_MAX_QUERIES).map(readAll))) {
+          for (const r of rows) out.set(r.Id, view(map, r));
         }
       }
       return [...out.values()];
