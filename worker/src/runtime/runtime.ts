@@ -9,6 +9,9 @@
 // (the Mailbox_Sync__c feed keeps it current), without the user and container checks (full runs —
 // schedule, Sync now, retries — make them), and its status goes out in one batched update a
 // second, only when it wrote something or its open issue count moved.
+// Salesforce API economy (issue 11): a full run issues its opening reads (Mailbox_Sync__c, the
+// user, Email_No_Match__c, the invitations, describes) in one tick and every kind's first read in
+// one tick, so that each set shares one composite call (../salesforce/records.ts).
 import { hashFields } from '../core/hash.ts';
 import type { FeedPage, RecordSide } from '../core/ports.ts';
 import { sync, type KindReport } from '../core/sync.ts';

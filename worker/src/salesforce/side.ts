@@ -9,13 +9,15 @@
 //   watermark's, so each page moves the watermark forward and no fetched record is wasted; such a
 //   page says `more`, and the driver reads on in the same run once it settled. That read on takes
 //   the open query's next pages and may cut inside a second (the query, not the watermark, moves
-//   it on), so one second of records saved in bulk is no page of its own.
+//   it on), so one second of records saved in bulk is no page of its own. A watermark read asks
+//   for its deletes' first page together with its live one: reads of one tick share a composite
+//   call (records.ts).
 // - get() right after changesSince answers from what that read saw (once per id), so a run
 //   costs one query per page, not one per record; later gets read Salesforce again.
 // - candidates() after an initial read that reached the end of the scope costs nothing: every
 //   record in scope is already among that read's changes, where the planner matches them.
 //   Otherwise it queries by the fresh items' stamps (Id), their Exchange keys (with `mailbox`)
-//   and the kind's natural keys, one query per chunk of values.
+//   and the kind's natural keys, one query per chunk of values, five asked at a time.
 // - create = upsert on SCC_Exchange_Key__c (a retry never duplicates); update/delete are guarded
 //   by SystemModstamp (read, compare, write: Salesforce has no conditional composite write).
 //   Writes of one kind issued together are coalesced (./coalesce.ts) into collection calls of
