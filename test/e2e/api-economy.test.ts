@@ -23,11 +23,12 @@ async function runCounted(): Promise<{ calls: number; byKind: Record<string, num
   const result = await stack.runtime.runMailbox(m.mailboxSyncId, 'sync-now');
   expect(result.ok).toBe(true);
   const counters = stack.salesforce.admin.counters();
+  if (process.env.ECON_PRINT) console.log(JSON.stringify(counters.byKind), counters.apiCalls);
   return { calls: counters.apiCalls, byKind: counters.byKind, written: result.itemsSynced ?? 0 };
 }
 
 describe('Salesforce API calls per run', () => {
-  it('a first sync of 5 contacts, 2 tasks and 2 events into Outlook costs 4 calls', async () => {
+  it('a first sync of 5 contacts, 2 tasks and 2 events into Outlook costs 3 calls', async () => {
     const owner = m.salesforceUserId;
     const day = Math.floor(Date.now() / DAY) * DAY + 2 * DAY + 9 * 3_600_000;
     for (let n = 0; n < 5; n++) stack.salesforce.admin.insert('Contact', { FirstName: 'Eco', LastName: `Contact${n}`, OwnerId: owner }, { asUserId: owner });
@@ -38,24 +39,44 @@ describe('Salesforce API calls per run', () => {
     }
     const first = await runCounted();
     expect(first.written).toBe(9);
-    // 1. composite: Mailbox_Sync__c, the user, Email_No_Match__c, the 3 describes and the events
-    //    the user is invited to (the opening reads)
-    // 2. composite: each kind's first page, read ahead together (contacts, tasks, events)
-    // 3. the events' invitees (EventRelation of the events read)
-    // 4. the status write-back (Mailbox_Sync__c)
-    expect(first.calls).toBe(4);
-    expect(first.byKind).toEqual({ compositeRequest: 2, composite: 3, 'sub:describe': 3, 'sub:query': 7, query: 1, compositeUpdate: 1 });
+    // 1. composite: Mailbox_Sync__c with Email_No_Match__c and the user (sObject Rows, no
+    //    queries), the 3 describes, the events the user is invited to, and each kind's first page
+    //    (contacts, tasks, events) asked from the stored configuration before the fresh one is in
+    // 2. the events' invitees (EventRelation of the events read)
+    // 3. the status write-back (Mailbox_Sync__c)
+    expect(first.calls).toBe(3);
+    expect(first.byKind).toEqual({ compositeRequest: 1, composite: 2, 'sub:retrieve': 2, 'sub:describe': 3, 'sub:query': 4, query: 1, compositeUpdate: 1 });
   });
 
-  it('a quiescent run costs 5 calls, none of them a describe', async () => {
+  it('a quiescent run costs 4 calls, none of them a describe', async () => {
     const again = await runCounted();
     expect(again.written).toBe(0);
-    // 1. composite: Mailbox_Sync__c, the user, Email_No_Match__c, the invitations (describes are cached per process)
-    // 2. composite: contacts and tasks changed since the watermark with their deletes, the events' deletes
-    // 3. events changed since the watermark (our own writes' echoes): the sixth query of the tick
-    // 4. the events' invitees
-    // 5. the status write-back
-    expect(again.calls).toBe(5);
-    expect(again.byKind).toEqual({ compositeRequest: 2, composite: 3, 'sub:query': 6, 'sub:queryAll': 3, query: 2, compositeUpdate: 1 });
+    // 1. composite: Mailbox_Sync__c, the user, the invitations, contacts and tasks changed since
+    //    their watermarks (describes are cached per process)
+    // 2. composite: their deletes, and the events' changes and deletes (5 queries a composite)
+    // 3. the events' invitees (our own writes' echoes)
+    // 4. the status write-back
+    expect(again.calls).toBe(4);
+    expect(again.byKind).toEqual({ compositeRequest: 2, composite: 3, 'sub:retrieve': 2, 'sub:query': 4, 'sub:queryAll': 3, query: 1, compositeUpdate: 1 });
+  });
+
+  it('a Mailbox_Sync__c changed since the last run discards the first pages asked from the stored one and reads again', async () => {
+    // a full resync (no cursors: each kind's first read is its whole scope), and the admin widens
+    // the contact scope: the contacts page asked as My Contacts must not be used
+    for (const c of await stack.store.listCursors(m.mailboxSyncId)) await stack.store.deleteCursor(m.mailboxSyncId, c.side, c.channel);
+    const other = stack.salesforce.users[0]!.id;
+    stack.salesforce.admin.insert('Contact', { FirstName: 'Someone', LastName: 'Else', Email: 'else@example.com', OwnerId: other }, { asUserId: other });
+    stack.salesforce.admin.update('Mailbox_Sync__c', m.mailboxSyncId, { Contact_Scope__c: 'All Contacts' });
+    const changed = await runCounted();
+    // the other user's contact is in scope now: read by the All Contacts query, written to Outlook
+    expect(changed.written).toBe(1);
+    const outlook = stack.graph.admin.items(m.address, 'contact').map((c) => String(c.surname ?? ''));
+    expect(outlook).toContain('Else');
+    // 1. composite as above (the contacts page asked as My Contacts is left unused)
+    // 2. composite: the contacts in scope as All Contacts, the events' invitees
+    // 3. the status write-back
+    expect(changed.calls).toBe(3);
+    // 6 queries: the 4 of the opening call (the My Contacts page among them), All Contacts, invitees
+    expect(changed.byKind).toEqual({ compositeRequest: 2, composite: 3, 'sub:retrieve': 2, 'sub:query': 6, compositeUpdate: 1 });
   });
 });

@@ -67,6 +67,11 @@ export type RunNoMatch = () => Promise<NoMatch>;
  * Reads Email_No_Match__c on first call (a read of its own: an org on an older package version
  * has no such field, and that must not fail the Mailbox_Sync__c read it could share a call with).
  */
+/** Email_No_Match__c as a Mailbox_Sync__c row read with it holds it. */
+export function noMatchOf(row: SfRecord | undefined): NoMatch {
+  return row?.Email_No_Match__c === 'Skip' ? 'Skip' : 'Log Anyway';
+}
+
 export function runNoMatch(records: SalesforceRecords, mailboxId: string): RunNoMatch {
   let read: Promise<NoMatch> | undefined;
   return () =>

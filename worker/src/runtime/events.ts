@@ -12,7 +12,7 @@ import type { GraphClient } from '../graph/client.ts';
 import { SALESFORCE_ID_PROPERTY, SELECT, expandProperties, stampOf, versionOf, type ExchangeItem } from '../graph/delta.ts';
 import { createExchangeSide } from '../graph/exchange-side.ts';
 import type { ProvisionedIds } from '../graph/provision.ts';
-import type { SalesforceRecords } from '../salesforce/records.ts';
+import type { FieldLimit, SalesforceRecords } from '../salesforce/records.ts';
 import { createSalesforceSide } from '../salesforce/side.ts';
 import type { MailboxSync } from '../salesforce/status.ts';
 import { eventFieldsToGraph, eventFieldsToRow, eventItemToFields, eventSalesforceMap, stripMarkers } from './events-map.ts';
@@ -143,6 +143,19 @@ async function iCalUIdOf(graph: GraphClient, mailbox: string, id: string): Promi
   return typeof item.iCalUId === 'string' && item.iCalUId !== '' ? item.iCalUId : undefined;
 }
 
+const RECURRENCE2_FIELDS = ['Recurrence2PatternText', 'ActivityRecurrence2Id', 'GroupEventType'];
+
+/**
+ * The Event fields the side reads: the map's, plus Recurrence 2.0's where the describe has them.
+ * Before the describe is known (a process's first run guesses its first query) it guesses they
+ * exist: a wrong guess is a query that fails or goes unused, never a wrong read.
+ */
+export function eventReadFields(describe: ReadonlyMap<string, unknown> | undefined): readonly string[] {
+  if (describe === undefined) return [...eventSalesforceMap.fields, ...RECURRENCE2_FIELDS];
+  const recurrence2 = RECURRENCE2_FIELDS.filter((f) => describe.has(f));
+  return describe.has('Recurrence2PatternText') ? [...eventSalesforceMap.fields, ...recurrence2] : eventSalesforceMap.fields;
+}
+
 export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: RecordSide; exchange: RecordSide }> {
   const { config, provisioned } = ctx;
   const horizon = ctx.eventHorizonDays ?? DEFAULT_EVENT_HORIZON_DAYS;
@@ -156,9 +169,9 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
     return read;
   };
   // Orgs with Recurrence 2.0 keep series as an RRULE: read it where the field exists.
-  const describe = await ctx.records.fieldLimits('Event').catch(() => new Map());
-  const recurrence2 = ['Recurrence2PatternText', 'ActivityRecurrence2Id', 'GroupEventType'].filter((f) => describe.has(f));
-  const fields = describe.has('Recurrence2PatternText') ? [...eventSalesforceMap.fields, ...recurrence2] : eventSalesforceMap.fields;
+  const describe = await ctx.records.fieldLimits('Event').catch(() => new Map<string, FieldLimit>());
+  const recurrence2 = RECURRENCE2_FIELDS.filter((f) => describe.has(f));
+  const fields = eventReadFields(describe);
   const salesforce = createSalesforceSide({
     records,
     maps: { event: { ...eventSalesforceMap, fields, sharedIds: (owner) => early(owner) ?? records.sharedEventIds(owner) } },

@@ -24,9 +24,11 @@ import { mailboxStatus } from '../http/status.ts';
 import type { Logger } from '../log.ts';
 import type { SalesforceConnection } from '../salesforce/connection.ts';
 import { startFeed, storeReplayCursor, type Feed, type FeedChange, type FeedEntity } from '../salesforce/feed.ts';
-import { createRecords, type SalesforceRecords } from '../salesforce/records.ts';
-import { createSalesforceSide } from '../salesforce/side.ts';
+import { SalesforceError } from '../salesforce/errors.ts';
+import { createRecords, withPrefetched, type QueryPrefetch, type SalesforceRecords } from '../salesforce/records.ts';
+import { createSalesforceSide, firstReads, type SalesforceKindMap } from '../salesforce/side.ts';
 import {
+  readMailboxSync,
   readMailboxSyncs,
   syncIssues,
   writeMailboxStatus,
@@ -41,11 +43,12 @@ import { createScheduler, type RunContext, type RunReason, type RunResult, type 
 import { linkStoreOf } from '../store/link-store.ts';
 import type { Mailbox, MailboxState, Store } from '../store/types.ts';
 import { addCounts, countReport, nestCounts } from './counts.ts';
-import { logFiledEmails, runNoMatch, type EmailOptions, type RunNoMatch } from './email-log.ts';
+import { logFiledEmails, noMatchOf, type EmailOptions, type RunNoMatch } from './email-log.ts';
 import { RunError, classify } from './errors.ts';
 import { DEFAULT_KINDS, type KindPlugin } from './kinds.ts';
 import type { KindSides } from './record-sides.ts';
 import { eventRecords } from './events-records.ts';
+import { DEFAULT_EVENT_HORIZON_DAYS, EVENT_PAST_DAYS, eventReadFields } from './events.ts';
 import { effectiveConfig, planOf, storedSettings, syncSettings, type StoredSettings } from './mailbox-config.ts';
 import { checkRenames, checkUser, noteRunFailure, noteRunSuccess, noteScopeLeft } from './scope.ts';
 import { maintainMailboxSubscriptions, onLifecycle } from './subscriptions.ts';
@@ -113,6 +116,10 @@ const PROVISION_CONCURRENCY = 8;
 interface EarlyReads {
   noMatch?: RunNoMatch;
   sharedEventIds?: Promise<readonly string[]>;
+  /** The run's records: its kinds' first query pages, asked for with the opening reads. */
+  records?: SalesforceRecords;
+  /** The run's clock, fixed at its start (the prefetched queries' time bounds are the side's). */
+  now?: number;
 }
 
 /** One kind's sides for one run. */
@@ -245,9 +252,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   }
 
   async function loadConfig(id: string): Promise<MailboxSync | undefined> {
-    const [config] = await readMailboxSyncs(records, [id]);
-    return config;
+    return (await readMailboxSync(records, id))?.config;
   }
+
+  /** Events each user was last seen invited to in this process: the guess a speculative event read is asked with. */
+  const knownShared = new Map<string, readonly string[]>();
 
   async function provision(id: string): Promise<Mailbox | undefined> {
     const read = await loadConfig(id);
@@ -313,15 +322,19 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   }
 
   /** One kind's sides for one run. */
-  async function kindSides(mailbox: Mailbox, settings: StoredSettings, plugin: KindPlugin, backstop = true, user?: RunUser, sharedEventIds?: Promise<readonly string[]>): Promise<KindRun> {
+  async function kindSides(mailbox: Mailbox, settings: StoredSettings, plugin: KindPlugin, backstop = true, user?: RunUser, early: EarlyReads = {}): Promise<KindRun> {
     const { config, provisioned } = settings;
     if (!provisioned) throw new Error('mailbox not provisioned');
+    const { sharedEventIds } = early;
+    const runRecords = early.records ?? records;
+    const fixed = early.now;
+    const now = (): Date => new Date(fixed ?? clock());
     const salesforce = createSalesforceSide({
-      records,
+      records: runRecords,
       maps: { [plugin.kind]: plugin.salesforce },
       ownerId: config.userId,
       contactScope: config.contactScope,
-      now: () => new Date(clock()),
+      now,
     });
     const graphSide = createExchangeSide({
       client: graph,
@@ -360,9 +373,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           store,
           config,
           provisioned,
-          records,
+          records: runRecords,
           graph,
-          now: () => new Date(clock()),
+          now,
           ...(user ? { user } : {}),
           ...(sharedEventIds ? { sharedEventIds } : {}),
           ...(options.eventHorizonDays !== undefined ? { eventHorizonDays: options.eventHorizonDays } : {}),
@@ -503,38 +516,75 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   /**
    * A full run's opening Salesforce reads, issued in one tick so that they share one API call
-   * (records.ts coalesces them into a composite request): Mailbox_Sync__c and, as the store last
-   * knew the mailbox, its user, Email_No_Match__c and the describes of its enabled kinds. A guess
-   * the fresh record contradicts (another user) is read again; describes are cached per process.
+   * (records.ts coalesces them into a composite request): Mailbox_Sync__c with Email_No_Match__c
+   * and the user (sObject Rows, no queries), and, as the store last knew the mailbox, the
+   * describes of its enabled kinds, the events the user is invited to and each enabled kind's
+   * first query pages from its cursor (at most 5 queries a composite call). The first pages are
+   * speculative: a side takes one only when it asks the same SOQL, so a fresh Mailbox_Sync__c that
+   * changes what the queries depend on (user, scope, kinds, fields, invitations) reads again.
    */
-  async function openingReads(id: string): Promise<{ config: Promise<MailboxSync | undefined>; user: (userId: string) => RunUser; noMatch: RunNoMatch; sharedEventIds: (userId: string) => Promise<readonly string[]> | undefined }> {
+  async function openingReads(id: string, now: number): Promise<{ config: Promise<MailboxSync | undefined>; user: (userId: string) => RunUser; noMatch: RunNoMatch; sharedEventIds: (userId: string) => Promise<readonly string[]> | undefined; records: SalesforceRecords }> {
     const stored = await store.getMailbox(id);
     const prior = stored ? storedSettings(stored)?.config : undefined;
-    const config = loadConfig(id);
-    const noMatch = runNoMatch(records, id);
+    const guessedKinds = prior?.enabled && prior.userId ? kinds.filter((k) => k.enabled(prior)) : [];
+    const cursors = await Promise.all(guessedKinds.map((k) => store.getCursor(id, 'salesforce', k.kind)));
+    // from here on, one tick: every read below joins the same composite call(s)
+    const fresh = readMailboxSync(records, id, ['Email_No_Match__c']).then(
+      (read) => (read ? { ...read, noMatch: noMatchOf(read.row) } : undefined),
+      async (error: unknown) => {
+        // an org on an older package version has no Email_No_Match__c: read without it, log anyway
+        if (!(error instanceof SalesforceError) || error.kind !== 'permanent') throw error;
+        const read = await readMailboxSync(records, id);
+        return read ? { ...read, noMatch: 'Log Anyway' as const } : undefined;
+      },
+    );
+    const config = fresh.then((read) => read?.config);
+    const noMatch: RunNoMatch = () => fresh.then((read) => read?.noMatch ?? 'Log Anyway');
     const guessed = prior?.userId ? { userId: prior.userId, read: runUser(records, prior.userId) } : undefined;
     if (prior) {
       // failures here are the later callers' to see (each read is remembered or retried)
       guessed?.read().catch(() => undefined);
-      const emails = prior.syncEmails && options.email !== false;
-      if (emails) noMatch().catch(() => undefined);
       const described = new Set(kinds.filter((k) => k.enabled(prior) && k.entity !== undefined && k.entity !== 'Mailbox_Sync__c').map((k) => k.entity as string));
-      if (emails) described.add('Task');
+      if (prior.syncEmails && options.email !== false) described.add('Task');
       for (const sobject of described) records.fieldLimits(sobject).catch(() => undefined);
     }
     // the events the user is invited to: the event kind's first read needs them before its query
     const shared = prior?.syncEvents && prior.userId ? { userId: prior.userId, read: eventRecords(records).sharedEventIds(prior.userId) } : undefined;
-    shared?.read.catch(() => undefined);
+    shared?.read.then((ids) => knownShared.set(shared.userId, ids), () => undefined);
+    const prefetched: QueryPrefetch[] = [];
+    for (const [i, plugin] of guessedKinds.entries()) {
+      try {
+        const map = firstReadMap(plugin);
+        const scope = {
+          ownerId: prior!.userId,
+          contactScope: prior!.contactScope,
+          now: () => new Date(now),
+          eventWindowDays: { past: EVENT_PAST_DAYS, future: options.eventHorizonDays ?? DEFAULT_EVENT_HORIZON_DAYS },
+        };
+        const invited = plugin.kind === 'event' ? (knownShared.get(prior!.userId) ?? []) : [];
+        for (const q of firstReads(scope, map, cursors[i] ?? null, invited)) prefetched.push(records.prefetch(q.soql, { all: q.all }));
+      } catch {
+        // a guess that cannot even be written (a malformed user id, an unreadable cursor): the side says why
+      }
+    }
     return {
       config,
       noMatch,
       user: (userId) => (guessed && guessed.userId === userId ? guessed.read : runUser(records, userId)),
       sharedEventIds: (userId) => (shared && shared.userId === userId ? shared.read : undefined),
+      records: prefetched.length > 0 ? withPrefetched(records, prefetched) : records,
     };
   }
 
+  /** The Salesforce map a kind's side reads with, as far as it is known before the run's describes. */
+  function firstReadMap(plugin: KindPlugin): SalesforceKindMap {
+    if (plugin.kind !== 'event') return plugin.salesforce;
+    return { ...plugin.salesforce, fields: eventReadFields(records.knownLimits('Event')) };
+  }
+
   async function runFull(id: string, reason: RunReason): Promise<RunResult> {
-    const opening = await openingReads(id);
+    const started = clock();
+    const opening = await openingReads(id, started);
     const read = await opening.config;
     if (!read) {
       await store.updateMailbox(id, { state: 'paused', lastError: 'Mailbox_Sync__c record not found' });
@@ -558,11 +608,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (!settings?.provisioned) throw new Error('provisioning did not complete');
     const config = settings.config;
     const counts: Record<string, number> = {};
-    const started = clock();
     try {
       await checkRenames(store, graph, id, config.mailboxAddress, settings.provisioned, { contacts: config.syncContacts, tasks: config.syncTasks });
       const sharedEventIds = opening.sharedEventIds(read.userId);
-      addCounts(counts, await syncKinds(mailbox, settings, undefined, user, { noMatch: opening.noMatch, ...(sharedEventIds ? { sharedEventIds } : {}) }));
+      addCounts(counts, await syncKinds(mailbox, settings, undefined, user, { noMatch: opening.noMatch, ...(sharedEventIds ? { sharedEventIds } : {}), records: opening.records, now: started }));
     } catch (error) {
       return failRun(id, reason, error, { noteIssue: true });
     }
@@ -592,7 +641,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const plugins = kinds.filter((plugin) => plugin.enabled(config) && (!scope || scope.kinds.has(plugin.kind)));
     // sides built together (their reads — describes, the user — share a call), then every kind's
     // first Salesforce read at once; the kinds still sync one after another
-    const built = await Promise.all(plugins.map((plugin) => kindSides(mailbox, settings, plugin, !scope || scope.wholeMailbox.has(plugin.kind), user, early.sharedEventIds)));
+    const built = await Promise.all(plugins.map((plugin) => kindSides(mailbox, settings, plugin, !scope || scope.wholeMailbox.has(plugin.kind), user, early)));
     for (const run of await readAhead(mailbox.id, built)) addCounts(counts, await syncKind(mailbox, settings, run));
     // Filed emails are one-way and item-by-item (task, relations, files, stamp): their own run.
     if (config.syncEmails && options.email !== false && (!scope || scope.kinds.has('email'))) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../../emulators/salesforce/index.ts';
 import { connectSalesforce, type SalesforceConnection } from './connection.ts';
 import { SalesforceError } from './errors.ts';
-import { createRecords, type SalesforceRecords, type SfRecord } from './records.ts';
+import { createRecords, withPrefetched, type SalesforceRecords, type SfRecord } from './records.ts';
 
 let emu: SalesforceEmulator;
 let sf: SalesforceConnection;
@@ -112,5 +112,49 @@ describe('reads of one tick', () => {
     expect((second.value as SfRecord[]).length).toBe(500);
     expect(emu.admin.counters().byKind).toMatchObject({ query: 1, queryMore: 1 });
     expect((await pages.next()).done).toBe(true);
+  });
+});
+
+describe('sObject Rows and prefetched first pages', () => {
+  it('row() reads one record by id as an sObject subrequest (not a query), and a missing one as undefined', async () => {
+    const id = emu.admin.insert('Account', { Name: 'Acme' });
+    const gone = emu.admin.insert('Account', { Name: 'Gone' });
+    emu.admin.delete('Account', gone);
+    emu.admin.resetCounters();
+    const q = (n: number) => all(`SELECT Name FROM Account WHERE Name = 'q${n}'`);
+    // 5 queries and two rows: one call (rows do not count toward the 5 queries)
+    const [row, missing] = await Promise.all([records.row('Account', id, ['Name']), records.row('Account', gone, ['Name']), q(1), q(2), q(3), q(4), q(5)]);
+    expect(row?.Name).toBe('Acme');
+    expect(row).not.toHaveProperty('attributes');
+    expect(missing).toBeUndefined();
+    expect(emu.admin.counters().apiCalls).toBe(1);
+    expect(emu.admin.counters().byKind).toMatchObject({ compositeRequest: 1, 'sub:retrieve': 2, 'sub:query': 5 });
+  });
+
+  it('a prefetched first page is taken once by pages() of the same SOQL; other SOQL reads again', async () => {
+    for (let n = 0; n < 3; n++) emu.admin.insert('Account', { Name: `A${n}` });
+    const soql = 'SELECT Name FROM Account ORDER BY Name';
+    emu.admin.resetCounters();
+    const ahead = records.prefetch(soql);
+    // the page is read once asked (one call), whether or not anyone takes it
+    await ahead.pages().next();
+    expect(emu.admin.counters().apiCalls).toBe(1);
+    // saved after the page was asked: the prefetched page does not hold it
+    emu.admin.insert('Account', { Name: 'A3' });
+    const taken: string[] = [];
+    const run = withPrefetched(records, [ahead], (p) => taken.push(p.soql));
+    emu.admin.resetCounters();
+    const names = async (reader: SalesforceRecords, q: string): Promise<unknown[]> => {
+      const out: unknown[] = [];
+      for await (const page of reader.pages(q)) out.push(...page.map((r) => r.Name));
+      return out;
+    };
+    expect(await names(run, soql)).toEqual(['A0', 'A1', 'A2']);
+    expect(emu.admin.counters().apiCalls).toBe(0);
+    expect(taken).toEqual([soql]);
+    // once: the same SOQL again, or another one, is a read of its own
+    expect(await names(run, soql)).toEqual(['A0', 'A1', 'A2', 'A3']);
+    expect(await names(run, 'SELECT Name FROM Account WHERE Name = \'A3\'')).toEqual(['A3']);
+    expect(emu.admin.counters().apiCalls).toBe(2);
   });
 });

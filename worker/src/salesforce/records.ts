@@ -15,6 +15,11 @@
 //   subrequest's answer, or its error mapped as a plain call's would be (a failed subrequest
 //   fails only its caller; a composite that fails as a whole fails each). A read alone in its
 //   tick is a plain call.
+// - row() reads one record by id through the sObject Rows resource (GET /sobjects/T/Id?fields=):
+//   an sObject subrequest, not a query, so it does not count toward a composite's 5 queries.
+// - prefetch() asks a query's first page now (with the reads of its tick); withPrefetched() gives
+//   a records whose pages() of exactly that SOQL takes that page once instead of asking again. A
+//   speculative read whose SOQL the run no longer asks is simply never taken.
 import { createCoalescer, type Settled } from './coalesce.ts';
 import type { SalesforceConnection } from './connection.ts';
 import { SalesforceError, fromRecordErrors, toSalesforceError } from './errors.ts';
@@ -198,11 +203,45 @@ export interface SalesforceRecords {
   /** Upsert on an External ID field (default SCC_Exchange_Key__c): idempotent across retries. */
   upsert(sobject: string, records: readonly SfInput[], externalIdField?: string): Promise<WriteOutcome[]>;
   destroy(ids: readonly string[]): Promise<WriteOutcome[]>;
+  /** One record by id (sObject Rows; undefined when there is none). */
+  row(sobject: string, id: string, fields: readonly string[]): Promise<SfRecord | undefined>;
+  /** A query's first page, asked for now (see withPrefetched). */
+  prefetch(soql: string, opts?: { all?: boolean }): QueryPrefetch;
+  /** A describe already read by this object, or undefined. */
+  knownLimits(sobject: string): Map<string, FieldLimit> | undefined;
+}
+
+/** A query whose first page was asked for ahead of its reader. */
+export interface QueryPrefetch {
+  readonly soql: string;
+  readonly all: boolean;
+  /** The query's pages, the first one the one already asked for. */
+  pages(): AsyncGenerator<SfRecord[]>;
+}
+
+/**
+ * `records` whose pages() of a prefetched SOQL (same text, same all) takes the prefetched pages,
+ * once; every other read goes to `records`. `taken` reports which prefetches were used.
+ */
+export function withPrefetched(records: SalesforceRecords, prefetched: readonly QueryPrefetch[], taken?: (p: QueryPrefetch) => void): SalesforceRecords {
+  const waiting = new Map(prefetched.map((p) => [`${p.all ? 'all' : 'live'}:${p.soql}`, p]));
+  return {
+    ...records,
+    pages(soql, opts = {}) {
+      const key = `${opts.all ? 'all' : 'live'}:${soql}`;
+      const p = waiting.get(key);
+      if (!p) return records.pages(soql, opts);
+      waiting.delete(key);
+      taken?.(p);
+      return p.pages();
+    },
+  };
 }
 
 export function createRecords(sf: SalesforceConnection): SalesforceRecords {
   const base = () => `/services/data/v${sf.apiVersion}`;
   const describeCache = new Map<string, Promise<Map<string, FieldLimit>>>();
+  const described = new Map<string, Map<string, FieldLimit>>();
 
   async function request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<T> {
     try {
@@ -241,13 +280,42 @@ export function createRecords(sf: SalesforceConnection): SalesforceRecords {
   /** A GET through the read coalescer (see the contract above). */
   const read = <T>(url: string): Promise<T> => reads.submit(url) as Promise<T>;
 
-  async function* pages(soql: string, opts: { all?: boolean } = {}): AsyncGenerator<SfRecord[]> {
-    let url: string | undefined = `${base()}/${opts.all ? 'queryAll' : 'query'}?q=${encodeURIComponent(soql)}`;
+  const queryUrl = (soql: string, all: boolean | undefined): string => `${base()}/${all ? 'queryAll' : 'query'}?q=${encodeURIComponent(soql)}`;
+
+  async function* pagesFrom(first: Promise<QueryResult>): AsyncGenerator<SfRecord[]> {
+    let page: QueryResult = await first;
     // Bounded by the result: each page either ends the query or names the next one.
-    while (url) {
-      const page: QueryResult = await read<QueryResult>(url);
+    for (;;) {
       yield page.records.map(stripAttributes);
-      url = page.done ? undefined : page.nextRecordsUrl;
+      if (page.done || !page.nextRecordsUrl) return;
+      page = await read<QueryResult>(page.nextRecordsUrl);
+    }
+  }
+
+  function pages(soql: string, opts: { all?: boolean } = {}): AsyncGenerator<SfRecord[]> {
+    // asked on the first next(), as a plain generator would
+    const url = queryUrl(soql, opts.all);
+    return (async function* () {
+      yield* pagesFrom(read<QueryResult>(url));
+    })();
+  }
+
+  function prefetch(soql: string, opts: { all?: boolean } = {}): QueryPrefetch {
+    const first = read<QueryResult>(queryUrl(soql, opts.all));
+    // a prefetch never taken must not surface as unhandled; its reader sees the error
+    first.catch(() => undefined);
+    return { soql, all: opts.all === true, pages: () => pagesFrom(first) };
+  }
+
+  async function row(sobject: string, id: string, fields: readonly string[]): Promise<SfRecord | undefined> {
+    const list = [...new Set(['Id', ...fields])];
+    assertFieldNames(list);
+    try {
+      const r = await read<SfRecord & { attributes?: unknown }>(`${base()}/sobjects/${sobject}/${assertId(id)}?fields=${list.map(encodeURIComponent).join(',')}`);
+      return stripAttributes(r);
+    } catch (error) {
+      if (error instanceof SalesforceError && error.kind === 'not-found') return undefined;
+      throw error;
     }
   }
 
@@ -286,6 +354,7 @@ export function createRecords(sf: SalesforceConnection): SalesforceRecords {
               : [],
           });
         }
+        described.set(sobject, map);
         return map;
       });
       // A failed describe is not cached: the next call tries again.
@@ -335,6 +404,9 @@ export function createRecords(sf: SalesforceConnection): SalesforceRecords {
     retrieve,
     fieldLimits,
     fitToLimits,
+    row,
+    prefetch,
+    knownLimits: (sobject) => described.get(sobject),
     create: (sobject, records) =>
       composite(records, (chunk) =>
         request('POST', `${base()}/composite/sobjects`, { allOrNone: false, records: chunk.map(withType(sobject)) }),

@@ -119,29 +119,57 @@ const SCOPE_FIELDS: Record<SalesforceObject, string[]> = {
   Event: ['OwnerId', 'StartDateTime', 'EndDateTime', EXCHANGE_KEY_FIELD],
 };
 
+type ScopeOptions = Pick<SalesforceSideOptions, 'ownerId' | 'contactScope' | 'now' | 'eventWindowDays'>;
+
+const readFields = (map: SalesforceKindMap): string[] => [...new Set([...map.fields, ...SCOPE_FIELDS[map.sobject]])];
+
+function eventRangeOf(options: ScopeOptions): { from: Date; to: Date } {
+  const window = options.eventWindowDays ?? DEFAULT_EVENT_WINDOW;
+  const now = options.now().getTime();
+  return { from: new Date(now - window.past * 86_400_000), to: new Date(now + window.future * 86_400_000) };
+}
+
+/** The initial read of a kind's scope (`shared`: the ids of records shared with the user). */
+function scopeQuery(options: ScopeOptions, map: SalesforceKindMap, shared: readonly string[]): string {
+  const fields = readFields(map);
+  if (map.sobject === 'Contact') return contactsSoql({ fields, scope: options.contactScope, ownerId: options.ownerId, since: null });
+  if (map.sobject === 'Task') return tasksSoql({ fields, ownerId: options.ownerId, now: options.now(), since: null });
+  return eventsSoql({ fields, ownerId: options.ownerId, ...eventRangeOf(options), since: null, alsoIds: shared });
+}
+
+/** Every record of the object changed since the watermark's second (classified after). */
+function changedQuery(map: SalesforceKindMap, since: string | null): string {
+  const where = watermarkClause(since);
+  return `SELECT ${[...new Set(['Id', 'SystemModstamp', ...readFields(map)])].join(', ')} FROM ${map.sobject}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY SystemModstamp, Id`;
+}
+
+/**
+ * The queries a side built with these options asks first for a kind read from `cursor` (a fresh
+ * read, not one going on with an open query): the runtime asks them ahead with its opening reads
+ * (records.prefetch), and the side takes those pages when its SOQL is the same text.
+ */
+export function firstReads(options: ScopeOptions, map: SalesforceKindMap, cursor: string | null, shared: readonly string[] = []): { soql: string; all: boolean }[] {
+  if (cursor === null) return [{ soql: scopeQuery(options, map, shared), all: false }];
+  const mark = parseWatermark(cursor);
+  const out = [{ soql: changedQuery(map, mark.m), all: false }];
+  if (mark.d !== null) out.push({ soql: deletedSoql(map.sobject, mark.d, [EXCHANGE_KEY_FIELD]), all: true });
+  return out;
+}
+
+const DEFAULT_EVENT_WINDOW = { past: 30, future: 365 };
+
 export function createSalesforceSide(options: SalesforceSideOptions): SalesforceSide {
   const { records } = options;
   const maxPerPage = options.maxChangesPerPage ?? 5000;
-  const window = options.eventWindowDays ?? { past: 30, future: 365 };
 
   const mapFor = (kind: Kind): SalesforceKindMap => {
     const map = options.maps[kind];
     if (!map) throw new SalesforceError('permanent', 'KIND_NOT_MAPPED', `No Salesforce field map for ${kind}`);
     return map;
   };
-  const readFields = (map: SalesforceKindMap) => [...new Set([...map.fields, ...SCOPE_FIELDS[map.sobject]])];
+  const eventRange = () => eventRangeOf(options);
 
-  const eventRange = () => {
-    const now = options.now().getTime();
-    return { from: new Date(now - window.past * 86_400_000), to: new Date(now + window.future * 86_400_000) };
-  };
-
-  function scopeSoql(map: SalesforceKindMap, since: string | null): string {
-    const fields = readFields(map);
-    if (map.sobject === 'Contact') return contactsSoql({ fields, scope: options.contactScope, ownerId: options.ownerId, since });
-    if (map.sobject === 'Task') return tasksSoql({ fields, ownerId: options.ownerId, now: options.now(), since });
-    return eventsSoql({ fields, ownerId: options.ownerId, ...eventRange(), since, alsoIds: [...shared] });
-  }
+  const scopeSoql = (map: SalesforceKindMap): string => scopeQuery(options, map, [...shared]);
 
   // Records shared with the user (events they are invited to), refreshed at each read.
   let shared = new Set<string>();
@@ -370,13 +398,9 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
         // again, and a fresh read from it (after a crash) reads the whole second at once
         live = await readUntilBoundary(open.rest, null, open.initial ? scoped : classified);
       } else if (cursor === null) {
-        live = await readUntilBoundary(askedNow(records.pages(scopeSoql(map, null))), null, scoped);
+        live = await readUntilBoundary(askedNow(records.pages(scopeSoql(map))), null, scoped);
       } else {
-        const where = watermarkClause(mark.m);
-        const soql = `SELECT ${[...new Set(['Id', 'SystemModstamp', ...readFields(map)])].join(', ')} FROM ${map.sobject}${
-          where.length ? ` WHERE ${where.join(' AND ')}` : ''
-        } ORDER BY SystemModstamp, Id`;
-        live = await readUntilBoundary(askedNow(records.pages(soql)), mark.m, classified);
+        live = await readUntilBoundary(askedNow(records.pages(changedQuery(map, mark.m))), mark.m, classified);
       }
       if (cursor === null && live.complete) scopeReadWhole.add(kind);
       let deletedLast = mark.d;

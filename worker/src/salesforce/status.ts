@@ -76,6 +76,16 @@ export async function readMailboxSyncs(records: SalesforceRecords, ids?: readonl
   return out;
 }
 
+/**
+ * One Mailbox_Sync__c by id through the sObject Rows resource (not a query: it shares a composite
+ * call without counting toward its 5 queries), with `extra` raw fields beside the settings;
+ * undefined when the record is gone. The row is returned too, for the extra fields.
+ */
+export async function readMailboxSync(records: SalesforceRecords, id: string, extra: readonly string[] = []): Promise<{ config: MailboxSync; row: SfRecord } | undefined> {
+  const row = await records.row('Mailbox_Sync__c', id, [...MAILBOX_SYNC_FIELDS, ...extra]);
+  return row ? { config: toMailboxSync(row), row } : undefined;
+}
+
 export function toMailboxSync(r: SfRecord): MailboxSync {
   const s = (name: string, fallback = ''): string => (typeof r[name] === 'string' ? (r[name] as string) : fallback);
   const b = (name: string, fallback: boolean): boolean => (typeof r[name] === 'boolean' ? (r[name] as boolean) : fallback);
