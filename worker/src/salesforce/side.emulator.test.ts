@@ -37,7 +37,10 @@ let side: SalesforceSide;
 let owner: string;
 
 beforeAll(async () => {
-  emu = await startSalesforceEmulator({ port: 0 });
+  // The org's clock moves only when a test advances it: the bulk-save tests place records in
+  // given seconds, which a wall clock would split wherever a second happened to end.
+  const frozen = Date.parse('2026-11-27T12:00:00Z');
+  emu = await startSalesforceEmulator({ port: 0, clock: () => frozen });
   sf = await connectSalesforce({ loginUrl: emu.loginUrl, auth: { kind: 'password', ...emu.credentials } });
   records = createRecords(sf);
   owner = emu.users[1]!.id;
@@ -132,6 +135,7 @@ describe('SalesforceSide', () => {
     const created = await side.create('contact', 'contact:k:guard', { lastName: 'Guard' });
     // a write's new version is not known until Salesforce is read again (the next run's read)
     const rec = (await side.get('contact', (created as { record: SideRecord }).record.id)) as SideRecord;
+    emu.admin.advanceClock(1_000);
     const ok = await side.update('contact', rec.id, rec.version, { firstName: 'Gus' });
     expect(ok).toMatchObject({ ok: true, record: { fields: { firstName: 'Gus', lastName: 'Guard' } } });
     const stale = await side.update('contact', rec.id, rec.version, { firstName: 'Old' });
