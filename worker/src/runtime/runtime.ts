@@ -25,7 +25,7 @@ import type { Logger } from '../log.ts';
 import type { SalesforceConnection } from '../salesforce/connection.ts';
 import { startFeed, storeReplayCursor, type Feed, type FeedChange, type FeedEntity } from '../salesforce/feed.ts';
 import { SalesforceError } from '../salesforce/errors.ts';
-import { createRecords, withPrefetched, type QueryPrefetch, type SalesforceRecords } from '../salesforce/records.ts';
+import { createRecords, withPrefetched, type QueryPrefetch, type Ride, type SalesforceRecords } from '../salesforce/records.ts';
 import { createSalesforceSide, firstReads, type SalesforceKindMap } from '../salesforce/side.ts';
 import {
   readMailboxSync,
@@ -126,6 +126,8 @@ interface EarlyReads {
 interface KindRun {
   plugin: KindPlugin;
   sides: KindSides;
+  /** The kind's Salesforce reads: they ride other kinds' calls while it reads ahead (see readAhead). */
+  ride: Ride;
 }
 
 /** Items a run wrote on either side. */
@@ -326,7 +328,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const { config, provisioned } = settings;
     if (!provisioned) throw new Error('mailbox not provisioned');
     const { sharedEventIds } = early;
-    const runRecords = early.records ?? records;
+    const ride = (early.records ?? records).riding();
+    const runRecords = ride.records;
     const fixed = early.now;
     const now = (): Date => new Date(fixed ?? clock());
     const salesforce = createSalesforceSide({
@@ -384,7 +387,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           ...(log ? { log: (message: string, data: Record<string, unknown>) => log.info({ mailboxId: mailbox.id, kind: plugin.kind, ...data }, message) } : {}),
         })
       : undefined;
-    return { plugin, sides: own ?? { salesforce, exchange } };
+    return { plugin, sides: own ?? { salesforce, exchange }, ride };
   }
 
   /**
@@ -392,6 +395,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
    * share composite calls (records.ts coalesces reads of one tick): each sync then takes the
    * page read for the cursor it finds (another cursor — a restart after cursor-expired — reads
    * again). Only the Salesforce side reads ahead; a page waits in memory for its kind's turn.
+   * The kinds after the first read ahead riding (records.riding): a read their first page needs
+   * beyond the prefetched one (invitees, query-mores) waits for room in a call the kinds before
+   * them send anyway, and goes out on its own only when its kind's turn comes.
    */
   async function readAhead(mailboxId: string, runs: readonly KindRun[]): Promise<KindRun[]> {
     if (runs.length < 2) return [...runs];
@@ -399,6 +405,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return runs.map((r, i) => {
       const cursor = cursors[i] ?? null;
       const side = r.sides.salesforce;
+      if (i > 0) r.ride.arm();
       let early: Promise<FeedPage> | undefined = side.changesSince(r.plugin.kind, cursor);
       // a kind the run never reaches (an earlier one failed) leaves its read unobserved
       early.catch(() => undefined);
@@ -414,8 +421,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     });
   }
 
-  async function syncKind(mailbox: Mailbox, settings: StoredSettings, { plugin, sides: own }: KindRun): Promise<Record<string, number>> {
+  async function syncKind(mailbox: Mailbox, settings: StoredSettings, { plugin, sides: own, ride }: KindRun): Promise<Record<string, number>> {
     const { config } = settings;
+    // the kind's turn: reads it made ahead riding other kinds' calls go out now (see readAhead)
+    ride.release();
     // each page's report is taken as the page ends: a run over 100,000 contacts keeps none of them
     const counts: Record<string, number> = {};
     let leftScope = 0;
@@ -642,7 +651,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     // sides built together (their reads — describes, the user — share a call), then every kind's
     // first Salesforce read at once; the kinds still sync one after another
     const built = await Promise.all(plugins.map((plugin) => kindSides(mailbox, settings, plugin, !scope || scope.wholeMailbox.has(plugin.kind), user, early)));
-    for (const run of await readAhead(mailbox.id, built)) addCounts(counts, await syncKind(mailbox, settings, run));
+    try {
+      for (const run of await readAhead(mailbox.id, built)) addCounts(counts, await syncKind(mailbox, settings, run));
+    } finally {
+      // reads ahead of a kind the run never reached go out (and are dropped) rather than wait
+      for (const run of built) run.ride.release();
+    }
     // Filed emails are one-way and item-by-item (task, relations, files, stamp): their own run.
     if (config.syncEmails && options.email !== false && (!scope || scope.kinds.has('email'))) {
       addCounts(counts, await logFiledEmails({ ...options.email, store, graph, sf, records, mailboxId: mailbox.id, config, mailFolderId: provisioned.mailFolderId, categoryName: provisioned.categoryName, user, ...(noMatch ? { noMatch } : {}), ...(log ? { log } : {}) }));

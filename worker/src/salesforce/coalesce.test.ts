@@ -90,4 +90,20 @@ describe('coalescer', () => {
     await Promise.all([a, ...rest]);
     expect(groups).toEqual([[1], [2, 3, 4, 5, 6]]);
   });
+
+  it('riders send nothing by themselves: they fill room in groups other calls send, until released', async () => {
+    const { groups, coalescer } = recorder({ maxBatch: 3 });
+    const ride = {};
+    const riding = [11, 12, 13].map((n) => coalescer.submit(n, ride));
+    await new Promise((r) => setImmediate(r));
+    expect(groups).toEqual([]);
+    // a plain call takes two riders along (room for 3)
+    expect(await coalescer.submit(1)).toBe(2);
+    expect(groups).toEqual([[1, 11, 12]]);
+    // released: the last one goes out on its own, and later submits of the ride are plain
+    coalescer.release(ride);
+    expect(await Promise.all([...riding, coalescer.submit(14, ride)])).toEqual([22, 24, 26, 28]);
+    expect(groups).toEqual([[1, 11, 12], [13, 14]]);
+  });
 });
+

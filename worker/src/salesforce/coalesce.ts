@@ -10,6 +10,8 @@
 //   I/O callback has joined by then), or at once when maxBatch inputs are waiting. While
 //   maxInFlight groups are out, callers keep gathering (Nagle-style): slow calls make bigger
 //   groups instead of more calls.
+// - A rider (submit with `ride`) sends nothing by itself: it fills room left in groups other
+//   inputs send, until release(ride) lets that ride's inputs go out as any other.
 export type Settled<O> = { readonly value: O } | { readonly error: unknown };
 
 export interface CoalescerOptions<I, O> {
@@ -23,7 +25,10 @@ export interface CoalescerOptions<I, O> {
 }
 
 export interface Coalescer<I, O> {
-  submit(input: I): Promise<O>;
+  /** `ride`: wait for room in groups other inputs send, until release(ride). */
+  submit(input: I, ride?: object): Promise<O>;
+  /** This ride's waiting inputs go out now, and later ones of it as any other input. */
+  release(ride: object): void;
 }
 
 interface Entry<I, O> {
@@ -35,6 +40,8 @@ interface Entry<I, O> {
 export function createCoalescer<I, O>(options: CoalescerOptions<I, O>): Coalescer<I, O> {
   const maxInFlight = options.maxInFlight ?? 1;
   let queue: Entry<I, O>[] = [];
+  let riders: (Entry<I, O> & { readonly ride: object })[] = [];
+  const released = new WeakSet<object>();
   let inFlight = 0;
   let scheduled = false;
 
@@ -63,6 +70,21 @@ export function createCoalescer<I, O>(options: CoalescerOptions<I, O>): Coalesce
       group.push(entry);
     }
     queue = rest;
+    // riders fill what room the group has left (in the order they came)
+    if (group.length > 0 && riders.length > 0) {
+      const waiting: typeof riders = [];
+      for (const entry of riders) {
+        const key = options.keyOf?.(entry.input);
+        const refused = options.admit !== undefined && !options.admit(group.map((e) => e.input), entry.input);
+        if (group.length >= options.maxBatch || (key !== undefined && keys.has(key)) || refused) {
+          waiting.push(entry);
+          continue;
+        }
+        if (key !== undefined) keys.add(key);
+        group.push(entry);
+      }
+      riders = waiting;
+    }
     inFlight += 1;
     options
       .run(group.map((e) => e.input))
@@ -83,8 +105,21 @@ export function createCoalescer<I, O>(options: CoalescerOptions<I, O>): Coalesce
   }
 
   return {
-    submit(input: I): Promise<O> {
+    release(ride: object): void {
+      released.add(ride);
+      const mine = riders.filter((e) => e.ride === ride);
+      if (mine.length === 0) return;
+      riders = riders.filter((e) => e.ride !== ride);
+      queue.push(...mine);
+      if (queue.length >= options.maxBatch) send();
+      else schedule();
+    },
+    submit(input: I, ride?: object): Promise<O> {
       return new Promise<O>((resolve, reject) => {
+        if (ride !== undefined && !released.has(ride)) {
+          riders.push({ input, resolve, reject, ride });
+          return;
+        }
         queue.push({ input, resolve, reject });
         // a full group is never wasteful: send it without waiting for the others
         if (queue.length >= options.maxBatch) send();

@@ -209,6 +209,18 @@ export interface SalesforceRecords {
   prefetch(soql: string, opts?: { all?: boolean }): QueryPrefetch;
   /** A describe already read by this object, or undefined. */
   knownLimits(sobject: string): Map<string, FieldLimit> | undefined;
+  /**
+   * Records whose query reads (pages, retrieve), once arm()ed, ride: each waits for room in a
+   * composite call other reads send (a read ahead of its need costs no call of its own), until
+   * release() (for good: waiting reads go out then, later ones as plain reads).
+   */
+  riding(): Ride;
+}
+
+export interface Ride {
+  readonly records: SalesforceRecords;
+  arm(): void;
+  release(): void;
 }
 
 /** A query whose first page was asked for ahead of its reader. */
@@ -225,17 +237,22 @@ export interface QueryPrefetch {
  */
 export function withPrefetched(records: SalesforceRecords, prefetched: readonly QueryPrefetch[], taken?: (p: QueryPrefetch) => void): SalesforceRecords {
   const waiting = new Map(prefetched.map((p) => [`${p.all ? 'all' : 'live'}:${p.soql}`, p]));
-  return {
-    ...records,
+  const over = (inner: SalesforceRecords): SalesforceRecords => ({
+    ...inner,
     pages(soql, opts = {}) {
       const key = `${opts.all ? 'all' : 'live'}:${soql}`;
       const p = waiting.get(key);
-      if (!p) return records.pages(soql, opts);
+      if (!p) return inner.pages(soql, opts);
       waiting.delete(key);
       taken?.(p);
       return p.pages();
     },
-  };
+    riding() {
+      const ride = inner.riding();
+      return { ...ride, records: over(ride.records) };
+    },
+  });
+  return over(records);
 }
 
 export function createRecords(sf: SalesforceConnection): SalesforceRecords {
@@ -277,28 +294,41 @@ export function createRecords(sf: SalesforceConnection): SalesforceRecords {
     },
   });
 
-  /** A GET through the read coalescer (see the contract above). */
-  const read = <T>(url: string): Promise<T> => reads.submit(url) as Promise<T>;
+  /** A GET through the read coalescer (see the contract above); `ride`: see riding(). */
+  const read = <T>(url: string, ride?: { armed: boolean }): Promise<T> => reads.submit(url, ride?.armed ? ride : undefined) as Promise<T>;
 
   const queryUrl = (soql: string, all: boolean | undefined): string => `${base()}/${all ? 'queryAll' : 'query'}?q=${encodeURIComponent(soql)}`;
 
-  async function* pagesFrom(first: Promise<QueryResult>): AsyncGenerator<SfRecord[]> {
+  async function* pagesFrom(first: Promise<QueryResult>, ride?: { armed: boolean }): AsyncGenerator<SfRecord[]> {
     let page: QueryResult = await first;
     // Bounded by the result: each page either ends the query or names the next one.
     for (;;) {
       yield page.records.map(stripAttributes);
       if (page.done || !page.nextRecordsUrl) return;
-      page = await read<QueryResult>(page.nextRecordsUrl);
+      page = await read<QueryResult>(page.nextRecordsUrl, ride);
     }
   }
 
-  function pages(soql: string, opts: { all?: boolean } = {}): AsyncGenerator<SfRecord[]> {
-    // asked on the first next(), as a plain generator would
-    const url = queryUrl(soql, opts.all);
-    return (async function* () {
-      yield* pagesFrom(read<QueryResult>(url));
-    })();
+  /** pages() and retrieve() whose reads ride `ride` while it is armed (none: plain reads). */
+  function readers(ride?: { armed: boolean }): Pick<SalesforceRecords, 'pages' | 'retrieve'> {
+    function pages(soql: string, opts: { all?: boolean } = {}): AsyncGenerator<SfRecord[]> {
+      // asked on the first next(), as a plain generator would
+      const url = queryUrl(soql, opts.all);
+      return (async function* () {
+        yield* pagesFrom(read<QueryResult>(url, ride), ride);
+      })();
+    }
+    async function retrieve(sobject: string, ids: readonly string[], fields: readonly string[], opts: { all?: boolean } = {}): Promise<SfRecord[]> {
+      const out: SfRecord[] = [];
+      for (const part of chunks([...new Set(ids)].map(assertId))) {
+        const soql = `SELECT ${assertFieldNames(fields)} FROM ${sobject} WHERE Id IN (${part.map(soqlString).join(', ')})`;
+        for await (const page of pages(soql, opts)) out.push(...page);
+      }
+      return out;
+    }
+    return { pages, retrieve };
   }
+  const { pages, retrieve } = readers();
 
   function prefetch(soql: string, opts: { all?: boolean } = {}): QueryPrefetch {
     const first = read<QueryResult>(queryUrl(soql, opts.all));
@@ -319,19 +349,6 @@ export function createRecords(sf: SalesforceConnection): SalesforceRecords {
     }
   }
 
-  async function retrieve(
-    sobject: string,
-    ids: readonly string[],
-    fields: readonly string[],
-    opts: { all?: boolean } = {},
-  ): Promise<SfRecord[]> {
-    const out: SfRecord[] = [];
-    for (const part of chunks([...new Set(ids)].map(assertId))) {
-      const soql = `SELECT ${assertFieldNames(fields)} FROM ${sobject} WHERE Id IN (${part.map(soqlString).join(', ')})`;
-      for await (const page of pages(soql, opts)) out.push(...page);
-    }
-    return out;
-  }
 
   function fieldLimits(sobject: string): Promise<Map<string, FieldLimit>> {
     let cached = describeCache.get(sobject);
@@ -399,7 +416,7 @@ export function createRecords(sf: SalesforceConnection): SalesforceRecords {
 
   const withType = (sobject: string) => (r: SfInput) => ({ attributes: { type: sobject }, ...r });
 
-  return {
+  const self: SalesforceRecords = {
     pages,
     retrieve,
     fieldLimits,
@@ -407,6 +424,17 @@ export function createRecords(sf: SalesforceConnection): SalesforceRecords {
     row,
     prefetch,
     knownLimits: (sobject) => described.get(sobject),
+    riding() {
+      const ride = { armed: false };
+      return {
+        records: { ...self, ...readers(ride) },
+        arm: () => void (ride.armed = true),
+        release: () => {
+          ride.armed = false;
+          reads.release(ride);
+        },
+      };
+    },
     create: (sobject, records) =>
       composite(records, (chunk) =>
         request('POST', `${base()}/composite/sobjects`, { allOrNone: false, records: chunk.map(withType(sobject)) }),
@@ -432,6 +460,7 @@ export function createRecords(sf: SalesforceConnection): SalesforceRecords {
           ),
       ),
   };
+  return self;
 }
 
 interface CompositeAnswer {
