@@ -7,7 +7,7 @@
 // Protocol (IPC; wiring as JSON in SCC_BENCH_CHILD): after refreshMailboxes (provisioning) the
 // child sends { type: 'ready', setupSeconds, rssMB }, then answers each command of the parent
 // with { type: 'done', id, value } (or { type: 'failed', id, message }):
-//   runAll { ids, concurrency, budgetMs } → { ran, failed, ms }  one run per mailbox, `concurrency` at once
+//   runAll { ids, concurrency, budgetMs } → { ran, failed, failures, ms }  one run per mailbox, `concurrency` at once
 //   maintain                              → null                subscription upkeep, once
 //   startFeeds                            → null                the Salesforce CDC feeds (hints)
 //   listHints { mailboxId? } / takeHints { mailboxId }         the store's hints
@@ -91,20 +91,23 @@ async function main(): Promise<void> {
         let next = 0;
         let ran = 0;
         let failed = 0;
+        const failures: string[] = [];
         await Promise.all(
           Array.from({ length: Math.max(1, c.concurrency) }, async () => {
             while (next < c.ids.length && performance.now() - started < c.budgetMs) {
               const id = c.ids[next++]!;
               try {
-                await runtime.runMailbox(id, 'sync-now');
+                const result = await runtime.runMailbox(id, 'sync-now');
+                if (!result.ok) failures.push(`${id}: ${result.error ?? 'failed'}`);
                 ran += 1;
-              } catch {
+              } catch (error) {
                 failed += 1;
+                failures.push(`${id}: ${(error as Error).message}`);
               }
             }
           }),
         );
-        return { ran, failed, ms: performance.now() - started };
+        return { ran, failed, failures: failures.slice(0, 10), ms: performance.now() - started };
       }
       case 'maintain':
         await runtime.maintain();

@@ -34,6 +34,8 @@ export interface ScaleResult {
   provisionSeconds: number;
   syncSeconds: number;
   mailboxesSynced: number;
+  /** Runs that failed or threw (the first few: mailbox id and why). */
+  failures: string[];
   contactsSynced: number;
   done: boolean;
   itemsPerSecond: number;
@@ -117,7 +119,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     for (const [n, m] of stack.mailboxes.entries()) seedSalesforce(stack, m, { contacts: options.contactsPerMailbox, events: 0, tasks: 0 }, `m${n}`);
     const setupSeconds = (performance.now() - t0) / 1000;
     const ids = stack.mailboxes.map((m) => m.mailboxSyncId);
-    const runAll = (list: string[], budgetMs: number) => child.call<{ ran: number; failed: number; ms: number }>({ cmd: 'runAll', ids: list, concurrency: options.concurrency, budgetMs });
+    const runAll = (list: string[], budgetMs: number) => child.call<{ ran: number; failed: number; failures: string[]; ms: number }>({ cmd: 'runAll', ids: list, concurrency: options.concurrency, budgetMs });
     const sync = await runAll(ids, options.budgetMs);
     const contactsSynced = stack.mailboxes.reduce((n, m) => n + exchangeCounts(stack, m).contacts, 0);
 
@@ -151,6 +153,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       provisionSeconds: ready.setupSeconds,
       syncSeconds: round(sync.ms / 1000, 1),
       mailboxesSynced: sync.ran,
+      failures: sync.failures,
       contactsSynced,
       done: sync.ran === ids.length && contactsSynced >= ids.length * options.contactsPerMailbox,
       itemsPerSecond: round(contactsSynced / (sync.ms / 1000), 1),
