@@ -79,4 +79,32 @@ describe('Salesforce API calls per run', () => {
     // 6 queries: the 4 of the opening call (the My Contacts page among them), All Contacts, invitees
     expect(changed.byKind).toEqual({ compositeRequest: 2, composite: 3, 'sub:retrieve': 2, 'sub:query': 6, compositeUpdate: 1 });
   });
+
+  it('250 meetings made in Outlook: their owner lookups go out together, not one call per 200 upserts', async () => {
+    const day = new Date(Math.floor(Date.now() / DAY) * DAY + 3 * DAY).toISOString().slice(0, 10);
+    for (let n = 0; n < 250; n++) {
+      const hour = String(8 + (n % 10)).padStart(2, '0');
+      stack.graph.admin.userCreateEvent(m.address, null, {
+        subject: `Outlook meeting ${n}`,
+        start: { dateTime: `${day}T${hour}:00:00`, timeZone: 'UTC' },
+        end: { dateTime: `${day}T${hour}:30:00`, timeZone: 'UTC' },
+        categories: ['Salesforce'],
+      });
+    }
+    const made = await runCounted();
+    expect(made.written).toBe(250);
+    const events = stack.salesforce.admin.query("SELECT Id, OwnerId FROM Event WHERE Subject LIKE 'Outlook meeting%'");
+    expect(events).toHaveLength(250);
+    expect(events.every((e) => e.OwnerId === m.salesforceUserId)).toBe(true);
+    // 1-2. composites: the opening reads with the kinds' changes and deletes (7 queries)
+    // 3. the invitees of the 2 events read (echoes)
+    // 4. composite: the owner lookups of the 250 new meetings, asked as the Outlook page is read
+    //    (3 queries of 100 keys; one call per 200 upserts before)
+    // 5-6. the planner's candidates: the invitations again, then 3 queries by key
+    // 7-8. the 2 upserts (200 + 50), which take the lookups' answers
+    // 9. the status write-back
+    expect(made.calls).toBe(9);
+    expect(made.byKind).toEqual({ compositeRequest: 4, composite: 7, 'sub:retrieve': 2, 'sub:query': 10, 'sub:queryAll': 3, query: 2, compositeUpsert: 2, compositeUpdate: 1 });
+  });
 });
+

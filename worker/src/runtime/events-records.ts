@@ -9,6 +9,9 @@
 // - An upsert that lands on an existing event (the same meeting from another mailbox) keeps
 //   its owner and relates this mailbox's user to it instead, so it stays in both users' scope.
 // - IsRecurrence is dropped from updates (Salesforce accepts it on create only).
+// - lookAhead(keys): the owners of the events these upsert keys may land on, looked up now (a
+//   feed page's new meetings at once: 100 keys a query, five queries a composite call); an
+//   upsert of such a key takes that answer instead of asking per group of 200.
 // - sharedEventIds(ownerId): events the user is invited to (EventRelation), for the side's scope.
 // - recreateAsSeries: a single event that became a series in Outlook is made again as a series.
 import type { SalesforceRecords, SfInput, SfRecord, WriteOutcome } from '../salesforce/records.ts';
@@ -20,6 +23,8 @@ const PEOPLE = ['Contact', 'Lead', 'User'] as const;
 
 export interface EventRecords extends SalesforceRecords {
   sharedEventIds(ownerId: string): Promise<string[]>;
+  /** Looks up now the owners of events with these Exchange keys, for the upserts to come. */
+  lookAhead(keys: readonly string[]): void;
   /**
    * Salesforce takes IsRecurrence on create only: a single event that became a series is made
    * again as a series (`row` holds all its fields, the pattern included) with the old event's
@@ -30,7 +35,23 @@ export interface EventRecords extends SalesforceRecords {
   recreateAsSeries(oldId: string, row: SfInput): Promise<WriteOutcome>;
 }
 
+/** Exchange keys per owner lookup query (keys run to ~150 characters; the query is a GET). */
+const KEYS_PER_LOOKUP = 100;
+
 export function eventRecords(inner: SalesforceRecords): EventRecords {
+  // Exchange key → the owner of the event carrying it (null: none), looked up ahead of its upsert
+  const ahead = new Map<string, Promise<string | null>>();
+
+  /** Owners by Exchange key, one query per 100 keys, all asked in this tick. */
+  function lookUp(keys: readonly string[]): Map<string, Promise<string | null>> {
+    const out = new Map<string, Promise<string | null>>();
+    for (const part of chunks([...new Set(keys)], KEYS_PER_LOOKUP)) {
+      const rows = all(`SELECT Id, OwnerId, ${EXCHANGE_KEY_FIELD} FROM Event WHERE ${EXCHANGE_KEY_FIELD} IN (${part.map(soqlString).join(', ')})`).then((found) => new Map(found.map((r) => [String(r[EXCHANGE_KEY_FIELD]), String(r.OwnerId)])));
+      for (const key of part) out.set(key, rows.then((owners) => owners.get(key) ?? null));
+    }
+    return out;
+  }
+
   async function all(soql: string): Promise<SfRecord[]> {
     const out: SfRecord[] = [];
     for await (const page of inner.pages(soql)) out.push(...page);
@@ -149,9 +170,18 @@ export function eventRecords(inner: SalesforceRecords): EventRecords {
       if (sobject !== 'Event' || (externalIdField && externalIdField !== EXCHANGE_KEY_FIELD)) return inner.upsert(sobject, rows, externalIdField);
       const { rows: clean, attendees } = split(rows);
       const keys = clean.map((r) => r[EXCHANGE_KEY_FIELD]).filter((k): k is string => typeof k === 'string');
+      // the answers looked up ahead (taken once); the other keys, or a failed lookup, asked now
+      const taken = new Map<string, Promise<string | null>>();
+      for (const key of keys) {
+        const answer = ahead.get(key);
+        if (answer) taken.set(key, answer);
+        ahead.delete(key);
+      }
+      const settled = await Promise.all([...taken].map(async ([key, answer]) => [key, await answer.catch(() => undefined)] as const));
+      const left = [...keys.filter((k) => !taken.has(k)), ...settled.filter(([, owner]) => owner === undefined).map(([key]) => key)];
+      const asked = await Promise.all([...lookUp(left)].map(async ([key, answer]) => [key, await answer] as const));
       const owners = new Map<string, string>();
-      const found = await Promise.all(chunks(keys, 100).map((part) => all(`SELECT Id, OwnerId, ${EXCHANGE_KEY_FIELD} FROM Event WHERE ${EXCHANGE_KEY_FIELD} IN (${part.map(soqlString).join(', ')})`)));
-      for (const r of found.flat()) owners.set(String(r[EXCHANGE_KEY_FIELD]), String(r.OwnerId));
+      for (const [key, owner] of [...settled, ...asked]) if (typeof owner === 'string') owners.set(key, owner);
       const extraUsers: (string | undefined)[] = [];
       const kept = clean.map((r) => {
         const owner = owners.get(String(r[EXCHANGE_KEY_FIELD]));
@@ -201,6 +231,14 @@ export function eventRecords(inner: SalesforceRecords): EventRecords {
       const [removed] = await inner.destroy([oldId]);
       if (removed && !removed.ok && removed.error.code !== 'ENTITY_IS_DELETED') return removed;
       return created;
+    },
+    lookAhead(keys) {
+      const fresh = keys.filter((k) => !ahead.has(k));
+      for (const [key, answer] of lookUp(fresh)) {
+        // a failed lookup is asked again by its upsert
+        answer.catch(() => undefined);
+        ahead.set(key, answer);
+      }
     },
     async sharedEventIds(ownerId) {
       const rows = await all(`SELECT EventId FROM EventRelation WHERE RelationId = ${soqlString(ownerId)}`);

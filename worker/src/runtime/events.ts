@@ -6,6 +6,7 @@
 // (KindRunContext) it also feeds those rules the mailbox's event links and records what they hold
 // back as Skipped issues (objectType Event), which the runtime pushes to Sync_Issue__c.
 import { createHash } from 'node:crypto';
+import { exchangeKey } from '../core/natural-key.ts';
 import type { RecordSide } from '../core/ports.ts';
 import { isPendingCreateId, type FieldConflict, type Fields, type Side, type SideRecord } from '../core/types.ts';
 import type { GraphClient } from '../graph/client.ts';
@@ -287,16 +288,37 @@ export async function eventSides(ctx: KindSidesContext): Promise<{ salesforce: R
         return typeof created === 'object' && !('deleted' in created) ? { ok: true, record: created } : { ok: false, reason: 'not-found', message: `series ${outcome.id} is gone` };
       },
     }),
-    exchange: exchangeEventSide(exchange, {
-      policy: config.eventsPrivate,
-      ...(ctx.allEvents ? { allEvents: true } : {}),
-      ...(ctx.log ? { log: ctx.log } : {}),
-      calendarView: (start, end) => calendarView(ctx.graph, config.mailboxAddress, category, start, end),
-      ...hooks,
-      ...(occurrences ? { occurrences } : {}),
-      stamp: (id, salesforceId) => stampEvent(ctx.graph, config.mailboxAddress, id, salesforceId),
-    }),
+    exchange: lookingAhead(
+      exchangeEventSide(exchange, {
+        policy: config.eventsPrivate,
+        ...(ctx.allEvents ? { allEvents: true } : {}),
+        ...(ctx.log ? { log: ctx.log } : {}),
+        calendarView: (start, end) => calendarView(ctx.graph, config.mailboxAddress, category, start, end),
+        ...hooks,
+        ...(occurrences ? { occurrences } : {}),
+        stamp: (id, salesforceId) => stampEvent(ctx.graph, config.mailboxAddress, id, salesforceId),
+      }),
+    ),
   };
+
+  /**
+   * The Exchange side, telling the event records the upsert keys of each feed page's unlinked
+   * events as the page is read: their owner lookups go out together (five queries a composite
+   * call) instead of one call per group of 200 upserts (see events-records.ts).
+   */
+  function lookingAhead(side: RecordSide): RecordSide {
+    if (!store || !mailboxId || config.eventsDirection === 'Salesforce to Exchange') return side;
+    return {
+      ...side,
+      async changesSince(kind, cursor) {
+        const page = await side.changesSince(kind, cursor);
+        const linked = await currentLinks();
+        const keys = page.changes.flatMap((c) => (c.type === 'upsert' && !linked.has(c.record.id) ? [exchangeKey('event', mailboxId, c.record.id, c.record.fields)] : []));
+        if (keys.length > 0) records.lookAhead(keys);
+        return page;
+      },
+    };
+  }
 }
 
 export const EVENT_KIND: KindPlugin = {
