@@ -17,7 +17,8 @@
 // - candidates() after an initial read that reached the end of the scope costs nothing: every
 //   record in scope is already among that read's changes, where the planner matches them.
 //   Otherwise it queries by the fresh items' stamps (Id), their Exchange keys (with `mailbox`)
-//   and the kind's natural keys, one query per chunk of values, five asked at a time.
+//   and the kind's natural keys, one query per chunk of values, five asked at a time; records
+//   shared with the user (invitations) are those the side's last read saw.
 // - create = upsert on SCC_Exchange_Key__c (a retry never duplicates); update/delete are guarded
 //   by SystemModstamp (read, compare, write: Salesforce has no conditional composite write).
 //   Writes of one kind issued together are coalesced (./coalesce.ts) into collection calls of
@@ -173,8 +174,11 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
 
   // Records shared with the user (events they are invited to), refreshed at each read.
   let shared = new Set<string>();
+  let sharedRead = false;
   async function refreshShared(map: SalesforceKindMap): Promise<void> {
-    if (map.sharedIds) shared = new Set(await map.sharedIds(options.ownerId));
+    if (!map.sharedIds) return;
+    shared = new Set(await map.sharedIds(options.ownerId));
+    sharedRead = true;
   }
 
   function inScope(map: SalesforceKindMap, r: SfRecord): boolean {
@@ -456,7 +460,8 @@ export function createSalesforceSide(options: SalesforceSideOptions): Salesforce
       // the whole scope was just read: the planner already holds every record that could match
       if (scopeReadWhole.has(kind)) return [];
       const map = mapFor(kind);
-      await refreshShared(map);
+      // the invitations as this run's read just had them (candidates follow a read)
+      if (!sharedRead) await refreshShared(map);
       const stamped = others.map((o) => o.stamp).filter((s): s is string => typeof s === 'string' && /^[a-zA-Z0-9]{15,18}$/.test(s));
       const { mailbox } = options;
       const keys = mailbox === undefined ? [] : others.map((o) => exchangeKey(kind, mailbox, o.id, o.fields));
