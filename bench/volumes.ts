@@ -27,7 +27,7 @@ export function planFor(mode: 'quick' | 'full', latencyMs: number): Plan {
   return {
     initial: { volume: { contacts: 10_000, events: 2_000, tasks: 2_000 }, latencyMs, budgetMs: 150_000 },
     latency: { mailboxes: 100, changes: 1_000, ratePerSecond: 10, latencyMs, graceMs: 60_000 },
-    scale: { mailboxes: 1_000, contactsPerMailbox: 100, latencyMs, budgetMs: 480_000, concurrency: 4, idleSample: 50 },
+    scale: { mailboxes: 1_000, contactsPerMailbox: 100, latencyMs, budgetMs: 600_000, concurrency: 4, idleSample: 50 },
     memory: { contacts: 100_000, latencyMs: 0, budgetMs: 360_000 },
     emulators: { seconds: 5, records: 100_000 },
   };
