@@ -59,6 +59,8 @@ export interface ScaleResult {
      */
     catchUpSalesforceCallsPerRun: number;
     catchUpGraphRequestsPerRun: number;
+    /** The idle run's Salesforce calls by kind, over the whole sample. */
+    salesforceByKind: Record<string, number>;
   };
   detection: DetectionCost;
 }
@@ -137,14 +139,15 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       Object.entries(stack.graph.admin.counters().kinds)
         .filter(([k]) => k !== 'token' && k !== 'batch')
         .reduce((a, [, v]) => a + v, 0);
-    const perRun = async (): Promise<{ salesforce: number; graph: number }> => {
+    const perRun = async (): Promise<{ salesforce: number; graph: number; salesforceByKind: Record<string, number> }> => {
       stack.salesforce.admin.resetCounters();
       stack.graph.admin.resetCounters();
       await runAll(sample, 600_000);
-      return { salesforce: stack.salesforce.admin.counters().apiCalls / Math.max(1, sample.length), graph: graphRequests() / Math.max(1, sample.length) };
+      const counters = stack.salesforce.admin.counters();
+      return { salesforce: counters.apiCalls / Math.max(1, sample.length), graph: graphRequests() / Math.max(1, sample.length), salesforceByKind: { ...counters.byKind } };
     };
     const catchUp = await perRun();
-    const { salesforce: sfIdle, graph: graphIdle } = await perRun();
+    const { salesforce: sfIdle, graph: graphIdle, salesforceByKind: idleByKind } = await perRun();
     stack.graph.admin.resetCounters();
     await child.call({ cmd: 'maintain' });
     const maintenance = graphRequests() / stack.mailboxes.length;
@@ -181,6 +184,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
         maintenanceGraphRequestsPerMailbox: round(maintenance, 2),
         catchUpSalesforceCallsPerRun: round(catchUp.salesforce, 1),
         catchUpGraphRequestsPerRun: round(catchUp.graph, 1),
+        salesforceByKind: idleByKind,
       },
       detection,
     };
