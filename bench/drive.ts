@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startGraphEmulator, type GraphEmulator } from '../emulators/graph/index.ts';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../emulators/salesforce/index.ts';
-import type { LocalStack, StackMailbox } from '../scripts/lib/stack.ts';
+import { stackMailboxSync, type LocalStack, type StackMailbox } from '../scripts/lib/stack.ts';
 import type { ChildMailbox, ChildResult, ChildWiring } from './worker-child.ts';
 import { workerNodeFlags } from './worker-flags.ts';
 
@@ -177,22 +177,7 @@ export async function startEmulators(options: {
   const mailboxes: StackMailbox[] = [];
   for (const user of salesforce.users.slice(1, 1 + count)) {
     graph.admin.addMailbox({ address: user.email, displayName: user.name });
-    const mailboxSyncId = salesforce.admin.insert('Mailbox_Sync__c', {
-      User__c: user.id,
-      Mailbox_Address__c: user.email,
-      Enabled__c: true,
-      Status__c: 'New',
-      Sync_Contacts__c: true,
-      Sync_Tasks__c: true,
-      Sync_Events__c: false,
-      Sync_Emails__c: true,
-      Contacts_Direction__c: 'Both',
-      Tasks_Direction__c: 'Both',
-      Contact_Scope__c: 'My Contacts',
-      Category_Name__c: 'Salesforce',
-      Plan__c: 'Real-time',
-      ...options.mailboxSync,
-    });
+    const mailboxSyncId = salesforce.admin.insert('Mailbox_Sync__c', stackMailboxSync(user, options.mailboxSync));
     mailboxes.push({ address: user.email, salesforceUserId: user.id, mailboxSyncId });
   }
   return {

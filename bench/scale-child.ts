@@ -13,17 +13,14 @@
 //   listHints { mailboxId? } / takeHints { mailboxId }         the store's hints
 //   memory                                → { rssMB, peakRssMB, maxRssMB, heapUsedMB }
 //   exit                                  → the child closes everything and exits
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGraphClient } from '../worker/src/graph/client.ts';
-import { createApp } from '../worker/src/http/app.ts';
-import { createRuntime, type Runtime } from '../worker/src/runtime/runtime.ts';
+import { createRuntime } from '../worker/src/runtime/runtime.ts';
 import { connectSalesforce } from '../worker/src/salesforce/connection.ts';
 import { openStore } from '../worker/src/store/store.ts';
+import { listenBeforeRuntime } from '../scripts/lib/stack.ts';
 import { lifetimeMaxRssMB, startMemoryProbe } from './memory-probe.ts';
 import type { ChildWiring } from './worker-child.ts';
 
@@ -53,31 +50,10 @@ async function main(): Promise<void> {
   const sf = await connectSalesforce({ loginUrl: wiring.salesforce.loginUrl, auth: { kind: 'password', ...wiring.salesforce } });
   const graph = createGraphClient(wiring.graph);
   // the web app listens first: Graph validates a subscription's notificationUrl when it is made
-  const late: { runtime?: Runtime } = {};
-  const app = createApp({
-    apiToken: randomBytes(24).toString('hex'),
-    mailboxes: {
-      status: (id) => late.runtime!.ports.status(id),
-      provision: (id) => late.runtime!.ports.provision(id),
-      sync: (id, o) => late.runtime!.ports.sync(id, o),
-      pause: (id) => late.runtime!.ports.pause(id),
-      resume: (id) => late.runtime!.ports.resume(id),
-      test: (id) => late.runtime!.ports.test(id),
-    },
-    subscriptions: store,
-    links: store,
-    hint: (id, source) => late.runtime!.hint(id, source),
-    lifecycle: (event) => late.runtime!.lifecycle(event),
-    health: async () => ({ store: store.engine }),
-  });
-  const server = createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const web = await listenBeforeRuntime(store);
+  const publicUrl = web.url;
   const runtime = createRuntime({ store, sf, graph, owner: `bench-${process.pid}`, concurrency: wiring.concurrency, publicUrl });
-  late.runtime = runtime;
+  web.attach(runtime);
   const send = (message: unknown): Promise<void> => new Promise((resolve) => process.send!(message, () => resolve()));
 
   const t0 = performance.now();
@@ -144,8 +120,7 @@ async function main(): Promise<void> {
       if (c.cmd === 'exit') {
         probe.stop();
         await runtime.stop();
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await web.close();
         await graph.close();
         await sf.close();
         await store.close();

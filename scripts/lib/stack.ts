@@ -52,6 +52,73 @@ export interface StackOptions {
   start?: boolean;
 }
 
+/** A stack mailbox's Mailbox_Sync__c: contacts, tasks and email on, both ways, Real-time. */
+export function stackMailboxSync(user: { id: string; email: string }, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    User__c: user.id,
+    Mailbox_Address__c: user.email,
+    Enabled__c: true,
+    Status__c: 'New',
+    Sync_Contacts__c: true,
+    Sync_Tasks__c: true,
+    Sync_Events__c: false,
+    Sync_Emails__c: true,
+    Contacts_Direction__c: 'Both',
+    Tasks_Direction__c: 'Both',
+    Contact_Scope__c: 'My Contacts',
+    Category_Name__c: 'Salesforce',
+    Plan__c: 'Real-time',
+    ...overrides,
+  };
+}
+
+/**
+ * The worker's web app on loopback before its runtime exists (Graph validates a subscription's
+ * notificationUrl when it is made, and the runtime needs the URL): requests reach the runtime
+ * once `attach` gave it.
+ */
+export async function listenBeforeRuntime(
+  store: Store,
+  options: { port?: number; log?: Logger } = {},
+): Promise<{ url: string; apiToken: string; attach(runtime: Runtime): void; close(): Promise<void> }> {
+  const apiToken = randomBytes(24).toString('hex');
+  const late: { runtime?: Runtime } = {};
+  const app = createApp({
+    apiToken,
+    mailboxes: {
+      status: (id) => late.runtime!.ports.status(id),
+      provision: (id) => late.runtime!.ports.provision(id),
+      sync: (id, o) => late.runtime!.ports.sync(id, o),
+      pause: (id) => late.runtime!.ports.pause(id),
+      resume: (id) => late.runtime!.ports.resume(id),
+      test: (id) => late.runtime!.ports.test(id),
+    },
+    subscriptions: store,
+    links: store,
+    hint: (id, source) => late.runtime!.hint(id, source),
+    lifecycle: (event) => late.runtime!.lifecycle(event),
+    health: async () => ({ store: store.engine }),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const server: Server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    apiToken,
+    attach: (runtime) => {
+      late.runtime = runtime;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 export interface StackMailbox {
   address: string;
   salesforceUserId: string;
@@ -115,22 +182,11 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     if (options.provision !== false) {
       for (const user of salesforce.users.slice(1, 1 + seed.mailboxes)) {
         graph.admin.addMailbox({ address: user.email, displayName: user.name });
-        const mailboxSyncId = salesforce.admin.insert('Mailbox_Sync__c', {
-          User__c: user.id,
-          Mailbox_Address__c: user.email,
-          Enabled__c: true,
-          Status__c: 'New',
-          Sync_Contacts__c: true,
-          Sync_Tasks__c: true,
-          Sync_Events__c: false,
-          Sync_Emails__c: true,
-          Contacts_Direction__c: 'Both',
-          Tasks_Direction__c: 'Both',
+        const mailboxSyncId = salesforce.admin.insert('Mailbox_Sync__c', stackMailboxSync(user, {
           Contact_Scope__c: seed.contactScope ?? 'My Contacts',
-          Category_Name__c: 'Salesforce',
           Plan__c: seed.plan ?? 'Real-time',
           ...seed.mailboxSync,
-        });
+        }));
         mailboxes.push({ address: user.email, salesforceUserId: user.id, mailboxSyncId });
       }
     }
@@ -153,39 +209,9 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     cleanup.push(() => client.close());
 
     // The web app listens first: Graph validates the notificationUrl when a subscription is made.
-    const apiToken = randomBytes(24).toString('hex');
-    // The app is built before the runtime (it needs the URL); its ports reach the runtime late.
-    const late: { runtime?: Runtime } = {};
-    const app = createApp({
-      apiToken,
-      mailboxes: {
-        status: (id) => late.runtime!.ports.status(id),
-        provision: (id) => late.runtime!.ports.provision(id),
-        sync: (id, o) => late.runtime!.ports.sync(id, o),
-        pause: (id) => late.runtime!.ports.pause(id),
-        resume: (id) => late.runtime!.ports.resume(id),
-        test: (id) => late.runtime!.ports.test(id),
-      },
-      subscriptions: store,
-      links: store,
-      hint: (id, source) => late.runtime!.hint(id, source),
-      lifecycle: (event) => late.runtime!.lifecycle(event),
-      health: async () => ({ store: store.engine }),
-      log,
-    });
-    const server: Server = createServer(app);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.ports?.worker ?? 0, '127.0.0.1', () => resolve());
-    });
-    cleanup.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    );
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const web = await listenBeforeRuntime(store, { port: options.ports?.worker ?? 0, log });
+    cleanup.push(web.close);
+    const { url, apiToken } = web;
 
     const runtime = createRuntime({
       store,
@@ -198,7 +224,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
       hintDelayMs: 50,
       ...options.runtime,
     });
-    late.runtime = runtime;
+    web.attach(runtime);
     cleanup.push(() => runtime.stop());
     if (options.provision !== false) await runtime.refreshMailboxes();
     if (options.start !== false) {
