@@ -89,27 +89,33 @@ function formatterOf(zone: string): Intl.DateTimeFormat {
 }
 
 const UTC_ZONES: ReadonlySet<string> = new Set(['Etc/UTC', 'UTC', 'Etc/GMT', 'GMT', 'Etc/Universal', 'Etc/Zulu']);
-// Since 1980 every zone's offset is a whole number of quarter hours and changes on a quarter hour
-// (UTC), so one offset serves a zone's whole quarter hour: formatToParts was the largest CPU cost
-// of mapping tasks and events. Earlier instants (local mean times) are not cached.
+// formatToParts was the largest CPU cost of mapping tasks and events, so a zone's offset is kept
+// per quarter hour (UTC) — only for a quarter hour whose first and last millisecond have the same
+// offset as the instant asked: most transitions fall on a quarter hour, but not all (Goose Bay
+// changed at 00:01 local until 2010), and a quarter hour holding a transition is never cached.
 const QUARTER_HOUR = 15 * 60_000;
-const CACHED_SINCE = Date.UTC(1980, 0, 1);
 const offsets = new Map<string, number>();
 
 function offsetMinutes(zone: string, instantMs: number): number {
   if (UTC_ZONES.has(zone)) return 0;
-  const key = instantMs >= CACHED_SINCE ? `${zone}\n${Math.floor(instantMs / QUARTER_HOUR)}` : undefined;
-  const hit = key === undefined ? undefined : offsets.get(key);
+  const quarter = Math.floor(instantMs / QUARTER_HOUR);
+  const key = `${zone}\n${quarter}`;
+  const hit = offsets.get(key);
   if (hit !== undefined) return hit;
-  const parts = formatterOf(zone).formatToParts(new Date(instantMs));
-  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  const offset = Math.round((asUtc - Math.floor(instantMs / 1000) * 1000) / 60000);
-  if (key !== undefined) {
+  const offset = formattedOffset(zone, instantMs);
+  const start = quarter * QUARTER_HOUR;
+  if (formattedOffset(zone, start) === offset && formattedOffset(zone, start + QUARTER_HOUR - 1) === offset) {
     if (offsets.size >= 100_000) offsets.clear();
     offsets.set(key, offset);
   }
   return offset;
+}
+
+function formattedOffset(zone: string, instantMs: number): number {
+  const parts = formatterOf(zone).formatToParts(new Date(instantMs));
+  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return Math.round((asUtc - Math.floor(instantMs / 1000) * 1000) / 60000);
 }
 
 /**
