@@ -57,34 +57,25 @@ export function createCoalescer<I, O>(options: CoalescerOptions<I, O>): Coalesce
   /** Take the next group off the queue (distinct keys, at most maxBatch) and run it. */
   function send(): void {
     const group: Entry<I, O>[] = [];
-    const rest: Entry<I, O>[] = [];
     const keys = new Set<string>();
-    for (const entry of queue) {
-      const key = options.keyOf?.(entry.input);
-      const refused = group.length > 0 && options.admit !== undefined && !options.admit(group.map((e) => e.input), entry.input);
-      if (group.length >= options.maxBatch || (key !== undefined && keys.has(key)) || refused) {
-        rest.push(entry);
-        continue;
-      }
-      if (key !== undefined) keys.add(key);
-      group.push(entry);
-    }
-    queue = rest;
-    // riders fill what room the group has left (in the order they came)
-    if (group.length > 0 && riders.length > 0) {
-      const waiting: typeof riders = [];
-      for (const entry of riders) {
+    /** Adds the entries that fit to the group (distinct keys, admitted, at most maxBatch); returns the others. */
+    const fill = <E extends Entry<I, O>>(entries: readonly E[]): E[] => {
+      const left: E[] = [];
+      for (const entry of entries) {
         const key = options.keyOf?.(entry.input);
-        const refused = options.admit !== undefined && !options.admit(group.map((e) => e.input), entry.input);
+        const refused = group.length > 0 && options.admit !== undefined && !options.admit(group.map((e) => e.input), entry.input);
         if (group.length >= options.maxBatch || (key !== undefined && keys.has(key)) || refused) {
-          waiting.push(entry);
+          left.push(entry);
           continue;
         }
         if (key !== undefined) keys.add(key);
         group.push(entry);
       }
-      riders = waiting;
-    }
+      return left;
+    };
+    queue = fill(queue);
+    // riders fill what room the group has left (in the order they came)
+    if (group.length > 0 && riders.length > 0) riders = fill(riders);
     inFlight += 1;
     options
       .run(group.map((e) => e.input))
